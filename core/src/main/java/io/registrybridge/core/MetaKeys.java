@@ -1,0 +1,90 @@
+package io.registrybridge.core;
+
+import java.util.Locale;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+import java.util.regex.Pattern;
+
+/**
+ * The rules a {@link ServiceInstance#meta()} map obeys, so every sink can write it unchanged.
+ *
+ * <p>They are Consul's rules for {@code ServiceMeta}, the strictest of our sinks: keys of ASCII
+ * letters, digits, {@code _} and {@code -}, at most 128 characters, no {@code consul-} prefix;
+ * values of at most 512 characters; at most 64 pairs. Consul rejects a whole registration when one
+ * pair breaks a rule, so a source drops the offending pair with a warning instead, and every
+ * other attribute still gets through. A few keys are reserved for the sinks themselves.
+ */
+public final class MetaKeys {
+  /** Consul's limits (agent/structs: metaKeyMaxLength, metaValueMaxLength, metaMaxKeyPairs). */
+  public static final int MAX_KEY_LENGTH = 128;
+
+  public static final int MAX_VALUE_LENGTH = 512;
+  public static final int MAX_PAIRS = 64;
+
+  /** Application protocol; Consul's and Istio's convention for {@code Meta.protocol}. */
+  public static final String PROTOCOL = "protocol";
+
+  /** Prefix of keys the sinks write to mark and fingerprint what the bridge owns. */
+  public static final String BRIDGE_PREFIX = "registry-bridge-";
+
+  /** Pairs kept free for the sinks' own keys: protocol, owner marker, content hash. */
+  public static final int RESERVED_PAIRS = 3;
+
+  private static final Pattern KEY = Pattern.compile("[A-Za-z0-9_-]+");
+
+  private MetaKeys() {}
+
+  /**
+   * Returns the pairs of {@code attributes} that every sink accepts, in key order. Each dropped
+   * pair is described to {@code warnings} with its key and the rule it broke; values are never
+   * included in the message because they may hold secrets.
+   */
+  public static SortedMap<String, String> sanitize(
+      Map<String, String> attributes, Consumer<String> warnings) {
+    SortedMap<String, String> kept = new TreeMap<>();
+    for (Map.Entry<String, String> e : new TreeMap<>(attributes).entrySet()) {
+      String problem = problemWith(e.getKey(), e.getValue());
+      if (problem != null) {
+        warnings.accept("meta key '" + e.getKey() + "' dropped: " + problem);
+      } else if (kept.size() >= MAX_PAIRS - RESERVED_PAIRS) {
+        warnings.accept("meta key '" + e.getKey() + "' dropped: more than "
+            + (MAX_PAIRS - RESERVED_PAIRS) + " attributes");
+      } else {
+        kept.put(e.getKey(), e.getValue());
+      }
+    }
+    return kept;
+  }
+
+  /** Why Consul would reject this pair, or null when it is fine. */
+  static String problemWith(String key, String value) {
+    if (key.isEmpty()) {
+      return "empty key";
+    }
+    if (key.length() > MAX_KEY_LENGTH) {
+      return "key longer than " + MAX_KEY_LENGTH + " characters";
+    }
+    if (!KEY.matcher(key).matches()) {
+      return "key may only hold letters, digits, '_' and '-'";
+    }
+    String lower = key.toLowerCase(Locale.ROOT);
+    if (lower.startsWith("consul-")) {
+      return "the 'consul-' prefix is reserved by Consul";
+    }
+    if (lower.startsWith(BRIDGE_PREFIX)) {
+      return "the '" + BRIDGE_PREFIX + "' prefix is reserved for the bridge";
+    }
+    if (lower.equals(PROTOCOL)) {
+      return "protocol is set through SERVICE_PROTOCOL, not as an attribute";
+    }
+    if (value == null) {
+      return "no value";
+    }
+    if (value.length() > MAX_VALUE_LENGTH) {
+      return "value longer than " + MAX_VALUE_LENGTH + " characters";
+    }
+    return null;
+  }
+}

@@ -1,0 +1,150 @@
+package io.registrybridge.core;
+
+import static java.util.Objects.requireNonNull;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+/**
+ * One reachable endpoint of a service, as a source sees it and every sink writes it.
+ *
+ * <p>This is the whole vocabulary shared by sources and sinks: a Docker container port, a
+ * Kubernetes endpoint, a Consul registration and an Istio ServiceEntry endpoint are all built
+ * from or into it.
+ *
+ * @param id unique within the bridge; sinks use it as the registration ID
+ * @param name the service name ({@code SERVICE_NAME}); instances with the same name form one
+ *     service
+ * @param address where clients connect; empty lets the sink pick its default (Consul: the
+ *     agent's node address)
+ * @param port the port clients connect to
+ * @param transport TCP or UDP
+ * @param protocol the application protocol ({@code http}, {@code grpc}, ...), lower case, when
+ *     known; Consul gets it as {@code Meta.protocol}, the mesh as the port protocol
+ * @param tags free-form tags, in the order the user gave them, without duplicates
+ * @param meta string attributes, already valid for every sink (see {@link MetaKeys})
+ * @param checks health checks, possibly none
+ * @param origin where the instance came from, for log lines ({@code docker:web-1}); never
+ *     part of the identity in a sink
+ */
+public record ServiceInstance(
+    String id,
+    String name,
+    String address,
+    int port,
+    Transport transport,
+    Optional<String> protocol,
+    List<String> tags,
+    SortedMap<String, String> meta,
+    List<ServiceCheck> checks,
+    String origin) {
+
+  public ServiceInstance {
+    requireNonNull(id, "id");
+    requireNonNull(name, "name");
+    requireNonNull(address, "address");
+    requireNonNull(transport, "transport");
+    requireNonNull(protocol, "protocol");
+    requireNonNull(origin, "origin");
+    if (id.isBlank()) {
+      throw new IllegalArgumentException("service id must not be blank");
+    }
+    if (name.isBlank()) {
+      throw new IllegalArgumentException("service name must not be blank (id " + id + ")");
+    }
+    if (port < 0 || port > 65535) {
+      throw new IllegalArgumentException("port out of range for " + id + ": " + port);
+    }
+    tags = List.copyOf(new java.util.LinkedHashSet<>(tags));
+    meta = java.util.Collections.unmodifiableSortedMap(new TreeMap<>(meta));
+    checks = List.copyOf(checks);
+  }
+
+  /** Starts a builder for an instance with the given ID and name. */
+  public static Builder builder(String id, String name) {
+    return new Builder(id, name);
+  }
+
+  /** A copy with other values, for the few places that adjust an instance after building it. */
+  public Builder toBuilder() {
+    return new Builder(id, name).address(address).port(port).transport(transport)
+        .protocol(protocol.orElse(null)).tags(tags).meta(meta).checks(checks).origin(origin);
+  }
+
+  /** Fluent builder; unset fields default to empty values and TCP. */
+  public static final class Builder {
+    private final String id;
+    private String name;
+    private String address = "";
+    private int port;
+    private Transport transport = Transport.TCP;
+    private String protocol;
+    private List<String> tags = List.of();
+    private Map<String, String> meta = Map.of();
+    private List<ServiceCheck> checks = List.of();
+    private String origin = "";
+
+    private Builder(String id, String name) {
+      this.id = id;
+      this.name = name;
+    }
+
+    public Builder name(String name) {
+      this.name = name;
+      return this;
+    }
+
+    public Builder address(String address) {
+      this.address = address;
+      return this;
+    }
+
+    public Builder port(int port) {
+      this.port = port;
+      return this;
+    }
+
+    public Builder transport(Transport transport) {
+      this.transport = transport;
+      return this;
+    }
+
+    /** Sets the application protocol; null or blank means unknown. */
+    public Builder protocol(String protocol) {
+      this.protocol = protocol;
+      return this;
+    }
+
+    public Builder tags(List<String> tags) {
+      this.tags = tags;
+      return this;
+    }
+
+    public Builder meta(Map<String, String> meta) {
+      this.meta = meta;
+      return this;
+    }
+
+    public Builder checks(List<ServiceCheck> checks) {
+      this.checks = checks;
+      return this;
+    }
+
+    public Builder origin(String origin) {
+      this.origin = origin;
+      return this;
+    }
+
+    public ServiceInstance build() {
+      Optional<String> proto = protocol == null || protocol.isBlank()
+          ? Optional.empty()
+          : Optional.of(protocol.toLowerCase(java.util.Locale.ROOT));
+      return new ServiceInstance(id, name, address, port, transport, proto, tags,
+          new TreeMap<>(meta), checks,
+          origin);
+    }
+  }
+}

@@ -1,0 +1,28 @@
+package io.registrybridge.core;
+
+/**
+ * Something that knows which services run: the Docker engine, a Kubernetes cluster.
+ *
+ * <p>A source owns its threads. After {@link #start} it reports what it sees to the listener:
+ * a full listing with {@link SourceListener#replaceAll} whenever it (re)lists, then changes with
+ * {@link SourceListener#update}. A source never gives up: when its backend goes away it waits,
+ * reconnects, and lists again.
+ */
+public interface Source extends AutoCloseable {
+
+  /** A short, stable name for logs and metrics ({@code docker}). */
+  String name();
+
+  /** Starts watching; returns at once. Called once. */
+  void start(SourceListener listener);
+
+  /**
+   * Asks for a full re-listing soon (Registrator's {@code -resync}); the default does nothing,
+   * for sources whose watch already guarantees a complete view.
+   */
+  default void resync() {}
+
+  /** Stops watching and releases the backend connection. Never throws. */
+  @Override
+  void close();
+}
