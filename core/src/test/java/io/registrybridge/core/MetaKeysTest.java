@@ -1,0 +1,54 @@
+package io.registrybridge.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class MetaKeysTest {
+  private final List<String> warnings = new ArrayList<>();
+
+  @Test
+  void keepsValidPairs() {
+    assertThat(MetaKeys.sanitize(Map.of("version", "v1", "team_a-b", "x"), warnings::add))
+        .containsExactly(Map.entry("team_a-b", "x"), Map.entry("version", "v1"));
+    assertThat(warnings).isEmpty();
+  }
+
+  @Test
+  void dropsWhatConsulWouldRejectAndSaysWhy() {
+    Map<String, String> in = new LinkedHashMap<>();
+    in.put("has.dot", "1");
+    in.put("consul-reserved", "1");
+    in.put("Registry-Bridge-owner", "1");
+    in.put("protocol", "http");
+    in.put("k".repeat(129), "1");
+    in.put("long", "v".repeat(513));
+    in.put("ok", "v".repeat(512));
+
+    assertThat(MetaKeys.sanitize(in, warnings::add)).containsOnlyKeys("ok");
+    assertThat(warnings).containsExactlyInAnyOrder(
+        "meta key 'has.dot' dropped: key may only hold letters, digits, '_' and '-'",
+        "meta key 'consul-reserved' dropped: the 'consul-' prefix is reserved by Consul",
+        "meta key 'Registry-Bridge-owner' dropped: the 'registry-bridge-' prefix is reserved"
+            + " for the bridge",
+        "meta key 'protocol' dropped: protocol is set through SERVICE_PROTOCOL, not as an"
+            + " attribute",
+        "meta key '" + "k".repeat(129) + "' dropped: key longer than 128 characters",
+        "meta key 'long' dropped: value longer than 512 characters");
+  }
+
+  @Test
+  void keepsRoomForTheSinksOwnKeys() {
+    Map<String, String> in = new LinkedHashMap<>();
+    for (int i = 0; i < 70; i++) {
+      in.put(String.format("k%02d", i), "v");
+    }
+    assertThat(MetaKeys.sanitize(in, warnings::add)).hasSize(61).containsKey("k60")
+        .doesNotContainKey("k61");
+    assertThat(warnings).hasSize(9).first().asString().contains("k61", "more than 61");
+  }
+}
