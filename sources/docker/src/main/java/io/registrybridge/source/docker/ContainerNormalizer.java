@@ -1,0 +1,385 @@
+package io.registrybridge.source.docker;
+
+import static java.util.Objects.requireNonNull;
+
+import io.registrybridge.core.MetaKeys;
+import io.registrybridge.core.ServiceCheck;
+import io.registrybridge.core.ServiceInstance;
+import io.registrybridge.core.Transport;
+import io.registrybridge.source.docker.ContainerView.PortView;
+import io.registrybridge.source.docker.ServiceAttributes.Attribute;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.SortedSet;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * Turns one container into service instances, one per port, with Registrator's vocabulary and
+ * semantics; every place that deliberately differs says "Registrator" in its comment.
+ *
+ * <p><b>Ports.</b> By default only published ports are services: address {@code -ip} when given,
+ * else the binding's host IP when it names one address, else empty, which lets the sink pick its
+ * default (Consul: the agent's node address; Registrator resolved its own hostname instead, which
+ * gave the wrong address whenever it ran without {@code --net=host}); port is the host port. A
+ * port published on several host IPs ({@code 0.0.0.0} and {@code ::}) is one service, from the
+ * IPv4 binding. Registrator also used the container's address on a user-defined network as the
+ * address of a published port, which outside the host reaches nothing; here published means
+ * host address. With {@code -internal} every exposed port is a service, with the container port
+ * and the container's own address (see {@link ContainerAddresses#internal}); {@code -ip} does not
+ * apply then, as in Registrator. A container without any address in {@code -internal} mode is
+ * reported and skipped (Registrator registered it with an empty address, i.e. on the node). In
+ * {@code host} network mode every exposed port is a service with its container port and the
+ * address {@code -ip} or empty. {@code -useIpFromLabel} overrides the address in every mode.
+ *
+ * <p><b>Attributes</b> are resolved per port as described in {@link ServiceAttributes}.
+ * {@code SERVICE_IGNORE} skips a port when on (see {@link Values#isOn}). The name is {@code
+ * SERVICE_NAME}, else (without {@code -explicit}) the image base name (see {@link
+ * ImageNames}); when the container has more than one service port and the name is not
+ * port-specific, {@code -<port>} is appended. As in Registrator, that count includes ports that
+ * {@code SERVICE_IGNORE} or {@code -explicit} skip, so names stay what they were. The ID is
+ * {@code <host>:<container>:<port>[:udp]} unless {@code SERVICE_ID} is set; when two ports end up
+ * with the same ID (a generic {@code SERVICE_ID} on a multi-port container), the lowest port
+ * keeps it and the others are reported and skipped, where Registrator let them overwrite each
+ * other in the registry. Tags: {@code SERVICE_TAGS} (see {@link TagParser}), then {@code -tags},
+ * then {@code udp} for UDP ports. {@code SERVICE_PROTOCOL} must be one of {@link
+ * Protocols#KNOWN}; an unknown one is reported and the service registered without a protocol.
+ * Every other attribute is meta (see {@link MetaKeys}), except {@code name}, {@code id}, {@code
+ * tags}, {@code ignore}, {@code protocol} and every {@code check_*} key, which Registrator passed
+ * on as attributes too. Checks: see {@link CheckParser}.
+ *
+ * <p>Nothing malformed on one port stops the other ports: the bad part is dropped (a check, the
+ * protocol, a meta pair) when the service still makes sense without it, else the port is
+ * skipped, and either way a {@link Problem} names the container and the key. Values are quoted
+ * only for {@code SERVICE_*} keys with a known meaning, never for keys that may hold secrets.
+ */
+public final class ContainerNormalizer {
+  /** The container label that picks the network whose address {@code -internal} registers. */
+  public static final String NETWORK_LABEL = ContainerAddresses.NETWORK_LABEL;
+
+  // Attributes with a meaning of their own, never copied to meta; check_* keys neither.
+  private static final Set<String> NOT_META = Set.of("name", "id", "tags", "ignore", "protocol");
+
+  private final NormalizerConfig config;
+
+  public ContainerNormalizer(NormalizerConfig config) {
+    this.config = requireNonNull(config, "config");
+  }
+
+  /**
+   * Something about a container worth a log line; the caller logs problems as warnings, notes
+   * at debug level.
+   *
+   * @param container the container name
+   * @param key the key as written on the container ({@code SERVICE_80_CHECK_HTTP}, a label
+   *     name), or a word such as {@code network} when no key is at fault
+   * @param message what was wrong and what was done about it
+   */
+  public record Problem(String container, String key, String message) {
+    public Problem {
+      requireNonNull(container, "container");
+      requireNonNull(key, "key");
+      requireNonNull(message, "message");
+    }
+
+    @Override
+    public String toString() {
+      return "container " + container + ", " + key + ": " + message;
+    }
+  }
+
+  /**
+   * What one container yields.
+   *
+   * @param instances ordered by container port, TCP before UDP; IDs are unique
+   * @param problems malformed or contradictory settings, each reported once
+   * @param notes expected skips (an unpublished port, {@code SERVICE_IGNORE}, a {@code
+   *     SERVICE_<port>_*} key for a port the container lacks), for debugging
+   */
+  public record Result(List<ServiceInstance> instances, List<Problem> problems,
+      List<Problem> notes) {
+    public Result {
+      instances = List.copyOf(instances);
+      problems = List.copyOf(problems);
+      notes = List.copyOf(notes);
+    }
+  }
+
+  /** The services of {@code container}; never throws for anything the container holds. */
+  public Result normalize(ContainerView container) {
+    requireNonNull(container, "container");
+    return new Run(container).run();
+  }
+
+  private record PortKey(int port, Transport transport) implements Comparable<PortKey> {
+    private static final Comparator<PortKey> ORDER =
+        Comparator.comparingInt(PortKey::port).thenComparing(PortKey::transport);
+
+    @Override
+    public int compareTo(PortKey other) {
+      return ORDER.compare(this, other);
+    }
+  }
+
+  /** A port that becomes a service unless its attributes say otherwise. */
+  private record Candidate(PortKey key, Optional<PortView> binding) {}
+
+  /** The state of one normalize call. */
+  private final class Run {
+    private final ContainerView c;
+    private final Set<Problem> problems = new LinkedHashSet<>();
+    private final Set<Problem> notes = new LinkedHashSet<>();
+    private final ServiceAttributes attributes;
+    private final boolean hostNetwork;
+
+    Run(ContainerView c) {
+      this.c = c;
+      this.attributes = ServiceAttributes.of(c.serviceEnv(), c.labels());
+      this.hostNetwork = c.networkMode().equals("host");
+    }
+
+    Result run() {
+      SortedMap<PortKey, List<PortView>> byPort = new TreeMap<>();
+      for (PortView p : c.ports()) {
+        byPort.computeIfAbsent(new PortKey(p.containerPort(), p.transport()),
+            k -> new ArrayList<>()).add(p);
+      }
+      noteUnusedPortKeys(byPort.keySet());
+      List<Candidate> candidates = candidates(byPort);
+      if (candidates.isEmpty()) {
+        return result(List.of());
+      }
+      Optional<String> labelIp = config.useIpFromLabel()
+          .flatMap(label -> ContainerAddresses.fromLabel(c, label, this::problem));
+      Optional<String> internalIp = Optional.empty();
+      if (config.internal() && !hostNetwork && labelIp.isEmpty()) {
+        internalIp = ContainerAddresses.internal(c, config.preferredNetwork(), this::problem,
+            this::note);
+        if (internalIp.isEmpty()) {
+          problem("network", "the container has no address on any network (network mode "
+              + c.networkMode() + "); no service registered");
+          return result(List.of());
+        }
+      }
+      Optional<String> containerIp = labelIp.isPresent() ? labelIp : internalIp;
+      boolean isGroup = candidates.size() > 1;
+      Map<String, ServiceInstance> byId = new LinkedHashMap<>();
+      Map<String, Integer> portOfId = new TreeMap<>();
+      for (Candidate candidate : candidates) {
+        Optional<ServiceInstance> instance;
+        try {
+          instance = service(candidate, isGroup, containerIp);
+        } catch (IllegalArgumentException e) {
+          // Defensive: a value that slipped past the checks must not cost the other ports.
+          problem("port " + candidate.key().port(), e.getMessage() + "; port not registered");
+          continue;
+        }
+        instance.ifPresent(s -> {
+          if (byId.putIfAbsent(s.id(), s) == null) {
+            portOfId.put(s.id(), candidate.key().port());
+          } else {
+            problem(attributeKey(candidate.key().port(), "id"), "service id "
+                + Values.quote(s.id()) + " is already used by port " + portOfId.get(s.id())
+                + "; port " + candidate.key().port() + " not registered");
+          }
+        });
+      }
+      return result(List.copyOf(byId.values()));
+    }
+
+    private List<Candidate> candidates(SortedMap<PortKey, List<PortView>> byPort) {
+      List<Candidate> candidates = new ArrayList<>();
+      byPort.forEach((key, views) -> {
+        if (hostNetwork || config.internal()) {
+          candidates.add(new Candidate(key, Optional.empty()));
+          return;
+        }
+        // IPv4 first, so that 0.0.0.0 and :: bindings of one port give one IPv4 service;
+        // then by host port and IP, so that the choice does not depend on the input order.
+        Optional<PortView> binding = views.stream()
+            .filter(PortView::isPublished)
+            .min(Comparator.comparing((PortView v) -> v.hostIp().orElse("").contains(":"))
+                .thenComparing(v -> v.hostPort().orElseThrow())
+                .thenComparing(v -> v.hostIp().orElse("")));
+        if (binding.isPresent()) {
+          candidates.add(new Candidate(key, binding));
+        } else {
+          note("port " + key.port(), "not published on the host; not registered (see "
+              + "-internal)");
+        }
+      });
+      return candidates;
+    }
+
+    private Optional<ServiceInstance> service(Candidate candidate, boolean isGroup,
+        Optional<String> containerIp) {
+      int containerPort = candidate.key().port();
+      Transport transport = candidate.key().transport();
+      boolean udp = transport == Transport.UDP;
+      SortedMap<String, Attribute> attrs = attributes.forPort(containerPort);
+
+      Attribute ignore = attrs.get("ignore");
+      if (ignore != null && Values.isOn(ignore.value())) {
+        note(ignore.sourceKey(), "port " + containerPort + " ignored");
+        return Optional.empty();
+      }
+
+      Optional<String> name = name(attrs, containerPort, isGroup);
+      if (name.isEmpty()) {
+        return Optional.empty();
+      }
+
+      String address;
+      int port;
+      if (candidate.binding().isPresent()) {
+        PortView binding = candidate.binding().get();
+        String bindingIp = binding.hostIp().orElse("");
+        address = containerIp.orElse(config.hostIp()
+            .orElse(ContainerAddresses.isSpecific(bindingIp) ? bindingIp : ""));
+        port = binding.hostPort().orElseThrow();
+      } else {
+        address = containerIp.orElse(hostNetwork ? config.hostIp().orElse("") : "");
+        port = containerPort;
+      }
+
+      String id = config.hostName() + ":" + c.name() + ":" + containerPort + (udp ? ":udp" : "");
+      Attribute idAttr = attrs.get("id");
+      if (idAttr != null && idAttr.text().isPresent()) {
+        id = idAttr.text().get();
+      }
+
+      List<String> ownTags = Optional.ofNullable(attrs.get("tags"))
+          .map(a -> TagParser.parse(a.value())).orElse(List.of());
+      List<String> tags =
+          TagParser.combine(ownTags, config.forcedTags(), udp ? List.of("udp") : List.of());
+
+      Optional<ServiceCheck> check =
+          CheckParser.parse(attrs, address, port, this::problem);
+
+      return Optional.of(ServiceInstance.builder(id, name.get())
+          .address(address)
+          .port(port)
+          .transport(transport)
+          .protocol(protocol(attrs, transport).orElse(null))
+          .tags(tags)
+          .meta(meta(attrs))
+          .checks(check.map(List::of).orElse(List.of()))
+          .origin("docker:" + c.name())
+          .build());
+    }
+
+    private Optional<String> name(Map<String, Attribute> attrs, int containerPort,
+        boolean isGroup) {
+      Attribute attr = attrs.get("name");
+      Optional<String> explicit = attr == null ? Optional.empty() : attr.text();
+      String base;
+      if (explicit.isPresent()) {
+        base = explicit.get();
+        if (attr.portSpecific()) {
+          return explicit;
+        }
+      } else if (config.explicit()) {
+        note("port " + containerPort, "no SERVICE_NAME in -explicit mode; not registered");
+        return Optional.empty();
+      } else {
+        Optional<String> fromImage = ImageNames.baseName(c.image());
+        if (fromImage.isEmpty()) {
+          problem("SERVICE_NAME", "the image reference " + Values.quote(c.image())
+              + " gives no service name; set SERVICE_NAME");
+          return Optional.empty();
+        }
+        base = fromImage.get();
+      }
+      return Optional.of(isGroup ? base + "-" + containerPort : base);
+    }
+
+    private Optional<String> protocol(Map<String, Attribute> attrs, Transport transport) {
+      Attribute attr = attrs.get("protocol");
+      if (attr == null || attr.text().isEmpty()) {
+        return Optional.empty();
+      }
+      Optional<String> protocol = Protocols.known(attr.value());
+      if (protocol.isEmpty()) {
+        problem(attr.sourceKey(), Values.quote(attr.value()) + " is not a known protocol ("
+            + Protocols.describeKnown() + "); registered without a protocol");
+        return Optional.empty();
+      }
+      if (!Protocols.fits(protocol.get(), transport)) {
+        String message = "protocol " + protocol.get() + " does not fit a "
+            + transport.name().toLowerCase(Locale.ROOT)
+            + " port; registered without a protocol";
+        // A generic SERVICE_PROTOCOL=http is meant for the TCP ports of a container that also
+        // has a UDP port, so only a port-specific mismatch is a mistake.
+        if (attr.portSpecific()) {
+          problem(attr.sourceKey(), message);
+        } else {
+          note(attr.sourceKey(), message);
+        }
+        return Optional.empty();
+      }
+      return protocol;
+    }
+
+    private SortedMap<String, String> meta(Map<String, Attribute> attrs) {
+      SortedMap<String, String> wanted = new TreeMap<>();
+      Map<String, String> sourceKeys = new TreeMap<>();
+      attrs.forEach((key, attr) -> {
+        if (!NOT_META.contains(key) && !key.startsWith("check_")) {
+          wanted.put(key, attr.value());
+          sourceKeys.put(key, attr.sourceKey());
+        }
+      });
+      List<String> warnings = new ArrayList<>();
+      SortedMap<String, String> kept = MetaKeys.sanitize(wanted, warnings::add);
+      // sanitize reports one warning per dropped key, in key order; pair them up so that each
+      // problem names the key as written on the container.
+      SortedSet<String> dropped = new TreeSet<>(wanted.keySet());
+      dropped.removeAll(kept.keySet());
+      List<String> droppedKeys = List.copyOf(dropped);
+      for (int i = 0; i < warnings.size(); i++) {
+        String key = warnings.size() == droppedKeys.size()
+            ? sourceKeys.get(droppedKeys.get(i))
+            : "SERVICE_*";
+        problem(key, warnings.get(i));
+      }
+      return kept;
+    }
+
+    private void noteUnusedPortKeys(Set<PortKey> ports) {
+      Set<Integer> numbers = new TreeSet<>();
+      ports.forEach(p -> numbers.add(p.port()));
+      attributes.portSpecific().forEach((port, attrs) -> {
+        if (!numbers.contains(port)) {
+          attrs.values().forEach(a -> note(a.sourceKey(), port < 0
+              ? "not a port number; ignored"
+              : "the container does not expose port " + port + "; ignored"));
+        }
+      });
+    }
+
+    private String attributeKey(int port, String key) {
+      Attribute a = attributes.forPort(port).get(key);
+      return a == null ? "SERVICE_" + key.toUpperCase(Locale.ROOT) : a.sourceKey();
+    }
+
+    private void problem(String key, String message) {
+      problems.add(new Problem(c.name(), key, message));
+    }
+
+    private void note(String key, String message) {
+      notes.add(new Problem(c.name(), key, message));
+    }
+
+    private Result result(List<ServiceInstance> instances) {
+      return new Result(instances, List.copyOf(problems), List.copyOf(notes));
+    }
+  }
+}
