@@ -24,6 +24,7 @@ final class GoDuration {
       "m", 60_000_000_000L,
       "h", 3_600_000_000_000L);
   private static final BigInteger MAX_NANOS = BigInteger.valueOf(Long.MAX_VALUE);
+  private static final String NOT_A_DURATION = "not a duration (use e.g. 10s, 1m30s, 500ms)";
 
   private GoDuration() {}
 
@@ -45,7 +46,7 @@ final class GoDuration {
       return Duration.ZERO;
     }
     if (s.isEmpty()) {
-      throw new IllegalArgumentException("not a duration");
+      throw new IllegalArgumentException(NOT_A_DURATION);
     }
     BigDecimal total = BigDecimal.ZERO;
     int i = 0;
@@ -62,7 +63,7 @@ final class GoDuration {
       String unit = s.substring(unitStart, i);
       Long factor = NANOS_PER_UNIT.get(unit);
       if (!isNumber(number) || factor == null) {
-        throw new IllegalArgumentException("not a duration (use e.g. 10s, 1m30s, 500ms)");
+        throw new IllegalArgumentException(NOT_A_DURATION);
       }
       total = total.add(new BigDecimal(number).multiply(BigDecimal.valueOf(factor)));
     }
