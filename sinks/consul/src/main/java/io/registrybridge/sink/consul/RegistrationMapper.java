@@ -1,0 +1,117 @@
+package io.registrybridge.sink.consul;
+
+import static java.util.Objects.requireNonNull;
+
+import io.registrybridge.core.ServiceCheck;
+import io.registrybridge.core.ServiceInstance;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import org.kiwiproject.consul.model.agent.ImmutableRegCheck;
+import org.kiwiproject.consul.model.agent.ImmutableRegistration;
+import org.kiwiproject.consul.model.agent.Registration;
+import org.kiwiproject.consul.model.agent.Registration.RegCheck;
+
+/**
+ * Turns a {@link ServiceInstance} into the body of {@code PUT /v1/agent/service/register}.
+ *
+ * <ul>
+ *   <li>ID, Name, Port and Tags as given; Address only when the instance has one, so that Consul
+ *       uses the node's address otherwise
+ *   <li>Meta: the instance's meta, {@code protocol} when known, {@value ConsulMeta#OWNER} and
+ *       {@value ConsulMeta#HASH}
+ *   <li>Checks, in the instance's order, with CheckIDs {@code service:<id>:1}, {@code :2}, ...;
+ *       HTTP, TCP, gRPC and script checks run every 10 s unless told otherwise (Registrator's
+ *       default); a script check runs its command line with {@code /bin/sh -c}
+ *   <li>With a TTL configured, one more check {@code service:<id>:ttl}, passing from the start,
+ *       that {@link TtlHeartbeat} keeps passing
+ * </ul>
+ */
+final class RegistrationMapper {
+  static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(10);
+  static final String TTL_CHECK_NAME = "registry-bridge TTL";
+
+  private final String ownerId;
+  private final Optional<ConsulSinkConfig.Ttl> ttl;
+
+  RegistrationMapper(String ownerId, Optional<ConsulSinkConfig.Ttl> ttl) {
+    this.ownerId = requireNonNull(ownerId, "ownerId");
+    this.ttl = requireNonNull(ttl, "ttl");
+  }
+
+  static String checkId(String serviceId, int position) {
+    return "service:" + serviceId + ":" + position;
+  }
+
+  static String ttlCheckId(String serviceId) {
+    return "service:" + serviceId + ":ttl";
+  }
+
+  PlannedRegistration map(ServiceInstance instance) {
+    List<String> warnings = new ArrayList<>();
+    List<RegCheck> checks = new ArrayList<>();
+    for (int i = 0; i < instance.checks().size(); i++) {
+      checks.add(check(instance.id(), i + 1, instance.checks().get(i), warnings));
+    }
+    ttl.ifPresent(t -> checks.add(ImmutableRegCheck.builder()
+        .id(ttlCheckId(instance.id()))
+        .name(TTL_CHECK_NAME)
+        .ttl(GoDurations.format(t.ttl()))
+        .status("passing")
+        .notes("passed by registry-bridge every " + GoDurations.format(t.refresh()))
+        .build()));
+
+    SortedMap<String, String> meta = new TreeMap<>(instance.meta());
+    instance.protocol().ifPresent(protocol -> meta.put(ConsulMeta.PROTOCOL, protocol));
+    meta.put(ConsulMeta.OWNER, ownerId);
+
+    ImmutableRegistration.Builder builder = ImmutableRegistration.builder()
+        .id(instance.id())
+        .name(instance.name())
+        .port(instance.port())
+        .tags(instance.tags())
+        .checks(checks);
+    if (!instance.address().isEmpty()) {
+      builder.address(instance.address());
+    }
+    Registration unhashed = builder.meta(meta).build();
+    String hash = RegistrationHash.of(unhashed);
+    meta.put(ConsulMeta.HASH, hash);
+    return new PlannedRegistration(
+        ImmutableRegistration.copyOf(unhashed).withMeta(meta), hash, warnings);
+  }
+
+  private static RegCheck check(String serviceId, int position, ServiceCheck check,
+      List<String> warnings) {
+    ImmutableRegCheck.Builder b = ImmutableRegCheck.builder().id(checkId(serviceId, position));
+    String interval = GoDurations.format(check.interval().orElse(DEFAULT_INTERVAL));
+    switch (check.type()) {
+      case HTTP -> {
+        b.http(check.target()).interval(interval);
+        check.httpMethod()
+            .filter(method -> !method.equalsIgnoreCase("GET"))
+            .ifPresent(method -> warnings.add("check " + position + " asks for HTTP method "
+                + method + ", but consul-client cannot send a method; Consul will use GET"));
+      }
+      case TCP -> b.tcp(check.target()).interval(interval);
+      case GRPC -> b.grpc(check.target()).interval(interval);
+      case SCRIPT -> b.args(List.of("/bin/sh", "-c", check.target())).interval(interval);
+      case TTL -> b.ttl(GoDurations.format(check.ttl().orElseThrow()));
+    }
+    if (check.type() != ServiceCheck.Type.TTL) {
+      check.timeout().ifPresent(timeout -> b.timeout(GoDurations.format(timeout)));
+    }
+    if (check.tlsSkipVerify()) {
+      b.tlsSkipVerify(true);
+    }
+    check.deregisterCriticalAfter()
+        .ifPresent(after -> b.deregisterCriticalServiceAfter(GoDurations.format(after)));
+    check.initialStatus()
+        .ifPresent(status -> b.status(status.name().toLowerCase(Locale.ROOT)));
+    return b.build();
+  }
+}

@@ -1,0 +1,51 @@
+package io.registrybridge.sink.consul;
+
+import static java.util.Objects.requireNonNull;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Registrations Consul refused ({@link ConsulAgentException#rejectsRegistration()}), so that the
+ * same body is not sent again every few seconds. A rejected registration is retried when its
+ * content changes, and otherwise once per {@code retryAfter}, in case the agent's configuration
+ * or the token's ACL policy changed in the meantime. Not thread-safe: used by the sync thread only.
+ */
+final class RejectedRegistrations {
+  private record Rejection(String hash, Instant at) {}
+
+  private final Duration retryAfter;
+  private final Map<String, Rejection> byId = new HashMap<>();
+
+  RejectedRegistrations(Duration retryAfter) {
+    this.retryAfter = requireNonNull(retryAfter, "retryAfter");
+  }
+
+  void remember(String serviceId, String hash, Instant now) {
+    byId.put(serviceId, new Rejection(hash, now));
+  }
+
+  /** Whether this exact registration was rejected recently enough not to send it again. */
+  boolean shouldSkip(String serviceId, String hash, Instant now) {
+    Rejection rejection = byId.get(serviceId);
+    return rejection != null
+        && rejection.hash().equals(hash)
+        && now.isBefore(rejection.at().plus(retryAfter));
+  }
+
+  void forget(String serviceId) {
+    byId.remove(serviceId);
+  }
+
+  /** Drops services that are no longer desired. */
+  void retainOnly(Set<String> serviceIds) {
+    byId.keySet().retainAll(serviceIds);
+  }
+
+  int size() {
+    return byId.size();
+  }
+}
