@@ -2,7 +2,6 @@ package io.registrybridge.source.docker;
 
 import static java.util.Objects.requireNonNull;
 
-import io.registrybridge.core.MetaKeys;
 import io.registrybridge.core.ServiceCheck;
 import io.registrybridge.core.ServiceInstance;
 import io.registrybridge.core.Transport;
@@ -18,7 +17,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.SortedMap;
-import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
@@ -52,9 +50,9 @@ import java.util.TreeSet;
  * other in the registry. Tags: {@code SERVICE_TAGS} (see {@link TagParser}), then {@code -tags},
  * then {@code udp} for UDP ports. {@code SERVICE_PROTOCOL} must be one of {@link
  * Protocols#KNOWN}; an unknown one is reported and the service registered without a protocol.
- * Every other attribute is meta (see {@link MetaKeys}), except {@code name}, {@code id}, {@code
- * tags}, {@code ignore}, {@code protocol} and every {@code check_*} key, which Registrator passed
- * on as attributes too. Checks: see {@link CheckParser}.
+ * Every other attribute is meta (see {@link MetaAttributes}), except {@code name}, {@code
+ * id}, {@code tags}, {@code ignore}, {@code protocol} and every {@code check_*} key, which
+ * Registrator passed on as attributes too. Checks: see {@link CheckParser}.
  *
  * <p>Nothing malformed on one port stops the other ports: the bad part is dropped (a check, the
  * protocol, a meta pair) when the service still makes sense without it, else the port is
@@ -64,9 +62,6 @@ import java.util.TreeSet;
 public final class ContainerNormalizer {
   /** The container label that picks the network whose address {@code -internal} registers. */
   public static final String NETWORK_LABEL = ContainerAddresses.NETWORK_LABEL;
-
-  // Attributes with a meaning of their own, never copied to meta; check_* keys neither.
-  private static final Set<String> NOT_META = Set.of("name", "id", "tags", "ignore", "protocol");
 
   private final NormalizerConfig config;
 
@@ -270,7 +265,7 @@ public final class ContainerNormalizer {
           .transport(transport)
           .protocol(protocol(attrs, transport).orElse(null))
           .tags(tags)
-          .meta(meta(attrs))
+          .meta(MetaAttributes.of(attrs, this::problem))
           .checks(check.map(List::of).orElse(List.of()))
           .origin("docker:" + c.name())
           .build());
@@ -326,31 +321,6 @@ public final class ContainerNormalizer {
         return Optional.empty();
       }
       return protocol;
-    }
-
-    private SortedMap<String, String> meta(Map<String, Attribute> attrs) {
-      SortedMap<String, String> wanted = new TreeMap<>();
-      Map<String, String> sourceKeys = new TreeMap<>();
-      attrs.forEach((key, attr) -> {
-        if (!NOT_META.contains(key) && !key.startsWith("check_")) {
-          wanted.put(key, attr.value());
-          sourceKeys.put(key, attr.sourceKey());
-        }
-      });
-      List<String> warnings = new ArrayList<>();
-      SortedMap<String, String> kept = MetaKeys.sanitize(wanted, warnings::add);
-      // sanitize reports one warning per dropped key, in key order; pair them up so that each
-      // problem names the key as written on the container.
-      SortedSet<String> dropped = new TreeSet<>(wanted.keySet());
-      dropped.removeAll(kept.keySet());
-      List<String> droppedKeys = List.copyOf(dropped);
-      for (int i = 0; i < warnings.size(); i++) {
-        String key = warnings.size() == droppedKeys.size()
-            ? sourceKeys.get(droppedKeys.get(i))
-            : "SERVICE_*";
-        problem(key, warnings.get(i));
-      }
-      return kept;
     }
 
     private void noteUnusedPortKeys(Set<PortKey> ports) {

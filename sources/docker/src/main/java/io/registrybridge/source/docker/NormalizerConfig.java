@@ -11,7 +11,9 @@ import java.util.Optional;
  *
  * @param internal {@code -internal}: register every exposed port with the container's own
  *     address and port instead of the published host port
- * @param hostIp {@code -ip}: the address of every published service, whatever the binding says
+ * @param hostIp {@code -ip}: the address of every published service, whatever the binding says,
+ *     and of every service of a {@code host} network container; not used for {@code -internal}
+ *     services, which have the container's own address
  * @param explicit {@code -explicit}: register only ports that have a {@code SERVICE_NAME} (or
  *     {@code SERVICE_<port>_NAME})
  * @param useIpFromLabel {@code -useIpFromLabel}: a label whose value, when set, is the service
