@@ -4,8 +4,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 
-/** Splits {@code SERVICE_TAGS} values. */
-final class TagParser {
+/** Splits {@code SERVICE_TAGS} values, and {@code -tags} with the same rules. */
+public final class TagParser {
   private TagParser() {}
 
   /**
@@ -15,7 +15,7 @@ final class TagParser {
    * <p>Registrator returned the tags in reverse order ({@code a,b} became {@code [b, a]}) and
    * kept surrounding spaces; here they keep the order the user wrote.
    */
-  static List<String> parse(String value) {
+  public static List<String> parse(String value) {
     List<String> tags = new ArrayList<>();
     StringBuilder current = new StringBuilder();
     for (int i = 0; i < value.length(); i++) {
