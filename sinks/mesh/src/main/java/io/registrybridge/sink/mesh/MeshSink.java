@@ -1,0 +1,10 @@
+package io.registrybridge.sink.mesh;
+
+import io.registrybridge.core.Sink;
+
+/** A {@link Sink} that writes ServiceEntry objects and tells what it found on the way. */
+public interface MeshSink extends Sink {
+
+  /** What the last sync found; safe to call from any thread. */
+  MeshSinkStatus status();
+}
