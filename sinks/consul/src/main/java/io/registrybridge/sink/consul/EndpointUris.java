@@ -39,6 +39,9 @@ final class EndpointUris {
     if (extra >= 0) {
       throw bad(uri, "a path, query or fragment is not supported after the host and port");
     }
+    if (authority.endsWith(":")) {
+      throw bad(uri, "missing port after ':'");
+    }
     if (authority.isEmpty()) {
       return new ConsulEndpoint.Tcp(ConsulEndpoint.DEFAULT_HOST, ConsulEndpoint.DEFAULT_PORT, tls);
     }

@@ -10,11 +10,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
 import java.security.KeyStore;
 import java.security.PrivateKey;
+import java.security.Signature;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
+import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.Collection;
 import java.util.Optional;
 import javax.net.ssl.HostnameVerifier;
@@ -26,10 +29,13 @@ import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509ExtendedTrustManager;
 import javax.net.ssl.X509TrustManager;
+import org.bouncycastle.asn1.ASN1ObjectIdentifier;
+import org.bouncycastle.asn1.edec.EdECObjectIdentifiers;
+import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.asn1.x9.X9ObjectIdentifiers;
 import org.bouncycastle.openssl.PEMKeyPair;
 import org.bouncycastle.openssl.PEMParser;
-import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 
 /**
  * Turns {@link ConsulTls} file names into what OkHttp needs. Every failure is an {@link
@@ -92,6 +98,7 @@ final class TlsContexts {
   private static KeyManager[] keyManagers(Path certFile, Path keyFile) {
     Collection<? extends Certificate> chain = certificates(ConsulTls.CLIENT_CERT_ENV, certFile);
     PrivateKey key = privateKey(keyFile);
+    requireSameKeyPair(chain.iterator().next(), key, certFile, keyFile);
     try {
       // The store only lives in memory, so its password protects nothing.
       char[] password = new char[0];
@@ -103,8 +110,37 @@ final class TlsContexts {
       return factory.getKeyManagers();
     } catch (GeneralSecurityException e) {
       throw new IllegalArgumentException(ConsulTls.CLIENT_CERT_ENV + "/"
-          + ConsulTls.CLIENT_KEY_ENV + ": the key does not fit the certificate ("
+          + ConsulTls.CLIENT_KEY_ENV + ": cannot use the client certificate and key ("
           + e.getMessage() + ")", e);
+    }
+  }
+
+  /** Signs and verifies a probe, so a mismatch is reported here and not as a TLS alert later. */
+  private static void requireSameKeyPair(Certificate cert, PrivateKey key, Path certFile,
+      Path keyFile) {
+    String algorithm = switch (key.getAlgorithm()) {
+      case "RSA" -> "SHA256withRSA";
+      case "EC" -> "SHA256withECDSA";
+      default -> key.getAlgorithm(); // Ed25519 signs without a separate digest
+    };
+    boolean matches;
+    try {
+      byte[] probe = "registry-bridge".getBytes(StandardCharsets.US_ASCII);
+      Signature signer = Signature.getInstance(algorithm);
+      signer.initSign(key);
+      signer.update(probe);
+      byte[] signature = signer.sign();
+      Signature verifier = Signature.getInstance(algorithm);
+      verifier.initVerify(cert.getPublicKey());
+      verifier.update(probe);
+      matches = verifier.verify(signature);
+    } catch (GeneralSecurityException e) {
+      matches = false;
+    }
+    if (!matches) {
+      throw new IllegalArgumentException(ConsulTls.CLIENT_KEY_ENV + ": the key in " + keyFile
+          + " does not belong to the first certificate in " + certFile + " ("
+          + ConsulTls.CLIENT_CERT_ENV + ")");
     }
   }
 
@@ -129,19 +165,45 @@ final class TlsContexts {
     try (Reader reader = Files.newBufferedReader(file, StandardCharsets.US_ASCII);
         PEMParser parser = new PEMParser(reader)) {
       Object pem = parser.readObject();
-      JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
+      PrivateKeyInfo info = null;
       if (pem instanceof PEMKeyPair pair) { // "RSA PRIVATE KEY", "EC PRIVATE KEY"
-        return converter.getPrivateKey(pair.getPrivateKeyInfo());
+        info = pair.getPrivateKeyInfo();
+      } else if (pem instanceof PrivateKeyInfo pkcs8) { // "PRIVATE KEY"
+        info = pkcs8;
       }
-      if (pem instanceof PrivateKeyInfo info) { // "PRIVATE KEY" (PKCS#8)
-        return converter.getPrivateKey(info);
+      if (info == null) {
+        // Deliberately no detail: never echo key material.
+        throw new IllegalArgumentException(env + ": " + file + " holds no unencrypted private "
+            + "key (expected PEM 'PRIVATE KEY', 'RSA PRIVATE KEY' or 'EC PRIVATE KEY')");
       }
-      // Deliberately no detail: never echo key material.
-      throw new IllegalArgumentException(env + ": " + file + " holds no unencrypted private key "
-          + "(expected PEM 'PRIVATE KEY', 'RSA PRIVATE KEY' or 'EC PRIVATE KEY')");
+      return jdkKey(env, file, info);
     } catch (IOException e) {
       throw new IllegalArgumentException(env + ": cannot read a PEM private key from " + file
           + " (" + e.getClass().getSimpleName() + ")");
+    }
+  }
+
+  // BouncyCastle only parses; the key itself is made by the JDK's providers (BC's converter would
+  // ask them for "ECDSA", a name only the BC provider knows).
+  private static PrivateKey jdkKey(String env, Path file, PrivateKeyInfo info) throws IOException {
+    ASN1ObjectIdentifier algorithm = info.getPrivateKeyAlgorithm().getAlgorithm();
+    String name;
+    if (algorithm.equals(PKCSObjectIdentifiers.rsaEncryption)) {
+      name = "RSA";
+    } else if (algorithm.equals(X9ObjectIdentifiers.id_ecPublicKey)) {
+      name = "EC";
+    } else if (algorithm.equals(EdECObjectIdentifiers.id_Ed25519)) {
+      name = "Ed25519";
+    } else {
+      throw new IllegalArgumentException(env + ": " + file + " holds a key of an unsupported "
+          + "algorithm (" + algorithm + "); use RSA or EC");
+    }
+    try {
+      return KeyFactory.getInstance(name)
+          .generatePrivate(new PKCS8EncodedKeySpec(info.getEncoded()));
+    } catch (GeneralSecurityException e) {
+      throw new IllegalArgumentException(env + ": " + file + " holds an unusable " + name
+          + " key");
     }
   }
 

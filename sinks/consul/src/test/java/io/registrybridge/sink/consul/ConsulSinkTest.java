@@ -1,0 +1,409 @@
+package io.registrybridge.sink.consul;
+
+import static io.registrybridge.sink.consul.FakeConsulAgent.answered;
+import static io.registrybridge.sink.consul.FakeConsulAgent.unreachable;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.registrybridge.core.DesiredState;
+import io.registrybridge.core.ServiceCheck;
+import io.registrybridge.core.ServiceInstance;
+import io.registrybridge.core.SyncResult;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class ConsulSinkTest {
+  private static final String OWNER = "host-a";
+
+  private final FakeConsulAgent agent = new FakeConsulAgent();
+  private final MutableClock clock = new MutableClock(Instant.parse("2026-11-22T10:00:00Z"));
+  private final LogCapture log = new LogCapture(ConsulSink.class);
+  private ConsulSink sink = sink(config());
+
+  @AfterEach
+  void closeLog() {
+    log.close();
+  }
+
+  static ConsulSinkConfig config() {
+    return ConsulSinkConfig.fromUri("consul://127.0.0.1:8500", Map.of(), OWNER);
+  }
+
+  ConsulSink sink(ConsulSinkConfig config) {
+    return new ConsulSink(agent, config, clock);
+  }
+
+  static ServiceInstance web() {
+    return ServiceInstance.builder("host-a:web-1:8080", "web").address("10.0.0.5").port(8080)
+        .protocol("http").meta(Map.of("team", "payments")).build();
+  }
+
+  static ServiceInstance db() {
+    return ServiceInstance.builder("host-a:db-1:5432", "db").port(5432).build();
+  }
+
+  static DesiredState complete(ServiceInstance... instances) {
+    return state(true, instances);
+  }
+
+  static DesiredState state(boolean complete, ServiceInstance... instances) {
+    return DesiredState.of(Arrays.stream(instances)
+        .collect(Collectors.toMap(ServiceInstance::id, Function.identity())), complete, 1);
+  }
+
+  @Test
+  void registersWhatIsMissingThenOnlyReads() {
+    assertThat(sink.sync(complete(web(), db()))).isEqualTo(new SyncResult(2, 0, 0));
+
+    assertThat(agent.takeCalls()).containsExactly("services", "register host-a:db-1:5432",
+        "register host-a:web-1:8080");
+    assertThat(log.take()).containsExactly(
+        "INFO consul: registered host-a:db-1:5432 (db :5432)",
+        "INFO consul: registered host-a:web-1:8080 (web 10.0.0.5:8080)");
+    assertThat(agent.services.get("host-a:web-1:8080").meta())
+        .containsEntry("registry-bridge-owner", OWNER)
+        .containsEntry("protocol", "http")
+        .containsEntry("team", "payments")
+        .containsKey("registry-bridge-hash");
+
+    assertThat(sink.sync(complete(web(), db()))).isEqualTo(SyncResult.NOTHING);
+    assertThat(agent.takeCalls()).containsExactly("services");
+    assertThat(log.take()).isEmpty();
+  }
+
+  @Test
+  void updatesAServiceWhoseContentChanged() {
+    sink.sync(complete(web(), db()));
+    agent.takeCalls();
+    log.take();
+
+    ServiceInstance moved = web().toBuilder().port(9090).build();
+    assertThat(sink.sync(complete(moved, db()))).isEqualTo(new SyncResult(0, 1, 0));
+
+    assertThat(agent.takeCalls()).containsExactly("services", "register host-a:web-1:8080");
+    assertThat(log.take()).containsExactly(
+        "INFO consul: updated host-a:web-1:8080 (web 10.0.0.5:9090)");
+    assertThat(agent.services.get("host-a:web-1:8080").port()).isEqualTo(9090);
+  }
+
+  @Test
+  void deregistersOwnServicesThatAreNoLongerDesired() {
+    sink.sync(complete(web(), db()));
+    agent.takeCalls();
+    log.take();
+
+    assertThat(sink.sync(complete(web()))).isEqualTo(new SyncResult(0, 0, 1));
+
+    assertThat(agent.takeCalls()).containsExactly("services", "deregister host-a:db-1:5432");
+    assertThat(log.take()).containsExactly("INFO consul: deregistered host-a:db-1:5432 (db :5432)");
+    assertThat(agent.services).containsOnlyKeys("host-a:web-1:8080");
+  }
+
+  @Test
+  void neverDeletesWhileTheDesiredStateIsIncomplete() {
+    sink.sync(complete(web(), db()));
+    agent.takeCalls();
+
+    assertThat(sink.sync(state(false))).isEqualTo(SyncResult.NOTHING);
+    assertThat(sink.sync(state(false, db().toBuilder().port(1).build())))
+        .isEqualTo(new SyncResult(0, 1, 0));
+
+    assertThat(agent.services).containsOnlyKeys("host-a:web-1:8080", "host-a:db-1:5432");
+  }
+
+  @Test
+  void registersAgainWhatTheAgentLost() {
+    sink.sync(complete(web(), db()));
+    agent.services.clear(); // a dev-mode agent restarted
+    agent.takeCalls();
+
+    assertThat(sink.sync(complete(web(), db()))).isEqualTo(new SyncResult(2, 0, 0));
+    assertThat(agent.services).containsOnlyKeys("host-a:web-1:8080", "host-a:db-1:5432");
+  }
+
+  @Test
+  void neverTouchesForeignServices() {
+    agent.putForeign("consul", "consul", Map.of());
+    agent.putForeign("manual-1", "manual", Map.of("version", "1"));
+    agent.putForeign("host-a:old:80", "old", Map.of()); // legacy, but cleanup is off
+    agent.putForeign("other-bridge-1", "web", Map.of("registry-bridge-owner", "host-b"));
+
+    assertThat(sink.sync(complete(web()))).isEqualTo(new SyncResult(1, 0, 0));
+    assertThat(sink.sync(complete())).isEqualTo(new SyncResult(0, 0, 1));
+
+    assertThat(agent.services).containsOnlyKeys("consul", "manual-1", "host-a:old:80",
+        "other-bridge-1");
+    assertThat(agent.calls).noneMatch(call -> call.contains("manual-1")
+        || call.contains("host-a:old:80") || call.contains("other-bridge-1")
+        || call.endsWith(" consul"));
+  }
+
+  @Test
+  void skipsADesiredServiceWhoseIdAForeignServiceHolds() {
+    agent.putForeign("host-a:web-1:8080", "web", Map.of());
+
+    assertThat(sink.sync(complete(web(), db()))).isEqualTo(new SyncResult(1, 0, 0));
+    assertThat(sink.sync(complete(web(), db()))).isEqualTo(SyncResult.NOTHING);
+
+    assertThat(agent.calls).doesNotContain("register host-a:web-1:8080");
+    assertThat(agent.services.get("host-a:web-1:8080").meta()).isEmpty();
+    assertThat(log.take()).containsExactly(
+        "WARN consul: not registering host-a:web-1:8080: a service with this ID that "
+            + "registry-bridge does not own is already on the agent",
+        "INFO consul: registered host-a:db-1:5432 (db :5432)");
+
+    agent.services.remove("host-a:web-1:8080"); // its owner removed it
+    assertThat(sink.sync(complete(web(), db()))).isEqualTo(new SyncResult(1, 0, 0));
+    assertThat(agent.services.get("host-a:web-1:8080").meta())
+        .containsEntry("registry-bridge-owner", OWNER);
+  }
+
+  @Test
+  void legacyCleanupRemovesAndTakesOverRegistratorServices() {
+    sink = sink(config().withLegacyCleanup("host-a:"));
+    agent.putForeign("host-a:gone:80", "gone", Map.of());
+    agent.putForeign("host-a:web-1:8080", "web", Map.of());
+    agent.putForeign("host-b:gone:80", "gone", Map.of());
+    agent.putForeign("manual", "manual", Map.of());
+
+    assertThat(sink.sync(complete(web()))).isEqualTo(new SyncResult(0, 1, 1));
+
+    assertThat(agent.services).containsOnlyKeys("host-a:web-1:8080", "host-b:gone:80", "manual");
+    assertThat(agent.services.get("host-a:web-1:8080").meta())
+        .containsEntry("registry-bridge-owner", OWNER);
+    assertThat(log.take()).containsExactly(
+        "INFO consul: updated host-a:web-1:8080 (web 10.0.0.5:8080)",
+        "INFO consul: deregistered host-a:gone:80 (gone :80), a legacy registration");
+  }
+
+  @Test
+  void legacyCleanupWaitsForACompleteDesiredState() {
+    sink = sink(config().withLegacyCleanup("host-a:"));
+    agent.putForeign("host-a:gone:80", "gone", Map.of());
+
+    assertThat(sink.sync(state(false))).isEqualTo(SyncResult.NOTHING);
+    assertThat(agent.services).containsOnlyKeys("host-a:gone:80");
+  }
+
+  @Test
+  void skipsARejectedRegistrationAndWritesTheOthers() {
+    ServiceInstance bad = ServiceInstance.builder("host-a:bad:1", "bad").port(1).build();
+    agent.registerFailures.put("host-a:bad:1", answered(400,
+        "Consul request to [http://127.0.0.1:8500/v1/agent/service/register] failed with status "
+            + "[400]: Invalid check: Interval must be > 0 for Script, HTTP, or TCP checks"));
+
+    assertThat(sink.sync(complete(web(), bad, db()))).isEqualTo(new SyncResult(2, 0, 0));
+
+    assertThat(agent.takeCalls()).containsExactly("services", "register host-a:bad:1",
+        "register host-a:db-1:5432", "register host-a:web-1:8080");
+    assertThat(log.take()).containsExactly(
+        "ERROR consul: Consul rejected the registration of host-a:bad:1 (HTTP 400); skipping it "
+            + "until it changes or for 10 minutes: Consul request to "
+            + "[http://127.0.0.1:8500/v1/agent/service/register] failed with status [400]: "
+            + "Invalid check: Interval must be > 0 for Script, HTTP, or TCP checks",
+        "INFO consul: registered host-a:db-1:5432 (db :5432)",
+        "INFO consul: registered host-a:web-1:8080 (web 10.0.0.5:8080)");
+
+    // Not sent again while it stays the same...
+    clock.advance(Duration.ofMinutes(9));
+    assertThat(sink.sync(complete(web(), bad, db()))).isEqualTo(SyncResult.NOTHING);
+    assertThat(agent.takeCalls()).containsExactly("services");
+    assertThat(log.take()).isEmpty();
+
+    // ...but as soon as it changes,
+    ServiceInstance changed = bad.toBuilder().port(2).build();
+    assertThat(sink.sync(complete(web(), changed, db()))).isEqualTo(SyncResult.NOTHING);
+    assertThat(agent.takeCalls()).containsExactly("services", "register host-a:bad:1");
+
+    // ...and again after ten minutes, in case the agent's configuration changed.
+    clock.advance(Duration.ofMinutes(9));
+    sink.sync(complete(web(), changed, db()));
+    assertThat(agent.takeCalls()).containsExactly("services");
+    clock.advance(Duration.ofMinutes(1));
+    agent.registerFailures.clear();
+    assertThat(sink.sync(complete(web(), changed, db()))).isEqualTo(new SyncResult(1, 0, 0));
+    assertThat(agent.takeCalls()).containsExactly("services", "register host-a:bad:1");
+  }
+
+  @Test
+  void treatsForbiddenAndDisabledScriptsAsRejections() {
+    ServiceInstance forbidden = ServiceInstance.builder("forbidden", "secret-svc").build();
+    ServiceInstance script = ServiceInstance.builder("script", "s")
+        .checks(List.of(ServiceCheck.of(ServiceCheck.Type.SCRIPT, "true"))).build();
+    agent.registerFailures.put("forbidden", answered(403, "Permission denied"));
+    agent.registerFailures.put("script", answered(500, "Scripts are disabled on this agent "
+        + "from remote calls; to enable, configure 'enable_script_checks' to true"));
+
+    assertThat(sink.sync(complete(forbidden, script, db()))).isEqualTo(new SyncResult(1, 0, 0));
+    agent.takeCalls();
+    assertThat(sink.sync(complete(forbidden, script, db()))).isEqualTo(SyncResult.NOTHING);
+    assertThat(agent.takeCalls()).containsExactly("services");
+  }
+
+  @Test
+  void redactsMetaValuesThatConsulQuotesInItsError() {
+    ServiceInstance leaky = ServiceInstance.builder("leaky", "leaky")
+        .meta(Map.of("consul-token", "hunter2-secret")).build();
+    agent.registerFailures.put("leaky", answered(400, "Invalid Service Meta: Couldn't load "
+        + "metadata pair ('consul-token', 'hunter2-secret'): Key prefix 'consul-' is reserved"));
+
+    sink.sync(complete(leaky));
+
+    assertThat(log.take()).containsExactly("ERROR consul: Consul rejected the registration of "
+        + "leaky (HTTP 400); skipping it until it changes or for 10 minutes: Invalid Service "
+        + "Meta: Couldn't load metadata pair ('consul-token', '<redacted>'): Key prefix "
+        + "'consul-' is reserved");
+  }
+
+  @Test
+  void serverErrorIsThrownAfterTheOtherWrites() {
+    sink.sync(complete(web(), db()));
+    agent.takeCalls();
+    ConsulAgentException failure = answered(500, "rpc error: No cluster leader");
+    agent.registerFailures.put("host-a:bad:1", failure);
+    ServiceInstance bad = ServiceInstance.builder("host-a:bad:1", "bad").build();
+    ServiceInstance newer = ServiceInstance.builder("host-a:z:1", "z").build();
+
+    assertThatThrownBy(() -> sink.sync(complete(bad, newer, web()))).isSameAs(failure);
+
+    assertThat(agent.takeCalls()).containsExactly("services", "register host-a:bad:1",
+        "register host-a:z:1", "deregister host-a:db-1:5432");
+    agent.registerFailures.clear();
+    assertThat(sink.sync(complete(bad, newer, web()))).isEqualTo(new SyncResult(1, 0, 0));
+  }
+
+  @Test
+  void noAnswerStopsTheSyncAtOnce() {
+    ConsulAgentException failure = unreachable();
+    agent.registerFailures.put("host-a:db-1:5432", failure);
+
+    assertThatThrownBy(() -> sink.sync(complete(web(), db()))).isSameAs(failure);
+
+    assertThat(agent.takeCalls()).containsExactly("services", "register host-a:db-1:5432");
+  }
+
+  @Test
+  void failedReadThrowsWithoutWriting() {
+    agent.servicesFailure = unreachable();
+
+    assertThatThrownBy(() -> sink.sync(complete(web()))).isSameAs(agent.servicesFailure);
+    assertThat(agent.takeCalls()).containsExactly("services");
+  }
+
+  @Test
+  void serviceAlreadyGoneIsNotCountedAsDeleted() {
+    sink.sync(complete(web()));
+    agent.deregisterFailures.put("host-a:web-1:8080", answered(404, "Unknown service ID"));
+
+    assertThat(sink.sync(complete())).isEqualTo(SyncResult.NOTHING);
+  }
+
+  @Test
+  void logsWhatConsulWillNotGetWhenItWrites() {
+    ServiceInstance post = ServiceInstance.builder("post", "post").checks(List.of(
+        new ServiceCheck(ServiceCheck.Type.HTTP, "http://x/", Optional.empty(), Optional.empty(),
+            Optional.empty(), Optional.empty(), Optional.of("POST"), false, Optional.empty())))
+        .build();
+
+    sink.sync(complete(post));
+    sink.sync(complete(post));
+
+    assertThat(log.take()).containsExactly("INFO consul: registered post (post :0)",
+        "WARN consul: post: check 1 asks for HTTP method POST, but consul-client cannot send a "
+            + "method; Consul will use GET");
+  }
+
+  @Test
+  void passesTtlChecksOfRegisteredServicesOnly() {
+    sink = sink(config().withTtl(Duration.ofSeconds(30), Duration.ofSeconds(10)));
+    assertThat(sink.passTtlChecks()).isZero(); // nothing registered yet
+    agent.putForeign("host-a:web-1:8080", "web", Map.of());
+    ServiceInstance rejected = ServiceInstance.builder("rejected", "r").build();
+    agent.registerFailures.put("rejected", answered(400, "no"));
+    sink.sync(complete(web(), db(), rejected));
+    agent.takeCalls();
+
+    assertThat(sink.passTtlChecks()).isEqualTo(1);
+    assertThat(agent.takeCalls()).containsExactly("pass service:host-a:db-1:5432:ttl");
+
+    agent.services.remove("host-a:web-1:8080");
+    sink.sync(complete(web(), db(), rejected));
+    agent.takeCalls();
+    assertThat(sink.passTtlChecks()).isEqualTo(2);
+    assertThat(agent.takeCalls()).containsExactlyInAnyOrder("pass service:host-a:db-1:5432:ttl",
+        "pass service:host-a:web-1:8080:ttl");
+
+    sink.sync(complete(web()));
+    agent.takeCalls();
+    assertThat(sink.passTtlChecks()).isEqualTo(1);
+    assertThat(agent.takeCalls()).containsExactly("pass service:host-a:web-1:8080:ttl");
+  }
+
+  @Test
+  void ttlPassSkipsALostCheckButStopsWhenTheAgentIsGone() {
+    sink = sink(config().withTtl(Duration.ofSeconds(30), Duration.ofSeconds(10)));
+    sink.sync(complete(web(), db()));
+    agent.passFailures.put("service:host-a:db-1:5432:ttl",
+        answered(500, "CheckID \"service:host-a:db-1:5432:ttl\" does not have associated TTL"));
+
+    assertThat(sink.passTtlChecks()).isEqualTo(1);
+
+    agent.passFailures.put("service:host-a:web-1:8080:ttl", unreachable());
+    agent.passFailures.put("service:host-a:db-1:5432:ttl", unreachable());
+    assertThatThrownBy(sink::passTtlChecks).isInstanceOf(ConsulAgentException.class);
+  }
+
+  @Test
+  void withoutTtlNothingIsPassed() {
+    sink.sync(complete(web()));
+    agent.takeCalls();
+
+    assertThat(sink.passTtlChecks()).isZero();
+    assertThat(agent.takeCalls()).isEmpty();
+  }
+
+  @Test
+  void closeReleasesTheAgent() {
+    sink.close();
+    assertThat(agent.closed).isTrue();
+    assertThat(sink.name()).isEqualTo("consul");
+  }
+
+  /** A clock the test moves by hand. */
+  static final class MutableClock extends Clock {
+    private Instant now;
+
+    MutableClock(Instant now) {
+      this.now = now;
+    }
+
+    void advance(Duration duration) {
+      now = now.plus(duration);
+    }
+
+    @Override
+    public Instant instant() {
+      return now;
+    }
+
+    @Override
+    public java.time.ZoneId getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(java.time.ZoneId zone) {
+      return this;
+    }
+  }
+}
