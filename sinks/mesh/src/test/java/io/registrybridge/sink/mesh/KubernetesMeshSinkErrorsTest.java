@@ -1,0 +1,262 @@
+package io.registrybridge.sink.mesh;
+
+import static io.registrybridge.sink.mesh.Fixtures.OWNER;
+import static io.registrybridge.sink.mesh.Fixtures.config;
+import static io.registrybridge.sink.mesh.Fixtures.instance;
+import static io.registrybridge.sink.mesh.Fixtures.state;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.fabric8.kubernetes.api.model.APIResourceListBuilder;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResourceList;
+import io.fabric8.kubernetes.api.model.Status;
+import io.fabric8.kubernetes.api.model.StatusBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.registrybridge.core.DesiredState;
+import io.registrybridge.core.ServiceInstance;
+import io.registrybridge.core.SyncResult;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The Kubernetes transport against scripted API server answers: conflicts, rejections, server
+ * errors, and discovery without {@code v1}. Requests nobody expected get a 404 from the mock.
+ */
+@EnableKubernetesMockClient
+class KubernetesMeshSinkErrorsTest {
+  private static final String API = "/apis/networking.istio.io/v1";
+  private static final String OBJECTS = API + "/namespaces/istio-system/serviceentries";
+  private static final String OWNED = OBJECTS + "?labelSelector=app.kubernetes.io%2Fmanaged-by"
+      + "%3Dregistry-bridge%2Cregistry-bridge.io%2Fowner%3Dtest-bridge";
+  private static final String NAME = "productpage.service.consul";
+
+  KubernetesMockServer server;
+  private KubernetesClient client;
+  private int requestsTaken;
+
+  @BeforeEach
+  void setUp() {
+    // The sink's reconciler owns retrying; the client's own retries would hide the answers.
+    client = server.createClient(b -> b.editOrNewConfig().withRequestRetryBackoffLimit(0)
+        .endConfig());
+  }
+
+  @AfterEach
+  void tearDown() {
+    client.close();
+  }
+
+  private static List<ServiceInstance> productpage(String version) {
+    return List.of(instance("productpage-v1", "productpage", "172.18.0.2", 9080)
+        .protocol("http").tags(List.of("version|" + version)).build());
+  }
+
+  private static DesiredState desired(String version) {
+    return state(productpage(version));
+  }
+
+  /** The object the sink would write for {@code desired}, as the server would return it. */
+  private static GenericKubernetesResource rendered(DesiredState desired, String resourceVersion) {
+    ServiceEntryModel entry = new ServiceEntryConverter(config()).convert(desired, Map.of())
+        .entries().get(NAME);
+    GenericKubernetesResource object = new ServiceEntryRenderer("istio-system", OWNER)
+        .render(entry, "networking.istio.io/v1");
+    object.getMetadata().setResourceVersion(resourceVersion);
+    return object;
+  }
+
+  private void discovery(String path) {
+    server.expect().get().withPath(path).andReturn(200, new APIResourceListBuilder()
+        .withGroupVersion(path.substring("/apis/".length())).addNewResource()
+        .withName("serviceentries").withKind("ServiceEntry").withNamespaced(true).endResource()
+        .build()).always();
+  }
+
+  private void list(String path, GenericKubernetesResource... items) {
+    GenericKubernetesResourceList list = new GenericKubernetesResourceList();
+    list.setItems(List.of(items));
+    server.expect().get().withPath(path).andReturn(200, list).always();
+  }
+
+  private static Status status(int code, String reason, String message) {
+    return new StatusBuilder().withStatus("Failure").withCode(code).withReason(reason)
+        .withMessage(message).build();
+  }
+
+  private List<String> requests() throws InterruptedException {
+    List<String> result = new ArrayList<>();
+    while (requestsTaken < server.getRequestCount()) {
+      RecordedRequest request = server.takeRequest();
+      requestsTaken++;
+      result.add(request.getMethod() + " " + request.getPath());
+    }
+    return result;
+  }
+
+  private List<RecordedRequest> takeAll() throws InterruptedException {
+    List<RecordedRequest> result = new ArrayList<>();
+    while (requestsTaken < server.getRequestCount()) {
+      result.add(server.takeRequest());
+      requestsTaken++;
+    }
+    return result;
+  }
+
+  @Test
+  void conflictOnUpdateReadsTheObjectAgainAndRetries() throws Exception {
+    discovery(API);
+    list(OWNED, rendered(desired("v1"), "1"));
+    server.expect().put().withPath(OBJECTS + "/" + NAME)
+        .andReturn(409, status(409, "Conflict", "the object has been modified")).once();
+    server.expect().get().withPath(OBJECTS + "/" + NAME)
+        .andReturn(200, rendered(desired("v1"), "2")).once();
+    server.expect().put().withPath(OBJECTS + "/" + NAME)
+        .andReturn(200, rendered(desired("v2"), "3")).once();
+    MeshSink sink = MeshSinks.kubernetes(config(), client);
+
+    assertThat(sink.sync(desired("v2"))).isEqualTo(new SyncResult(0, 1, 0));
+    List<RecordedRequest> puts = takeAll().stream().filter(r -> r.getMethod().equals("PUT"))
+        .toList();
+    assertThat(puts).hasSize(2);
+    assertThat(puts.get(0).getBody().readUtf8()).contains("\"resourceVersion\":\"1\"");
+    assertThat(puts.get(1).getBody().readUtf8()).contains("\"resourceVersion\":\"2\"");
+  }
+
+  @Test
+  void conflictOnCreateWithAForeignObjectLeavesItAlone() throws Exception {
+    discovery(API);
+    list(OWNED);
+    list(OBJECTS);
+    server.expect().post().withPath(OBJECTS)
+        .andReturn(409, status(409, "AlreadyExists", "already exists")).once();
+    GenericKubernetesResource foreign = new GenericKubernetesResourceBuilder()
+        .withApiVersion("networking.istio.io/v1").withKind("ServiceEntry")
+        .withNewMetadata().withName(NAME).withNamespace("istio-system").endMetadata().build();
+    server.expect().get().withPath(OBJECTS + "/" + NAME).andReturn(200, foreign).once();
+    MeshSink sink = MeshSinks.kubernetes(config(), client);
+
+    assertThat(sink.sync(desired("v1"))).isEqualTo(SyncResult.NOTHING);
+    assertThat(sink.status().reports()).extracting(MeshReport::kind)
+        .containsExactly(MeshReport.Kind.FOREIGN_OWNER);
+    assertThat(requests()).filteredOn(r -> !r.startsWith("GET")).containsExactly(
+        "POST " + OBJECTS);
+  }
+
+  @Test
+  void unprocessableObjectIsReportedAndNotSentAgainUntilItChanges() throws Exception {
+    discovery(API);
+    list(OWNED);
+    list(OBJECTS);
+    server.expect().post().withPath(OBJECTS).andReturn(422, status(422, "Invalid",
+        "ServiceEntry.networking.istio.io \"" + NAME + "\" is invalid: spec.ports[0].protocol:"
+            + " Unsupported value")).once();
+    List<MeshReport> heard = new ArrayList<>();
+    MeshSink sink = MeshSinks.kubernetes(config(), client, (name, r) -> heard.add(r));
+
+    assertThat(sink.sync(desired("v1"))).isEqualTo(SyncResult.NOTHING);
+    assertThat(sink.sync(desired("v1"))).isEqualTo(SyncResult.NOTHING);
+
+    assertThat(requests()).filteredOn(r -> !r.startsWith("GET")).containsExactly(
+        "POST " + OBJECTS);
+    assertThat(sink.status().rejectedObjects()).isEqualTo(1);
+    assertThat(heard).containsExactly(new MeshReport(MeshReport.Kind.REJECTED, "productpage",
+        "service 'productpage': the API server rejected ServiceEntry istio-system/" + NAME
+            + " (422): ServiceEntry.networking.istio.io \"" + NAME + "\" is invalid:"
+            + " spec.ports[0].protocol: Unsupported value; it is not sent again until the service"
+            + " changes"));
+
+    // The service changes: the new content is tried.
+    server.expect().post().withPath(OBJECTS).andReturn(201, rendered(desired("v2"), "1")).once();
+    assertThat(sink.sync(desired("v2"))).isEqualTo(new SyncResult(1, 0, 0));
+    assertThat(sink.status().rejectedObjects()).isZero();
+  }
+
+  @Test
+  void admissionWebhookDenialIsARejection() throws Exception {
+    discovery(API);
+    list(OWNED);
+    list(OBJECTS);
+    server.expect().post().withPath(OBJECTS).andReturn(400, status(400, "BadRequest",
+        "admission webhook \"validation.istio.io\" denied the request: configuration is invalid:"
+            + " port name must be set")).once();
+    MeshSink sink = MeshSinks.kubernetes(config(), client);
+
+    assertThat(sink.sync(desired("v1"))).isEqualTo(SyncResult.NOTHING);
+    assertThat(sink.status().reports()).extracting(MeshReport::kind)
+        .containsExactly(MeshReport.Kind.REJECTED);
+  }
+
+  @Test
+  void serverErrorsAreThrownForTheReconcilerToBackOff() throws Exception {
+    discovery(API);
+    list(OWNED);
+    list(OBJECTS);
+    server.expect().post().withPath(OBJECTS)
+        .andReturn(500, status(500, "InternalError", "etcdserver: request timed out")).once();
+    MeshSink sink = MeshSinks.kubernetes(config(), client);
+
+    assertThatThrownBy(() -> sink.sync(desired("v1")))
+        .isInstanceOfSatisfying(KubernetesClientException.class,
+            e -> assertThat(e.getCode()).isEqualTo(500));
+    assertThat(sink.status().rejectedObjects()).isZero();
+  }
+
+  @Test
+  void tooManyRequestsIsThrown() throws Exception {
+    discovery(API);
+    server.expect().get().withPath(OWNED)
+        .andReturn(429, status(429, "TooManyRequests", "slow down")).once();
+    MeshSink sink = MeshSinks.kubernetes(config(), client);
+
+    assertThatThrownBy(() -> sink.sync(desired("v1")))
+        .isInstanceOfSatisfying(KubernetesClientException.class,
+            e -> assertThat(e.getCode()).isEqualTo(429));
+  }
+
+  @Test
+  void discoveryWithoutV1UsesV1beta1() throws Exception {
+    String beta = "/apis/networking.istio.io/v1beta1";
+    String betaObjects = beta + "/namespaces/istio-system/serviceentries";
+    server.expect().get().withPath(API).andReturn(404, status(404, "NotFound", "not found"))
+        .always();
+    discovery(beta);
+    list(betaObjects + OWNED.substring(OBJECTS.length()));
+    list(betaObjects);
+    server.expect().post().withPath(betaObjects).andReturn(201, rendered(desired("v1"), "1"))
+        .once();
+    MeshSink sink = MeshSinks.kubernetes(config(), client);
+
+    assertThat(sink.sync(desired("v1"))).isEqualTo(new SyncResult(1, 0, 0));
+    RecordedRequest post = takeAll().stream().filter(r -> r.getMethod().equals("POST"))
+        .findFirst().orElseThrow();
+    assertThat(post.getBody().readUtf8())
+        .contains("\"apiVersion\":\"networking.istio.io/v1beta1\"");
+  }
+
+  @Test
+  void aResourceThatVanishesIsDiscoveredAgain() throws Exception {
+    discovery(API);
+    server.expect().get().withPath(OWNED).andReturn(404, status(404, "NotFound", "not found"))
+        .once();
+    list(OWNED, rendered(desired("v1"), "1"));
+    MeshSink sink = MeshSinks.kubernetes(config(), client);
+
+    assertThatThrownBy(() -> sink.sync(desired("v1")))
+        .isInstanceOf(IstioNotReadyException.class)
+        .hasMessage("listing ServiceEntry objects in namespace istio-system returned 404; the"
+            + " resource is no longer served");
+    assertThat(sink.sync(desired("v1"))).isEqualTo(SyncResult.NOTHING);
+    assertThat(requests()).containsExactly("GET " + API, "GET " + OWNED, "GET " + API,
+        "GET " + OWNED);
+  }
+}
