@@ -1,0 +1,278 @@
+package io.registrybridge.sink.mesh;
+
+import static io.registrybridge.sink.mesh.Fixtures.bookinfo;
+import static io.registrybridge.sink.mesh.Fixtures.config;
+import static io.registrybridge.sink.mesh.Fixtures.state;
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.registrybridge.core.DesiredState;
+import io.registrybridge.core.ServiceInstance;
+import io.registrybridge.core.SyncResult;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class DirectoryMeshSinkTest {
+  @TempDir
+  Path temp;
+
+  private Path dir() {
+    return temp.resolve("istio-config"); // not there yet: the sink creates it
+  }
+
+  /** Every file in the directory, by name, with its content. */
+  private Map<String, String> files() throws IOException {
+    Map<String, String> files = new TreeMap<>();
+    try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir())) {
+      for (Path file : stream) {
+        files.put(file.getFileName().toString(), Files.readString(file, UTF_8));
+      }
+    }
+    return files;
+  }
+
+  private static List<ServiceInstance> without(List<ServiceInstance> instances, String id) {
+    List<ServiceInstance> copy = new ArrayList<>(instances);
+    copy.removeIf(i -> i.id().equals(id) || i.name().equals(id));
+    return copy;
+  }
+
+  @Test
+  void writesOneExactFilePerServiceEntry() throws Exception {
+    MeshSink sink = MeshSinks.directory(config(), dir());
+
+    assertThat(sink.sync(state(bookinfo("http")))).isEqualTo(new SyncResult(4, 0, 0));
+    Map<String, String> files = files();
+    assertThat(files).containsOnlyKeys("details.service.consul.yaml",
+        "productpage.service.consul.yaml", "ratings.service.consul.yaml",
+        "reviews.service.consul.yaml");
+    // The same bytes as the conversion's golden file, one document per file.
+    Golden.assertMatches("bookinfo-http.yaml", String.join("", files.values()));
+  }
+
+  @Test
+  void steadyStateRewritesNothing() throws Exception {
+    MeshSink sink = MeshSinks.directory(config(), dir());
+    sink.sync(state(bookinfo("http")));
+    Path reviews = dir().resolve("reviews.service.consul.yaml");
+    FileTime written = FileTime.fromMillis(0);
+    Files.setLastModifiedTime(reviews, written);
+
+    assertThat(sink.sync(state(bookinfo("http")))).isEqualTo(SyncResult.NOTHING);
+    assertThat(Files.getLastModifiedTime(reviews)).isEqualTo(written);
+  }
+
+  @Test
+  void updatesAndDeletesFiles() throws Exception {
+    MeshSink sink = MeshSinks.directory(config(), dir());
+    sink.sync(state(bookinfo("http")));
+    String reviewsBefore = files().get("reviews.service.consul.yaml");
+
+    List<ServiceInstance> fewer = without(bookinfo("http"), "reviews-v3");
+    assertThat(sink.sync(state(fewer))).isEqualTo(new SyncResult(0, 1, 0));
+    assertThat(files().get("reviews.service.consul.yaml")).isNotEqualTo(reviewsBefore)
+        .doesNotContain("172.18.0.7");
+
+    assertThat(sink.sync(state(without(fewer, "ratings")))).isEqualTo(new SyncResult(0, 0, 1));
+    assertThat(files()).containsOnlyKeys("details.service.consul.yaml",
+        "productpage.service.consul.yaml", "reviews.service.consul.yaml");
+  }
+
+  @Test
+  void putsBackAHandEditedFile() throws Exception {
+    MeshSink sink = MeshSinks.directory(config(), dir());
+    sink.sync(state(bookinfo("http")));
+    Path details = dir().resolve("details.service.consul.yaml");
+    String written = Files.readString(details);
+    Files.writeString(details, written.replace("172.18.0.3", "172.18.0.99"));
+
+    assertThat(sink.sync(state(bookinfo("http")))).isEqualTo(new SyncResult(0, 1, 0));
+    assertThat(Files.readString(details)).isEqualTo(written);
+  }
+
+  @Test
+  void foreignFilesAreNeverTouched() throws Exception {
+    Files.createDirectories(dir());
+    Map<String, String> foreign = new TreeMap<>();
+    // Our file name, no labels of ours.
+    foreign.put("reviews.service.consul.yaml", """
+        apiVersion: networking.istio.io/v1
+        kind: ServiceEntry
+        metadata:
+          name: reviews.service.consul
+          namespace: istio-system
+        spec:
+          hosts: [reviews.service.consul]
+          resolution: DNS
+        """);
+    // Another file, several documents, one of which holds the ratings host.
+    foreign.put("legacy.yaml", """
+        apiVersion: v1
+        kind: ConfigMap
+        metadata:
+          name: settings
+        ---
+        apiVersion: networking.istio.io/v1beta1
+        kind: ServiceEntry
+        metadata:
+          name: legacy-ratings
+        spec:
+          hosts: [ratings.service.consul]
+        """);
+    // Written by another bridge instance.
+    foreign.put("details.service.consul.yaml", """
+        apiVersion: networking.istio.io/v1
+        kind: ServiceEntry
+        metadata:
+          name: details.service.consul
+          labels:
+            app.kubernetes.io/managed-by: registry-bridge
+            registry-bridge.io/owner: other-bridge
+        spec:
+          hosts: [details.service.consul]
+        """);
+    foreign.put("broken.yaml", "kind: [unclosed\n");
+    foreign.put("notes.txt", "not YAML at all\n");
+    foreign.put(".rb.other-bridge.x.yaml.1234.tmp", "someone else's temporary file\n");
+    for (Map.Entry<String, String> file : foreign.entrySet()) {
+      Files.writeString(dir().resolve(file.getKey()), file.getValue());
+    }
+    MeshSink sink = MeshSinks.directory(config(), dir());
+
+    assertThat(sink.sync(state(bookinfo("http")))).isEqualTo(new SyncResult(1, 0, 0));
+    assertThat(sink.status().reports()).extracting(MeshReport::message).containsExactly(
+        "service 'details': host details.service.consul is already held by file"
+            + " details.service.consul.yaml of registry-bridge instance 'other-bridge' in " + dir()
+            + "; it is left alone and nothing is written for it",
+        "service 'ratings': host ratings.service.consul is already held by file legacy.yaml in "
+            + dir() + "; it is left alone and nothing is written for it",
+        "service 'reviews': host reviews.service.consul is already held by file"
+            + " reviews.service.consul.yaml of someone else (no registry-bridge.io/owner label of"
+            + " this bridge) in " + dir() + "; it is left alone and nothing is written for it");
+
+    // Everything desired goes away: only our own file is deleted.
+    assertThat(sink.sync(state(List.of()))).isEqualTo(new SyncResult(0, 0, 1));
+    assertThat(files()).isEqualTo(foreign);
+  }
+
+  @Test
+  void anIncompleteDesiredStateDeletesNothing() throws Exception {
+    MeshSink sink = MeshSinks.directory(config(), dir());
+    sink.sync(state(bookinfo("http")));
+    List<ServiceInstance> onlyProductpage = List.of(bookinfo("http").get(0));
+
+    assertThat(sink.sync(state(onlyProductpage, false))).isEqualTo(SyncResult.NOTHING);
+    assertThat(files()).hasSize(4);
+    assertThat(sink.sync(state(onlyProductpage, true))).isEqualTo(new SyncResult(0, 0, 3));
+  }
+
+  @Test
+  void removesItsOwnStaleTemporaryFiles() throws Exception {
+    Files.createDirectories(dir());
+    Path stale = dir().resolve(".rb.test-bridge.reviews.service.consul.yaml.77.tmp");
+    Files.writeString(stale, "apiVersion: networking.istio.io/v1\nkind: Serv");
+    MeshSinks.directory(config(), dir()).sync(state(bookinfo("http")));
+
+    assertThat(stale).doesNotExist();
+  }
+
+  @Test
+  void writesTheConfiguredApiVersion() throws Exception {
+    MeshSinkConfig config = config().toBuilder().apiVersion(IstioApiVersion.V1BETA1)
+        .namespace("mesh-config").build();
+    MeshSinks.directory(config, dir()).sync(state(bookinfo("http")));
+
+    GenericKubernetesResource reviews = ServiceEntryRenderer.parse(
+        files().get("reviews.service.consul.yaml"));
+    assertThat(reviews.getApiVersion()).isEqualTo("networking.istio.io/v1beta1");
+    assertThat(reviews.getMetadata().getNamespace()).isEqualTo("mesh-config");
+  }
+
+  /**
+   * A reader that lists and parses every {@code *.yaml} while the sink rewrites, adds and deletes
+   * files never sees a partial or unparseable file, nor a temporary one.
+   */
+  @Test
+  void concurrentReaderNeverSeesAPartialFile() throws Exception {
+    MeshSinkConfig config = config().toBuilder().collisionMode(CollisionMode.ALLOCATE).build();
+    MeshSink sink = MeshSinks.directory(config, dir());
+    sink.sync(state(bookinfo("http")));
+    List<DesiredState> states = List.of(
+        state(bookinfo("http")),
+        state(without(bookinfo("http"), "reviews-v3")),
+        state(bookinfo(null)),
+        state(without(bookinfo("grpc"), "ratings")),
+        state(without(without(bookinfo("http2"), "details"), "reviews-v1")));
+    AtomicBoolean done = new AtomicBoolean();
+    AtomicInteger passes = new AtomicInteger();
+    AtomicInteger filesRead = new AtomicInteger();
+    ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
+    ExecutorService executor = Executors.newSingleThreadExecutor();
+    try {
+      Future<?> reader = executor.submit(() -> {
+        while (!done.get()) {
+          try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir(), "*.yaml")) {
+            for (Path file : stream) {
+              String text;
+              try {
+                text = Files.readString(file, UTF_8);
+              } catch (NoSuchFileException e) {
+                continue; // deleted between listing and reading: fine, not partial
+              }
+              filesRead.incrementAndGet();
+              try {
+                GenericKubernetesResource object = ServiceEntryRenderer.parse(text);
+                if (!"ServiceEntry".equals(object.getKind())
+                    || ServiceEntryRenderer.hostsOf(object).isEmpty()
+                    || ServiceEntryRenderer.hashOf(object).isEmpty()) {
+                  failures.add(file.getFileName() + " incomplete: " + text);
+                }
+              } catch (RuntimeException e) {
+                failures.add(file.getFileName() + " unparseable (" + e + "): " + text);
+              }
+            }
+          } catch (IOException e) {
+            failures.add("listing failed: " + e);
+          }
+          passes.incrementAndGet();
+        }
+      });
+      await().atMost(Duration.ofSeconds(10)).until(() -> passes.get() > 0);
+
+      int writes = 0;
+      for (int i = 0; i < 250; i++) {
+        writes += sink.sync(states.get(i % states.size())).writes();
+      }
+      done.set(true);
+      reader.get(10, TimeUnit.SECONDS);
+
+      assertThat(failures).isEmpty();
+      assertThat(writes).isGreaterThan(500);
+      assertThat(filesRead.get()).isGreaterThan(0);
+      assertThat(passes.get()).isGreaterThan(1);
+    } finally {
+      done.set(true);
+      executor.shutdownNow();
+    }
+  }
+}
