@@ -162,7 +162,8 @@ final class KubernetesMeshSink implements MeshSink {
 
   private List<GenericKubernetesResource> listOrForget(NonNamespaceOperation<
       GenericKubernetesResource, GenericKubernetesResourceList,
-      Resource<GenericKubernetesResource>> objects, boolean ownedOnly) throws IstioNotReadyException {
+      Resource<GenericKubernetesResource>> objects, boolean ownedOnly)
+      throws IstioNotReadyException {
     try {
       GenericKubernetesResourceList list = ownedOnly
           ? objects.withLabels(renderer.ownerLabels()).list()

@@ -1,6 +1,10 @@
 package io.registrybridge.sink.mesh;
 
+import static java.util.Objects.requireNonNull;
+
+import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.nio.file.Path;
 
 /**
@@ -33,5 +37,31 @@ public final class MeshSinks {
   public static MeshSink directory(MeshSinkConfig config, Path directory,
       MeshSinkListener listener) {
     return new DirectoryMeshSink(config, directory, listener);
+  }
+
+  /**
+   * The sink a {@link MeshSinkUri} names, with its settings applied over {@code base}. For
+   * {@code istio-k8s} it builds its own Kubernetes client (kubeconfig or in-cluster, like kubectl)
+   * and closes it when the sink is closed.
+   */
+  public static MeshSink create(MeshSinkUri uri, MeshSinkConfig base, MeshSinkListener listener) {
+    requireNonNull(uri, "uri");
+    MeshSinkConfig config = uri.applyTo(requireNonNull(base, "base"));
+    return switch (uri.transport()) {
+      case DIRECTORY -> directory(config, uri.directory().orElseThrow(), listener);
+      case KUBERNETES -> new KubernetesMeshSink(config, kubernetesClient(uri.context()), true,
+          listener);
+    };
+  }
+
+  /**
+   * A client configured like kubectl's, for {@code context} or the current one. The client's own
+   * retries on 429 and 5xx are turned off: the sink's reconciler retries whole syncs with its
+   * backoff, and two layers of retries would hold a sync for minutes.
+   */
+  static KubernetesClient kubernetesClient(java.util.Optional<String> context) {
+    Config config = Config.autoConfigure(context.orElse(null));
+    config.setRequestRetryBackoffLimit(0);
+    return new KubernetesClientBuilder().withConfig(config).build();
   }
 }

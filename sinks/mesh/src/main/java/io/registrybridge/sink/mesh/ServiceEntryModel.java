@@ -4,7 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import java.util.Collections;
 import java.util.List;
-import java.util.SortedMap;
+import java.util.Map;
 import java.util.TreeMap;
 
 /**
@@ -67,9 +67,9 @@ record ServiceEntryModel(String name, String service, String host, List<String> 
    * @param ports port name to the endpoint's own port, only where it differs from the service
    *     port
    * @param labels endpoint labels, for DestinationRule subsets
+   *     (both maps iterate in key order)
    */
-  record Endpoint(String address, SortedMap<String, Integer> ports,
-      SortedMap<String, String> labels) {
+  record Endpoint(String address, Map<String, Integer> ports, Map<String, String> labels) {
     Endpoint {
       requireNonNull(address, "address");
       ports = Collections.unmodifiableSortedMap(new TreeMap<>(ports));

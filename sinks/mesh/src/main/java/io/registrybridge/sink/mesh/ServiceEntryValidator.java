@@ -25,8 +25,7 @@ final class ServiceEntryValidator {
     KubernetesNames.hostProblem(entry.host())
         .ifPresent(p -> problems.add("host '" + entry.host() + "': " + p));
     for (String address : entry.addresses()) {
-      String ip = address.contains("/") ? address.substring(0, address.indexOf('/')) : address;
-      if (!isIp(ip)) {
+      if (!isIpOrCidr(address)) {
         problems.add("address '" + address + "' is not an IP address or CIDR");
       }
     }
@@ -74,6 +73,25 @@ final class ServiceEntryValidator {
   /** An IPv4 or IPv6 literal, without a zone (Istio's net.ParseIP accepts none). */
   static boolean isIp(String address) {
     return !address.contains("%") && InetAddresses.isInetAddress(address);
+  }
+
+  /** Istio's ValidateIPSubnet: an IP, or an IP and a prefix length that fits it. */
+  static boolean isIpOrCidr(String address) {
+    int slash = address.indexOf('/');
+    if (slash < 0) {
+      return isIp(address);
+    }
+    String ip = address.substring(0, slash);
+    if (!isIp(ip)) {
+      return false;
+    }
+    int bits = ip.contains(":") ? 128 : 32;
+    try {
+      int prefix = Integer.parseInt(address.substring(slash + 1));
+      return prefix >= 0 && prefix <= bits;
+    } catch (NumberFormatException e) {
+      return false;
+    }
   }
 
   private static void portRange(int number, String what, List<String> problems) {

@@ -1,0 +1,208 @@
+package io.registrybridge.sink.mesh;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static java.util.Objects.requireNonNull;
+
+import java.net.URLDecoder;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+/**
+ * A mesh sink named on the command line.
+ *
+ * <pre>
+ * istio-k8s://?namespace=istio-config&amp;context=prod        ServiceEntry via the Kubernetes API
+ * istio-dir:///etc/istio/config?namespace=istio-config       one YAML file per ServiceEntry
+ * </pre>
+ *
+ * <p>{@code istio-k8s} reaches the cluster the way kubectl does: {@code KUBECONFIG} or
+ * {@code ~/.kube/config} (its current context, or {@code context=}), else the in-cluster service
+ * account. It takes no host: the API server comes from that configuration. {@code istio-dir}
+ * takes an absolute path ({@code istio-dir:///etc/istio/config}, three slashes, or {@code
+ * istio-dir:/etc/istio/config}); the directory is created when missing.
+ *
+ * <p>Query parameters override the daemon-wide {@link MeshSinkConfig} for this sink: {@code
+ * namespace}, {@code domain}, {@code exportTo} (comma-separated), {@code collision} ({@code
+ * report} or {@code allocate}), {@code vipRange} (CIDR), {@code apiVersion} ({@code auto}, {@code
+ * v1}, {@code v1beta1}); {@code istio-k8s} also takes {@code context}. Values are
+ * percent-decoded; '+' is a plus sign.
+ *
+ * @param uri the text as given, for messages
+ * @param transport which transport
+ * @param directory the directory, for {@link Transport#DIRECTORY}
+ * @param context the kubeconfig context, for {@link Transport#KUBERNETES}
+ * @param settings the config overrides, by parameter name
+ */
+public record MeshSinkUri(String uri, Transport transport, Optional<Path> directory,
+    Optional<String> context, SortedMap<String, String> settings) {
+
+  public static final String KUBERNETES_SCHEME = "istio-k8s";
+  public static final String DIRECTORY_SCHEME = "istio-dir";
+
+  private static final Set<String> CONFIG_KEYS =
+      Set.of("namespace", "domain", "exportTo", "collision", "vipRange", "apiVersion");
+
+  /** The two ways to reach the mesh. */
+  public enum Transport {
+    KUBERNETES,
+    DIRECTORY
+  }
+
+  public MeshSinkUri {
+    requireNonNull(uri, "uri");
+    requireNonNull(transport, "transport");
+    requireNonNull(directory, "directory");
+    requireNonNull(context, "context");
+    settings = Collections.unmodifiableSortedMap(new TreeMap<>(settings));
+  }
+
+  /**
+   * Parses a sink URI.
+   *
+   * @throws IllegalArgumentException naming the URI and what is wrong with it
+   */
+  public static MeshSinkUri parse(String uri) {
+    requireNonNull(uri, "uri");
+    int colon = uri.indexOf(':');
+    if (colon <= 0) {
+      throw invalid(uri, "expected " + KUBERNETES_SCHEME + "://?... or " + DIRECTORY_SCHEME
+          + ":///path");
+    }
+    String scheme = uri.substring(0, colon).toLowerCase(Locale.ROOT);
+    String rest = uri.substring(colon + 1);
+    if (rest.contains("#")) {
+      throw invalid(uri, "a fragment ('#') means nothing here");
+    }
+    int question = rest.indexOf('?');
+    String query = question < 0 ? "" : rest.substring(question + 1);
+    String hierarchy = question < 0 ? rest : rest.substring(0, question);
+    SortedMap<String, String> parameters = parameters(uri, query);
+
+    MeshSinkUri parsed = switch (scheme) {
+      case KUBERNETES_SCHEME -> kubernetes(uri, hierarchy, parameters);
+      case DIRECTORY_SCHEME -> directory(uri, hierarchy, parameters);
+      default -> throw invalid(uri, "unknown scheme '" + scheme + "' (expected "
+          + KUBERNETES_SCHEME + " or " + DIRECTORY_SCHEME + ")");
+    };
+    try {
+      parsed.applyTo(MeshSinkConfig.builder("uri-check").build());
+    } catch (IllegalArgumentException e) {
+      throw invalid(uri, e.getMessage());
+    }
+    return parsed;
+  }
+
+  private static MeshSinkUri kubernetes(String uri, String hierarchy,
+      SortedMap<String, String> parameters) {
+    if (!hierarchy.isEmpty() && !hierarchy.equals("//") && !hierarchy.equals("///")) {
+      throw invalid(uri, "istio-k8s takes no host or path: the API server comes from KUBECONFIG"
+          + " or the in-cluster configuration (use ?context= to pick a kubeconfig context)");
+    }
+    String context = parameters.remove("context");
+    checkKeys(uri, parameters, "context");
+    return new MeshSinkUri(uri, Transport.KUBERNETES, Optional.empty(),
+        Optional.ofNullable(context), parameters);
+  }
+
+  private static MeshSinkUri directory(String uri, String hierarchy,
+      SortedMap<String, String> parameters) {
+    String path;
+    if (hierarchy.startsWith("///")) {
+      path = hierarchy.substring(2);
+    } else if (hierarchy.startsWith("//")) {
+      String host = hierarchy.substring(2).split("/", 2)[0];
+      throw invalid(uri, "'" + host + "' would be a host; write istio-dir:///"
+          + hierarchy.substring(2) + " (three slashes) for an absolute path");
+    } else if (hierarchy.startsWith("/")) {
+      path = hierarchy;
+    } else {
+      throw invalid(uri, "the directory must be an absolute path, like istio-dir:///etc/istio/"
+          + "config");
+    }
+    path = decode(uri, path);
+    if (path.equals("/")) {
+      throw invalid(uri, "refusing to write into the root directory");
+    }
+    checkKeys(uri, parameters, null);
+    try {
+      return new MeshSinkUri(uri, Transport.DIRECTORY, Optional.of(Path.of(path)),
+          Optional.empty(), parameters);
+    } catch (InvalidPathException e) {
+      throw invalid(uri, "'" + path + "' is not a valid path: " + e.getReason());
+    }
+  }
+
+  private static SortedMap<String, String> parameters(String uri, String query) {
+    SortedMap<String, String> parameters = new TreeMap<>();
+    if (query.isEmpty()) {
+      return parameters;
+    }
+    for (String pair : query.split("&", -1)) {
+      int equals = pair.indexOf('=');
+      if (equals <= 0) {
+        throw invalid(uri, "expected name=value, got '" + pair + "'");
+      }
+      String key = decode(uri, pair.substring(0, equals));
+      String value = decode(uri, pair.substring(equals + 1));
+      if (value.isEmpty()) {
+        throw invalid(uri, "parameter '" + key + "' has no value");
+      }
+      if (parameters.put(key, value) != null) {
+        throw invalid(uri, "parameter '" + key + "' is given twice");
+      }
+    }
+    return parameters;
+  }
+
+  private static void checkKeys(String uri, Map<String, String> parameters, String extra) {
+    for (String key : parameters.keySet()) {
+      if (!CONFIG_KEYS.contains(key)) {
+        List<String> known = new java.util.ArrayList<>(new java.util.TreeSet<>(CONFIG_KEYS));
+        if (extra != null) {
+          known.add(extra);
+        }
+        throw invalid(uri, "unknown parameter '" + key + "' (known: " + String.join(", ", known)
+            + ")");
+      }
+    }
+  }
+
+  private static String decode(String uri, String text) {
+    try {
+      // URLDecoder reads '+' as a space, which is form encoding, not URI encoding.
+      return URLDecoder.decode(text.replace("+", "%2B"), UTF_8);
+    } catch (IllegalArgumentException e) {
+      throw invalid(uri, "bad percent-encoding in '" + text + "'");
+    }
+  }
+
+  private static IllegalArgumentException invalid(String uri, String problem) {
+    return new IllegalArgumentException("invalid mesh sink URI '" + uri + "': " + problem);
+  }
+
+  /** {@code base} with this URI's settings applied; the owner ID always comes from {@code base}. */
+  public MeshSinkConfig applyTo(MeshSinkConfig base) {
+    MeshSinkConfig.Builder builder = base.toBuilder();
+    settings.forEach((key, value) -> {
+      switch (key) {
+        case "namespace" -> builder.namespace(value);
+        case "domain" -> builder.domain(value);
+        case "exportTo" -> builder.exportTo(Arrays.asList(value.split(",", -1)));
+        case "collision" -> builder.collisionMode(CollisionMode.parse(value));
+        case "vipRange" -> builder.virtualIpRange(value);
+        case "apiVersion" -> builder.apiVersion(IstioApiVersion.parse(value));
+        default -> throw new IllegalStateException("unchecked parameter " + key);
+      }
+    });
+    return builder.build();
+  }
+}

@@ -1,0 +1,132 @@
+package io.registrybridge.sink.mesh;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class MeshSinkUriTest {
+  private static final MeshSinkConfig BASE = MeshSinkConfig.builder("bridge-1").build();
+
+  @Test
+  void kubernetesWithSettings() {
+    MeshSinkUri uri = MeshSinkUri.parse("istio-k8s://?namespace=istio-config&context=prod"
+        + "&exportTo=.,shop&collision=allocate&vipRange=240.242.0.0/24&apiVersion=v1beta1"
+        + "&domain=mesh.example");
+
+    assertThat(uri.transport()).isEqualTo(MeshSinkUri.Transport.KUBERNETES);
+    assertThat(uri.context()).contains("prod");
+    assertThat(uri.directory()).isEmpty();
+    assertThat(uri.applyTo(BASE)).isEqualTo(new MeshSinkConfig("bridge-1", "istio-config",
+        "mesh.example", List.of(".", "shop"), CollisionMode.ALLOCATE, "240.242.0.0/24",
+        IstioApiVersion.V1BETA1));
+  }
+
+  @ParameterizedTest
+  @CsvSource({"istio-k8s://", "istio-k8s:", "istio-k8s:///", "ISTIO-K8S://"})
+  void kubernetesWithoutSettingsKeepsTheBase(String text) {
+    MeshSinkUri uri = MeshSinkUri.parse(text);
+    assertThat(uri.transport()).isEqualTo(MeshSinkUri.Transport.KUBERNETES);
+    assertThat(uri.context()).isEmpty();
+    assertThat(uri.applyTo(BASE)).isEqualTo(BASE);
+  }
+
+  @ParameterizedTest
+  @CsvSource({"istio-dir:///etc/istio/config", "istio-dir:/etc/istio/config"})
+  void directory(String text) {
+    MeshSinkUri uri = MeshSinkUri.parse(text);
+    assertThat(uri.transport()).isEqualTo(MeshSinkUri.Transport.DIRECTORY);
+    assertThat(uri.directory()).contains(Path.of("/etc/istio/config"));
+    assertThat(uri.settings()).isEmpty();
+  }
+
+  @Test
+  void directoryPathAndValuesArePercentDecoded() {
+    MeshSinkUri uri = MeshSinkUri.parse(
+        "istio-dir:///srv/mesh%20config?exportTo=%2A&namespace=mesh");
+    assertThat(uri.directory()).contains(Path.of("/srv/mesh config"));
+    assertThat(uri.settings()).isEqualTo(Map.of("exportTo", "*", "namespace", "mesh"));
+  }
+
+  static Stream<Arguments> badUris() {
+    return Stream.of(
+        Arguments.of("consul://localhost:8500",
+            "unknown scheme 'consul' (expected istio-k8s or istio-dir)"),
+        Arguments.of("/etc/istio",
+            "expected istio-k8s://?... or istio-dir:///path"),
+        Arguments.of("istio-k8s://cluster.example:6443",
+            "istio-k8s takes no host or path: the API server comes from KUBECONFIG or the"
+                + " in-cluster configuration (use ?context= to pick a kubeconfig context)"),
+        Arguments.of("istio-dir://etc/istio",
+            "'etc' would be a host; write istio-dir:///etc/istio (three slashes) for an"
+                + " absolute path"),
+        Arguments.of("istio-dir:config",
+            "the directory must be an absolute path, like istio-dir:///etc/istio/config"),
+        Arguments.of("istio-dir:///",
+            "refusing to write into the root directory"),
+        Arguments.of("istio-dir:///x?context=a",
+            "unknown parameter 'context' (known: apiVersion, collision, domain, exportTo,"
+                + " namespace, vipRange)"),
+        Arguments.of("istio-k8s://?namespce=a",
+            "unknown parameter 'namespce' (known: apiVersion, collision, domain, exportTo,"
+                + " namespace, vipRange, context)"),
+        Arguments.of("istio-k8s://?namespace=a&namespace=b",
+            "parameter 'namespace' is given twice"),
+        Arguments.of("istio-k8s://?namespace=",
+            "parameter 'namespace' has no value"),
+        Arguments.of("istio-k8s://?verbose",
+            "expected name=value, got 'verbose'"),
+        Arguments.of("istio-k8s://?namespace=Istio_Config",
+            "namespace 'Istio_Config' is invalid: must consist of lower-case letters, digits"
+                + " and '-', and start and end with a letter or digit"),
+        Arguments.of("istio-k8s://?collision=ignore",
+            "unknown collision mode 'ignore' (expected report or allocate)"),
+        Arguments.of("istio-k8s://?vipRange=240.241.0.1/16",
+            "virtual IP range '240.241.0.1/16' is invalid: address bits are set after the"
+                + " prefix (did you mean 240.241.0.0/16?)"),
+        Arguments.of("istio-k8s://?apiVersion=v2",
+            "unknown Istio API version 'v2' (expected auto, v1 or v1beta1)"),
+        Arguments.of("istio-k8s://?exportTo=*,shop",
+            "exportTo [*, shop] is invalid: '*' cannot be combined with other entries"),
+        Arguments.of("istio-k8s://#top",
+            "a fragment ('#') means nothing here"),
+        Arguments.of("istio-k8s://?domain=%zz",
+            "bad percent-encoding in '%zz'"));
+  }
+
+  @ParameterizedTest
+  @MethodSource("badUris")
+  void badUrisAreRejectedNamingTheUriAndTheProblem(String text, String problem) {
+    assertThatThrownBy(() -> MeshSinkUri.parse(text))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("invalid mesh sink URI '" + text + "': " + problem);
+  }
+
+  @Test
+  void createsTheNamedSinks(@TempDir Path temp) throws Exception {
+    MeshSink dir = MeshSinks.create(MeshSinkUri.parse("istio-dir://" + temp.resolve("out")
+        + "?namespace=mesh"), BASE, MeshSinkListener.NONE);
+    assertThat(dir.name()).isEqualTo("mesh-dir");
+    dir.sync(Fixtures.state(Fixtures.bookinfo("http")));
+    assertThat(temp.resolve("out/reviews.service.consul.yaml")).content()
+        .contains("namespace: mesh");
+
+    // Building the client does not contact the API server; closing the sink closes it.
+    try (MeshSink k8s = MeshSinks.create(MeshSinkUri.parse("istio-k8s://"), BASE,
+        MeshSinkListener.NONE)) {
+      assertThat(k8s.name()).isEqualTo("mesh-k8s");
+    }
+    assertThat(MeshSinks.kubernetesClient(Optional.empty()).getConfiguration()
+        .getRequestRetryBackoffLimit()).isZero();
+  }
+}
