@@ -6,6 +6,7 @@ import static java.util.Objects.requireNonNull;
 import java.net.URLDecoder;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
@@ -15,6 +16,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * A mesh sink named on the command line.
@@ -166,7 +168,7 @@ public record MeshSinkUri(String uri, Transport transport, Optional<Path> direct
   private static void checkKeys(String uri, Map<String, String> parameters, String extra) {
     for (String key : parameters.keySet()) {
       if (!CONFIG_KEYS.contains(key)) {
-        List<String> known = new java.util.ArrayList<>(new java.util.TreeSet<>(CONFIG_KEYS));
+        List<String> known = new ArrayList<>(new TreeSet<>(CONFIG_KEYS));
         if (extra != null) {
           known.add(extra);
         }

@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.nio.file.Path;
+import java.util.Optional;
 
 /**
  * Creates mesh sinks. Each sink is a {@link io.registrybridge.core.Sink} of its own, to be driven
@@ -59,7 +60,7 @@ public final class MeshSinks {
    * retries on 429 and 5xx are turned off: the sink's reconciler retries whole syncs with its
    * backoff, and two layers of retries would hold a sync for minutes.
    */
-  static KubernetesClient kubernetesClient(java.util.Optional<String> context) {
+  static KubernetesClient kubernetesClient(Optional<String> context) {
     Config config = Config.autoConfigure(context.orElse(null));
     config.setRequestRetryBackoffLimit(0);
     return new KubernetesClientBuilder().withConfig(config).build();

@@ -7,6 +7,7 @@ import static io.registrybridge.sink.mesh.Fixtures.instance;
 import static io.registrybridge.sink.mesh.Fixtures.state;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.groups.Tuple.tuple;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
@@ -22,7 +23,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The Kubernetes transport against fabric8's mock API server in CRUD mode. */
@@ -33,17 +33,12 @@ class KubernetesMeshSinkTest {
 
   KubernetesMockServer server;
   KubernetesClient client;
-  private int requestsTaken;
+  private int requestsTaken; // JUnit makes a new instance, and the extension a new server, per test
 
   private static ResourceDefinitionContext context(String version) {
     return new ResourceDefinitionContext.Builder().withGroup("networking.istio.io")
         .withVersion(version).withPlural("serviceentries").withKind("ServiceEntry")
         .withNamespaced(true).build();
-  }
-
-  @BeforeEach
-  void drainSetUpRequests() throws InterruptedException {
-    requestsTaken = 0;
   }
 
   private MeshSink sink(MeshSinkConfig config) {
@@ -150,16 +145,16 @@ class KubernetesMeshSinkTest {
     assertThat(sink.sync(state(bookinfo("http")))).isEqualTo(new SyncResult(1, 0, 0));
     assertThat(sink.status().reports()).extracting(MeshReport::kind, MeshReport::message)
         .containsExactly(
-            org.assertj.core.groups.Tuple.tuple(MeshReport.Kind.FOREIGN_OWNER,
+            tuple(MeshReport.Kind.FOREIGN_OWNER,
                 "service 'details': host details.service.consul in namespace istio-system is"
                     + " already held by an object of the same name owned by registry-bridge"
                     + " instance 'other-bridge'; it is left alone and nothing is written for it"),
-            org.assertj.core.groups.Tuple.tuple(MeshReport.Kind.FOREIGN_OWNER,
+            tuple(MeshReport.Kind.FOREIGN_OWNER,
                 "service 'ratings': host ratings.service.consul in namespace istio-system is"
                     + " already held by ServiceEntry legacy-ratings of someone else (no"
                     + " registry-bridge.io/owner label of this bridge); it is left alone and"
                     + " nothing is written for it"),
-            org.assertj.core.groups.Tuple.tuple(MeshReport.Kind.FOREIGN_OWNER,
+            tuple(MeshReport.Kind.FOREIGN_OWNER,
                 "service 'reviews': host reviews.service.consul in namespace istio-system is"
                     + " already held by an object of the same name owned by someone else (no"
                     + " registry-bridge.io/owner label of this bridge); it is left alone and"

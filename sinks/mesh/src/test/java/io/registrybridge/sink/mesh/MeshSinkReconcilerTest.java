@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
@@ -64,7 +65,7 @@ class MeshSinkReconcilerTest {
     } finally {
       reconciler.close();
       executor.shutdown();
-      assertThat(executor.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+      assertThat(executor.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
     }
   }
 

@@ -5,12 +5,15 @@ import static io.registrybridge.sink.mesh.Fixtures.config;
 import static io.registrybridge.sink.mesh.Fixtures.instance;
 import static io.registrybridge.sink.mesh.Fixtures.state;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.groups.Tuple.tuple;
 
 import io.registrybridge.core.ServiceInstance;
 import io.registrybridge.core.Transport;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
 class ServiceEntryConverterTest {
@@ -119,9 +122,9 @@ class ServiceEntryConverterTest {
     assertThat(reviews.endpoints()).extracting(ServiceEntryModel.Endpoint::address,
             e -> e.ports(), e -> e.labels().get("version"))
         .containsExactly(
-            org.assertj.core.groups.Tuple.tuple("10.0.0.5", Map.of(), "v1"),
-            org.assertj.core.groups.Tuple.tuple("10.0.0.5", Map.of("http-32768", 32769), "v2"),
-            org.assertj.core.groups.Tuple.tuple("10.0.0.6", Map.of("http-32768", 32770), "v3"));
+            tuple("10.0.0.5", Map.of(), "v1"),
+            tuple("10.0.0.5", Map.of("http-32768", 32769), "v2"),
+            tuple("10.0.0.6", Map.of("http-32768", 32770), "v3"));
     Golden.assertMatches("random-host-ports.yaml", Golden.render(conversion, config()));
   }
 
@@ -188,15 +191,15 @@ class ServiceEntryConverterTest {
     assertThat(conversion.held()).isEmpty();
     assertThat(conversion.reports()).extracting(MeshReport::kind, MeshReport::message)
         .containsExactly(
-            org.assertj.core.groups.Tuple.tuple(MeshReport.Kind.INVALID_SERVICE,
+            tuple(MeshReport.Kind.INVALID_SERVICE,
                 "service name 'web/frontend' cannot be a host name: 'web/frontend' must consist"
                     + " of lower-case letters, digits and '-', and start and end with a letter"
                     + " or digit; no ServiceEntry is written for it"),
-            org.assertj.core.groups.Tuple.tuple(MeshReport.Kind.INVALID_SERVICE,
+            tuple(MeshReport.Kind.INVALID_SERVICE,
                 "service name '-leading-dash' cannot be a host name: '-leading-dash' must"
                     + " consist of lower-case letters, digits and '-', and start and end with a"
                     + " letter or digit; no ServiceEntry is written for it"),
-            org.assertj.core.groups.Tuple.tuple(MeshReport.Kind.INVALID_SERVICE,
+            tuple(MeshReport.Kind.INVALID_SERVICE,
                 "service name '" + "x".repeat(64) + "' cannot be a host name: '"
                     + "x".repeat(64) + "' longer than 63 characters; no ServiceEntry is written"
                     + " for it"));
@@ -241,7 +244,7 @@ class ServiceEntryConverterTest {
             .meta(Map.of("version", "v1")).build()));
 
     assertThat(conversion.entries().get("reviews.service.consul").endpoints().get(0).labels())
-        .containsExactlyEntriesOf(new java.util.TreeMap<>(Map.of("app", "reviews", "track",
+        .containsExactlyEntriesOf(new TreeMap<>(Map.of("app", "reviews", "track",
             "stable", "version", "v1")));
     assertThat(conversion.reports()).extracting(MeshReport::kind).containsOnly(
         MeshReport.Kind.DROPPED_LABEL);
@@ -318,7 +321,7 @@ class ServiceEntryConverterTest {
   @Test
   void theOutputDoesNotDependOnInstanceOrder() {
     List<ServiceInstance> reversed = new ArrayList<>(bookinfo("http"));
-    java.util.Collections.reverse(reversed);
+    Collections.reverse(reversed);
     assertThat(convert(config(), reversed)).isEqualTo(convert(config(), bookinfo("http")));
   }
 }
