@@ -4,7 +4,7 @@ import java.util.Map;
 import org.kiwiproject.consul.model.agent.Registration;
 
 /**
- * The four calls of the Consul agent API the sink makes. Every method throws {@link
+ * The calls of the Consul agent API the sink makes. Every method throws {@link
  * ConsulAgentException} when Consul cannot be reached or refuses the request.
  */
 interface ConsulAgent extends AutoCloseable {
@@ -17,6 +17,12 @@ interface ConsulAgent extends AutoCloseable {
 
   /** {@code PUT /v1/agent/service/deregister/:id}; the service's checks go with it. */
   void deregister(String serviceId);
+
+  /** {@code GET /v1/agent/checks}: the ID of every check on this agent, with its service ID. */
+  Map<String, String> checkServiceIds();
+
+  /** {@code PUT /v1/agent/check/deregister/:checkId}. */
+  void deregisterCheck(String checkId);
 
   /** {@code PUT /v1/agent/check/pass/:checkId} for a TTL check. */
   void passCheck(String checkId, String note);

@@ -10,7 +10,10 @@ import io.registrybridge.core.Sink;
 import io.registrybridge.core.SyncResult;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.SortedMap;
@@ -42,7 +45,8 @@ import org.slf4j.LoggerFactory;
  * Meta.registry-bridge-hash} equals the hash of what we would send (checks included), so a steady
  * state costs that one read and no write. A service the agent lost (restart, dev mode) is simply
  * missing from the read and registered again. Nothing is deleted while the desired state is
- * incomplete.
+ * incomplete. After an update the agent's checks are read once more, because Consul keeps checks
+ * that a re-registration no longer lists; those are deregistered.
  *
  * <p>When Consul refuses one registration (HTTP 400, 403, or script checks disabled on the agent)
  * the service is logged and skipped and the others are still written; the same registration is
@@ -114,11 +118,14 @@ public final class ConsulSink implements Sink {
         nowRegistered.add(plan.id());
       }
     }
+    List<PlannedRegistration> updated = new ArrayList<>();
     for (PlannedRegistration plan : diff.update().values()) {
       if (register(plan, "updated", writes)) {
         writes.updated++;
+        updated.add(plan);
       }
     }
+    removeStaleChecks(updated, writes);
     for (String id : diff.delete()) {
       if (deregister(onAgent.managed().get(id), writes)) {
         writes.deleted++;
@@ -220,6 +227,41 @@ public final class ConsulSink implements Sink {
       log.warn("{}: {}: {}", name(), plan.id(), warning);
     }
     return true;
+  }
+
+  /**
+   * Consul (1.8 at least) keeps the checks of a re-registered service that the new definition no
+   * longer has, so a check that was removed or renumbered would stay, often critical. This costs
+   * one read of the agent's checks, and only in a sync that updated something.
+   */
+  private void removeStaleChecks(List<PlannedRegistration> updated, Writes writes) {
+    if (updated.isEmpty()) {
+      return;
+    }
+    Map<String, Set<String>> wanted = new HashMap<>();
+    for (PlannedRegistration plan : updated) {
+      Set<String> ids = new HashSet<>();
+      plan.registration().getChecks().forEach(check -> check.getId().ifPresent(ids::add));
+      wanted.put(plan.id(), ids);
+    }
+    Map<String, String> checks;
+    try {
+      checks = agent.checkServiceIds();
+    } catch (ConsulAgentException e) {
+      writes.failed(e);
+      return;
+    }
+    checks.forEach((checkId, serviceId) -> {
+      Set<String> keep = wanted.get(serviceId);
+      if (keep != null && !keep.contains(checkId)) {
+        try {
+          agent.deregisterCheck(checkId);
+          log.debug("{}: removed stale check {} of {}", name(), checkId, serviceId);
+        } catch (ConsulAgentException e) {
+          writes.failed(e);
+        }
+      }
+    });
   }
 
   /** Returns whether the service was deregistered. */

@@ -15,6 +15,7 @@ import org.kiwiproject.consul.ConsulException;
 import org.kiwiproject.consul.NotRegisteredException;
 import org.kiwiproject.consul.model.State;
 import org.kiwiproject.consul.model.agent.Registration;
+import org.kiwiproject.consul.model.health.HealthCheck;
 import org.kiwiproject.consul.model.health.Service;
 
 /** {@link ConsulAgent} on kiwiproject's consul-client. */
@@ -86,6 +87,22 @@ final class KiwiConsulAgent implements ConsulAgent {
   public void deregister(String serviceId) {
     call(() -> {
       agent.deregister(serviceId);
+      return null;
+    });
+  }
+
+  @Override
+  public Map<String, String> checkServiceIds() {
+    Map<String, HealthCheck> checks = call(agent::getChecks);
+    Map<String, String> result = new LinkedHashMap<>();
+    checks.forEach((id, check) -> result.put(id, check.getServiceId().orElse("")));
+    return result;
+  }
+
+  @Override
+  public void deregisterCheck(String checkId) {
+    call(() -> {
+      agent.deregisterCheck(checkId);
       return null;
     });
   }

@@ -90,10 +90,38 @@ class ConsulSinkTest {
     ServiceInstance moved = web().toBuilder().port(9090).build();
     assertThat(sink.sync(complete(moved, db()))).isEqualTo(new SyncResult(0, 1, 0));
 
-    assertThat(agent.takeCalls()).containsExactly("services", "register host-a:web-1:8080");
+    assertThat(agent.takeCalls()).containsExactly("services", "register host-a:web-1:8080",
+        "checks");
     assertThat(log.take()).containsExactly(
         "INFO consul: updated host-a:web-1:8080 (web 10.0.0.5:9090)");
     assertThat(agent.services.get("host-a:web-1:8080").port()).isEqualTo(9090);
+  }
+
+  @Test
+  void removesChecksAnUpdateNoLongerHas() {
+    ServiceInstance twoChecks = web().toBuilder().checks(List.of(
+        ServiceCheck.of(ServiceCheck.Type.TCP, "10.0.0.5:8080"),
+        ServiceCheck.of(ServiceCheck.Type.HTTP, "http://10.0.0.5:8080/"))).build();
+    agent.putForeign("manual", "manual", Map.of());
+    agent.checks.put("manual-check", "manual");
+    sink.sync(complete(twoChecks, db()));
+    agent.takeCalls();
+
+    ServiceInstance oneCheck = twoChecks.toBuilder()
+        .checks(List.of(ServiceCheck.of(ServiceCheck.Type.TCP, "10.0.0.5:8080"))).build();
+    assertThat(sink.sync(complete(oneCheck, db()))).isEqualTo(new SyncResult(0, 1, 0));
+
+    assertThat(agent.takeCalls()).containsExactly("services", "register host-a:web-1:8080",
+        "checks", "deregister-check service:host-a:web-1:8080:2");
+    assertThat(agent.checks).containsOnlyKeys("service:host-a:web-1:8080:1", "manual-check");
+
+    // Creates and deletes need no look at the checks.
+    sink.sync(complete(oneCheck, db().toBuilder().port(1).build()));
+    assertThat(agent.takeCalls()).containsExactly("services", "register host-a:db-1:5432",
+        "checks");
+    sink.sync(complete());
+    assertThat(agent.takeCalls()).containsExactly("services", "deregister host-a:db-1:5432",
+        "deregister host-a:web-1:8080");
   }
 
   @Test

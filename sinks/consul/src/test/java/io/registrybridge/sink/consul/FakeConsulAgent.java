@@ -12,6 +12,8 @@ import org.kiwiproject.consul.model.agent.Registration;
 final class FakeConsulAgent implements ConsulAgent {
   final Map<String, AgentService> services = new TreeMap<>();
   final Map<String, Registration> registrations = new TreeMap<>();
+  /** Check ID to service ID; like Consul 1.8, a re-registration adds checks but keeps old ones. */
+  final Map<String, String> checks = new TreeMap<>();
   final List<String> calls = new ArrayList<>();
   final Map<String, ConsulAgentException> registerFailures = new HashMap<>();
   final Map<String, ConsulAgentException> deregisterFailures = new HashMap<>();
@@ -51,6 +53,7 @@ final class FakeConsulAgent implements ConsulAgent {
       throw failure;
     }
     registrations.put(r.getId(), r);
+    r.getChecks().forEach(check -> checks.put(check.getId().orElseThrow(), r.getId()));
     services.put(r.getId(), new AgentService(r.getId(), r.getName(), r.getAddress().orElse(""),
         r.getPort().orElse(0), r.getTags(), r.getMeta()));
   }
@@ -64,6 +67,19 @@ final class FakeConsulAgent implements ConsulAgent {
     }
     services.remove(serviceId);
     registrations.remove(serviceId);
+    checks.values().removeIf(serviceId::equals);
+  }
+
+  @Override
+  public Map<String, String> checkServiceIds() {
+    calls.add("checks");
+    return new LinkedHashMap<>(checks);
+  }
+
+  @Override
+  public void deregisterCheck(String checkId) {
+    calls.add("deregister-check " + checkId);
+    checks.remove(checkId);
   }
 
   @Override
