@@ -133,7 +133,10 @@ final class KiwiConsulAgent implements ConsulAgent {
       return request.get();
     } catch (ConsulException e) {
       int status = e.hasCode() ? e.getCode() : ConsulAgentException.NO_RESPONSE;
-      throw new ConsulAgentException(status, e.getMessage(), e);
+      // kiwi's message names the URL and Consul's answer; its cause (if any) says why there was
+      // no answer, which is what the reconciler's log line should show next to it.
+      throw new ConsulAgentException(status, e.getMessage(), e.getCause() != null ? e.getCause()
+          : e);
     }
   }
 }
