@@ -50,7 +50,7 @@ public sealed interface ConsulEndpoint permits ConsulEndpoint.Tcp, ConsulEndpoin
     }
   }
 
-  /** An agent reached over a Unix domain socket (Consul's {@code addresses.http = "unix://..."}). */
+  /** An agent reached over a Unix domain socket ({@code addresses.http = "unix://..."}). */
   record UnixSocket(Path path) implements ConsulEndpoint {
     public UnixSocket {
       requireNonNull(path, "path");

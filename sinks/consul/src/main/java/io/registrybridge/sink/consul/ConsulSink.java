@@ -50,9 +50,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>When Consul refuses one registration (HTTP 400, 403, or script checks disabled on the agent)
  * the service is logged and skipped and the others are still written; the same registration is
- * sent again only when it changes, or after {@value #REJECTED_RETRY_MINUTES} minutes. Any other
- * error answer is thrown after the remaining writes; when Consul does not answer at all the sync
- * stops and throws at once, so the reconciler backs off and retries with the newest state.
+ * sent again only when it changes, or after {@value #REJECTED_RETRY_MINUTES} minutes (a refused
+ * deregistration likewise waits that long). Any other error answer is thrown after the remaining
+ * writes; when Consul does not answer at all the sync stops and throws at once, so the reconciler
+ * backs off and retries with the newest state.
  *
  * <h2>TTL</h2>
  *
@@ -77,6 +78,9 @@ public final class ConsulSink implements Sink {
 
   // Confined to the sync thread.
   private final RejectedRegistrations rejected =
+      new RejectedRegistrations(Duration.ofMinutes(REJECTED_RETRY_MINUTES));
+  // Same idea for deregistrations, e.g. a token without write access to that service name.
+  private final RejectedRegistrations rejectedDeletes =
       new RejectedRegistrations(Duration.ofMinutes(REJECTED_RETRY_MINUTES));
   private final Set<String> reportedConflicts = new HashSet<>();
 
@@ -106,6 +110,7 @@ public final class ConsulSink implements Sink {
     SortedMap<String, PlannedRegistration> plans = plan(desired);
     skipForeignConflicts(plans, onAgent.foreign());
     rejected.retainOnly(plans.keySet());
+    rejectedDeletes.retainOnly(onAgent.managed().keySet());
     Diff<PlannedRegistration> diff = Diff.between(plans, onAgent.managed(),
         ConsulSink::upToDate, desired.complete());
 
@@ -266,11 +271,21 @@ public final class ConsulSink implements Sink {
 
   /** Returns whether the service was deregistered. */
   private boolean deregister(AgentService service, Writes writes) {
+    String hash = String.valueOf(service.meta().get(ConsulMeta.HASH));
+    if (rejectedDeletes.shouldSkip(service.id(), hash, clock.instant())) {
+      return false;
+    }
     try {
       agent.deregister(service.id());
     } catch (ConsulAgentException e) {
       if (e.status() == 404) { // gone already (Consul 1.9+ answers 404 for unknown IDs)
         log.debug("{}: {} was already deregistered", name(), service.id());
+        return false;
+      }
+      if (e.status() == 400 || e.status() == 403) {
+        rejectedDeletes.remember(service.id(), hash, clock.instant());
+        log.error("{}: Consul refused to deregister {} (HTTP {}); trying again in {} minutes: {}",
+            name(), service.id(), e.status(), REJECTED_RETRY_MINUTES, e.getMessage());
         return false;
       }
       writes.failed(e);

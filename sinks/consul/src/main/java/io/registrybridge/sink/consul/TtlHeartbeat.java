@@ -53,8 +53,9 @@ public final class TtlHeartbeat implements AutoCloseable {
       }
     } catch (RuntimeException e) {
       if (!failing) {
-        log.warn("{}: cannot pass TTL checks, retrying every {}: {}", sink.name(),
-            sink.config().ttl().map(t -> GoDurations.format(t.refresh())).orElse("?"), e.getMessage());
+        String every = sink.config().ttl().map(t -> GoDurations.format(t.refresh())).orElse("?");
+        log.warn("{}: cannot pass TTL checks, retrying every {}: {}", sink.name(), every,
+            e.getMessage());
         failing = true;
       }
     }

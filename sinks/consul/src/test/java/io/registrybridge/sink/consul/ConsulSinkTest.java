@@ -329,6 +329,27 @@ class ConsulSinkTest {
   }
 
   @Test
+  void refusedDeregistrationIsLoggedAndRetriedLater() {
+    sink.sync(complete(web(), db()));
+    agent.takeCalls();
+    log.take();
+    agent.deregisterFailures.put("host-a:db-1:5432",
+        answered(403, "Permission denied: Missing service:write on db"));
+
+    assertThat(sink.sync(complete(web()))).isEqualTo(SyncResult.NOTHING);
+    assertThat(log.take()).containsExactly("ERROR consul: Consul refused to deregister "
+        + "host-a:db-1:5432 (HTTP 403); trying again in 10 minutes: Permission denied: Missing "
+        + "service:write on db");
+    assertThat(sink.sync(complete(web()))).isEqualTo(SyncResult.NOTHING);
+    assertThat(agent.takeCalls()).containsExactly("services", "deregister host-a:db-1:5432",
+        "services");
+
+    clock.advance(Duration.ofMinutes(10));
+    agent.deregisterFailures.clear();
+    assertThat(sink.sync(complete(web()))).isEqualTo(new SyncResult(0, 0, 1));
+  }
+
+  @Test
   void serviceAlreadyGoneIsNotCountedAsDeleted() {
     sink.sync(complete(web()));
     agent.deregisterFailures.put("host-a:web-1:8080", answered(404, "Unknown service ID"));
