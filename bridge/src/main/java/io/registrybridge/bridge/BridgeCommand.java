@@ -1,0 +1,76 @@
+package io.registrybridge.bridge;
+
+import static java.util.Objects.requireNonNull;
+
+import java.time.Clock;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/** {@code registry-bridge [flags] SINK-URI...}: validates the flags, then runs the daemon. */
+@Command(
+    name = "registry-bridge",
+    versionProvider = BridgeCommand.Version.class,
+    sortOptions = false,
+    usageHelpAutoWidth = true,
+    description = {
+        "Keeps Consul and the Istio mesh equal to the services running in Docker.",
+        "A drop-in replacement for Registrator: same flags, same SERVICE_* labels and"
+            + " environment, plus ServiceMeta (protocol) on every registration.",
+        ""},
+    footer = {
+        "",
+        "Environment: DOCKER_HOST (default unix:///var/run/docker.sock, then"
+            + " unix:///tmp/docker.sock), DOCKER_TLS_VERIFY, DOCKER_CERT_PATH,"
+            + " CONSUL_HTTP_TOKEN, CONSUL_HTTP_TOKEN_FILE, CONSUL_CACERT, CONSUL_CLIENT_CERT,"
+            + " CONSUL_CLIENT_KEY, KUBECONFIG.",
+        "Exit status: 0 after SIGTERM, 1 when a control plane never answered within"
+            + " -retry-attempts, 2 for a wrong flag or URI.",
+        "Reference: docs/configuration.md"})
+final class BridgeCommand implements Callable<Integer> {
+
+  @Spec CommandSpec spec;
+
+  @Mixin BridgeOptions options = new BridgeOptions();
+
+  @Option(names = {"-h", "-help", "--help"}, usageHelp = true, description = "Show this help.")
+  boolean help;
+
+  @Option(names = {"-version", "--version"}, versionHelp = true,
+      description = "Print the version.")
+  boolean version;
+
+  private final Map<String, String> env;
+
+  BridgeCommand(Map<String, String> env) {
+    this.env = requireNonNull(env, "env");
+  }
+
+  @Override
+  public Integer call() throws InterruptedException {
+    Bridge bridge;
+    try {
+      bridge = Bridge.create(options.toConfig(), env, Clock.systemUTC());
+    } catch (IllegalArgumentException e) {
+      // A wrong flag value or URI: picocli prints the message and usage and exits with 2.
+      throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+    }
+    Runtime.getRuntime().addShutdownHook(new Thread(bridge::close, "registry-bridge-shutdown"));
+    bridge.start();
+    return bridge.awaitExit();
+  }
+
+  /** Reads the version the build put into the jar's manifest. */
+  static final class Version implements picocli.CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String version = BridgeCommand.class.getPackage().getImplementationVersion();
+      return new String[] {"registry-bridge " + (version == null ? "(development)" : version)};
+    }
+  }
+}

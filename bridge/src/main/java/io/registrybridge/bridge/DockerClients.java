@@ -1,0 +1,61 @@
+package io.registrybridge.bridge;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.core.DefaultDockerClientConfig;
+import com.github.dockerjava.core.DockerClientConfig;
+import com.github.dockerjava.core.DockerClientImpl;
+import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.function.Predicate;
+
+/** Finds the Docker engine and opens a client to it. */
+final class DockerClients {
+  static final String DEFAULT_SOCKET = "unix:///var/run/docker.sock";
+  /** Where Registrator's documentation mounts the socket. */
+  static final String REGISTRATOR_SOCKET = "unix:///tmp/docker.sock";
+
+  private DockerClients() {}
+
+  /**
+   * {@code DOCKER_HOST} when set; otherwise the default socket, or Registrator's {@code
+   * /tmp/docker.sock} when only that one exists. When neither exists yet the default is used and
+   * the source waits for it to appear.
+   */
+  static String resolveHost(Map<String, String> env, Predicate<Path> exists) {
+    String configured = env.get("DOCKER_HOST");
+    if (configured != null && !configured.isBlank()) {
+      return configured.trim();
+    }
+    if (!exists.test(Path.of("/var/run/docker.sock")) && exists.test(Path.of("/tmp/docker.sock"))) {
+      return REGISTRATOR_SOCKET;
+    }
+    return DEFAULT_SOCKET;
+  }
+
+  static DockerClient open(Map<String, String> env) {
+    String host = resolveHost(env, Files::exists);
+    DefaultDockerClientConfig.Builder builder = DefaultDockerClientConfig
+        .createDefaultConfigBuilder()
+        .withDockerHost(host);
+    // docker-java reads the TLS settings from system properties; take them from our env map.
+    if (env.containsKey("DOCKER_TLS_VERIFY")) {
+      builder.withDockerTlsVerify(env.get("DOCKER_TLS_VERIFY"));
+    }
+    if (env.containsKey("DOCKER_CERT_PATH")) {
+      builder.withDockerCertPath(env.get("DOCKER_CERT_PATH"));
+    }
+    DockerClientConfig config = builder.build();
+    // The event stream is long-lived: no response timeout. Connections fail fast so that an
+    // engine that went away is noticed and retried with backoff.
+    ApacheDockerHttpClient http = new ApacheDockerHttpClient.Builder()
+        .dockerHost(config.getDockerHost())
+        .sslConfig(config.getSSLConfig())
+        .maxConnections(32)
+        .connectionTimeout(Duration.ofSeconds(5))
+        .build();
+    return DockerClientImpl.getInstance(config, http);
+  }
+}

@@ -1,0 +1,83 @@
+package io.registrybridge.bridge;
+
+import static java.util.Objects.requireNonNull;
+
+import io.registrybridge.core.Sink;
+import io.registrybridge.sink.consul.ConsulSink;
+import io.registrybridge.sink.consul.ConsulSinkConfig;
+import io.registrybridge.sink.consul.ConsulSinkFactory;
+import io.registrybridge.sink.consul.TtlHeartbeat;
+import io.registrybridge.sink.mesh.MeshSinkConfig;
+import io.registrybridge.sink.mesh.MeshSinkListener;
+import io.registrybridge.sink.mesh.MeshSinkUri;
+import io.registrybridge.sink.mesh.MeshSinks;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ScheduledExecutorService;
+
+/**
+ * Knows every sink URI scheme. Parsing happens before anything starts, so a wrong URI or a
+ * missing token file ends the daemon with status 2 instead of a retry loop; building happens
+ * once the bridge's host name is known, because sinks mark what they own with it.
+ */
+final class SinkFactory {
+  private SinkFactory() {}
+
+  /** What a sink needs from the daemon to be built. */
+  record Context(BridgeConfig config, Map<String, String> env, String hostname, Clock clock) {}
+
+  /** A sink and what runs beside it on its executor (the TTL heartbeat). */
+  record Built(Sink sink, List<AutoCloseable> companions) {}
+
+  /** A validated sink URI, ready to build. */
+  interface Spec {
+    Built create(Context context, ScheduledExecutorService sinkExecutor);
+  }
+
+  /** @throws IllegalArgumentException naming the URI and what is wrong with it */
+  static Spec parse(String uri, Map<String, String> env) {
+    requireNonNull(uri, "uri");
+    String scheme = uri.contains("://")
+        ? uri.substring(0, uri.indexOf("://")).toLowerCase(Locale.ROOT) : "";
+    return switch (scheme) {
+      case "consul", "consul-tls", "consul-unix" -> consul(uri, env);
+      case MeshSinkUri.KUBERNETES_SCHEME, MeshSinkUri.DIRECTORY_SCHEME -> mesh(uri);
+      default -> throw new IllegalArgumentException("unsupported sink URI '" + uri
+          + "': expected consul://, consul-tls://, consul-unix://, istio-k8s:// or"
+          + " istio-dir://");
+    };
+  }
+
+  private static Spec mesh(String uri) {
+    MeshSinkUri parsed = MeshSinkUri.parse(uri);
+    return (context, executor) -> new Built(MeshSinks.create(parsed,
+        MeshSinkConfig.builder(context.hostname()).build(), MeshSinkListener.NONE), List.of());
+  }
+
+  private static Spec consul(String uri, Map<String, String> env) {
+    // Validates the URI, the token file and the TLS files now; the owner is set at start.
+    ConsulSinkConfig.fromUri(uri, env, "validation");
+    return (context, executor) -> {
+      BridgeConfig config = context.config();
+      ConsulSinkConfig sinkConfig = ConsulSinkConfig.fromUri(uri, context.env(),
+          context.hostname());
+      if (config.cleanup()) {
+        sinkConfig = sinkConfig.withLegacyCleanup(context.hostname() + ":");
+      }
+      if (config.ttl().isPresent() && config.ttlRefresh().isPresent()) {
+        sinkConfig = sinkConfig.withTtl(config.ttl().get(), config.ttlRefresh().get());
+      }
+      ConsulSink sink = ConsulSinkFactory.create(sinkConfig, context.clock());
+      List<AutoCloseable> companions = new ArrayList<>();
+      if (sinkConfig.ttl().isPresent()) {
+        TtlHeartbeat heartbeat = new TtlHeartbeat(sink, executor);
+        heartbeat.start();
+        companions.add(heartbeat);
+      }
+      return new Built(sink, companions);
+    };
+  }
+}
