@@ -24,6 +24,14 @@ public record ServiceCheck(
     boolean tlsSkipVerify,
     Optional<InitialStatus> initialStatus) {
 
+  /**
+   * Stands, inside a {@code target}, for the address a sink gives a service that has none of its
+   * own (Consul: the agent's node address). A Docker container published on {@code 0.0.0.0} has
+   * no address the bridge can know, yet its HTTP check must name one: the source writes this
+   * placeholder and the sink, which knows its control plane's address, replaces it.
+   */
+  public static final String NODE_ADDRESS = "${NODE_ADDRESS}";
+
   /** What the check does. */
   public enum Type {
     HTTP,

@@ -335,16 +335,20 @@ class DockerToConsulIT {
   void writesNothingAtSteadyStateEvenWithResync() {
     String name = workloads.prefix("steady");
     workloads.start(new Workloads.Spec(name).publish(80).env("SERVICE_NAME", name)
-        .env("SERVICE_CHECK_TCP", "true"));
-    RunningBridge bridge = bridge("-resync", "1", "-verify-interval", "1");
+        .env("SERVICE_CHECK_TCP", "true").env("SERVICE_PROTOCOL", "http"));
+    // -explicit keeps containers of unrelated test runs on this engine out of the picture.
+    RunningBridge bridge = bridge("-explicit", "-resync", "1", "-verify-interval", "1");
     awaitServices(name, Set.of(host + ":" + name + ":80"));
+    assertThat(consul.client().agentClient().getChecks().values())
+        .anyMatch(check -> check.getServiceId().orElse("").equals(host + ":" + name + ":80"));
+    await().atMost(CONVERGE).until(() -> bridge.bridge().sinkStatus().get(0).convergedOnce());
     long writes = bridge.bridge().sinkStatus().get(0).writes();
-    java.math.BigInteger index = consul.client().catalogClient().getServices().getIndex();
+    java.math.BigInteger index = consul.client().catalogClient().getService(name).getIndex();
 
     // Several resync and verify rounds pass; neither the bridge nor Consul sees a write.
     await().during(Duration.ofSeconds(4)).atMost(Duration.ofSeconds(6)).until(
         () -> bridge.bridge().sinkStatus().get(0).writes() == writes);
-    assertThat(consul.client().catalogClient().getServices().getIndex()).isEqualTo(index);
+    assertThat(consul.client().catalogClient().getService(name).getIndex()).isEqualTo(index);
   }
 
   private static Set<String> union(Set<String> a, Set<String> b) {

@@ -27,6 +27,12 @@ interface ConsulAgent extends AutoCloseable {
   /** {@code PUT /v1/agent/check/pass/:checkId} for a TTL check. */
   void passCheck(String checkId, String note);
 
+  /**
+   * {@code GET /v1/agent/self}: the agent's advertised LAN address, which Consul gives services
+   * registered without an address of their own.
+   */
+  String nodeAddress();
+
   /** Releases connections and threads; never throws. */
   @Override
   void close();

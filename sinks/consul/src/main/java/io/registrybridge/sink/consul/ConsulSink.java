@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import io.registrybridge.core.DesiredState;
 import io.registrybridge.core.Diff;
 import io.registrybridge.core.MetaKeys;
+import io.registrybridge.core.ServiceCheck;
 import io.registrybridge.core.ServiceInstance;
 import io.registrybridge.core.Sink;
 import io.registrybridge.core.SyncResult;
@@ -182,9 +183,14 @@ public final class ConsulSink implements Sink {
   }
 
   private SortedMap<String, PlannedRegistration> plan(DesiredState desired) {
+    // Checks of services without an address name the node's address; read it only when needed.
+    boolean needsNodeAddress = desired.services().values().stream()
+        .flatMap(instance -> instance.checks().stream())
+        .anyMatch(check -> check.target().contains(ServiceCheck.NODE_ADDRESS));
+    String nodeAddress = needsNodeAddress ? agent.nodeAddress() : "";
     SortedMap<String, PlannedRegistration> plans = new TreeMap<>();
     for (Map.Entry<String, ServiceInstance> e : desired.services().entrySet()) {
-      plans.put(e.getKey(), mapper.map(e.getValue()));
+      plans.put(e.getKey(), mapper.map(e.getValue(), nodeAddress));
     }
     return plans;
   }

@@ -100,6 +100,11 @@ final class KiwiConsulAgent implements ConsulAgent {
   }
 
   @Override
+  public String nodeAddress() {
+    return call(() -> agent.getAgent().getMember().getAddress());
+  }
+
+  @Override
   public void deregisterCheck(String checkId) {
     call(() -> {
       agent.deregisterCheck(checkId);

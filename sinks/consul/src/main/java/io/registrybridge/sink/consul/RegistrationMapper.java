@@ -51,11 +51,20 @@ final class RegistrationMapper {
     return "service:" + serviceId + ":ttl";
   }
 
+  /** Maps an instance whose checks do not name the node's address. */
   PlannedRegistration map(ServiceInstance instance) {
+    return map(instance, "");
+  }
+
+  /**
+   * @param nodeAddress the agent's address, replacing {@link ServiceCheck#NODE_ADDRESS} in check
+   *     targets (the instance has no address of its own, so Consul gives it the node's)
+   */
+  PlannedRegistration map(ServiceInstance instance, String nodeAddress) {
     List<String> warnings = new ArrayList<>();
     List<RegCheck> checks = new ArrayList<>();
     for (int i = 0; i < instance.checks().size(); i++) {
-      checks.add(check(instance.id(), i + 1, instance.checks().get(i), warnings));
+      checks.add(check(instance.id(), i + 1, instance.checks().get(i), nodeAddress, warnings));
     }
     ttl.ifPresent(t -> checks.add(ImmutableRegCheck.builder()
         .id(ttlCheckId(instance.id()))
@@ -86,20 +95,25 @@ final class RegistrationMapper {
   }
 
   private static RegCheck check(String serviceId, int position, ServiceCheck check,
-      List<String> warnings) {
+      String nodeAddress, List<String> warnings) {
     ImmutableRegCheck.Builder b = ImmutableRegCheck.builder().id(checkId(serviceId, position));
     String interval = GoDurations.format(check.interval().orElse(DEFAULT_INTERVAL));
+    String host = nodeAddress.contains(":") ? "[" + nodeAddress + "]" : nodeAddress;
+    // In a script the placeholder stood for $SERVICE_IP, which takes no brackets.
+    String target = check.type() == ServiceCheck.Type.SCRIPT
+        ? check.target().replace(ServiceCheck.NODE_ADDRESS, nodeAddress)
+        : check.target().replace(ServiceCheck.NODE_ADDRESS, host);
     switch (check.type()) {
       case HTTP -> {
-        b.http(check.target()).interval(interval);
+        b.http(target).interval(interval);
         check.httpMethod()
             .filter(method -> !method.equalsIgnoreCase("GET"))
             .ifPresent(method -> warnings.add("check " + position + " asks for HTTP method "
                 + method + ", but consul-client cannot send a method; Consul will use GET"));
       }
-      case TCP -> b.tcp(check.target()).interval(interval);
-      case GRPC -> b.grpc(check.target()).interval(interval);
-      case SCRIPT -> b.args(List.of("/bin/sh", "-c", check.target())).interval(interval);
+      case TCP -> b.tcp(target).interval(interval);
+      case GRPC -> b.grpc(target).interval(interval);
+      case SCRIPT -> b.args(List.of("/bin/sh", "-c", target)).interval(interval);
       case TTL -> b.ttl(GoDurations.format(check.ttl().orElseThrow()));
     }
     if (check.type() != ServiceCheck.Type.TTL) {

@@ -82,6 +82,23 @@ class ConsulSinkTest {
   }
 
   @Test
+  void readsTheNodeAddressOnlyWhenACheckNeedsIt() {
+    ServiceInstance published = ServiceInstance.builder("host-a:api-1:80", "api").port(32768)
+        .checks(List.of(ServiceCheck.of(ServiceCheck.Type.TCP,
+            ServiceCheck.NODE_ADDRESS + ":32768")))
+        .build();
+
+    sink.sync(complete(web()));
+    assertThat(agent.takeCalls()).doesNotContain("self");
+
+    sink.sync(complete(web(), published));
+    assertThat(agent.takeCalls()).containsExactly("services", "self",
+        "register host-a:api-1:80");
+    assertThat(agent.registrations.get("host-a:api-1:80").getChecks())
+        .extracting(c -> c.getTcp().orElseThrow()).containsExactly("192.0.2.10:32768");
+  }
+
+  @Test
   void updatesAServiceWhoseContentChanged() {
     sink.sync(complete(web(), db()));
     agent.takeCalls();

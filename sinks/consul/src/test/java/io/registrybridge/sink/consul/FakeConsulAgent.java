@@ -19,6 +19,14 @@ final class FakeConsulAgent implements ConsulAgent {
   final Map<String, ConsulAgentException> deregisterFailures = new HashMap<>();
   final Map<String, ConsulAgentException> passFailures = new HashMap<>();
   ConsulAgentException servicesFailure;
+  String nodeAddress = "192.0.2.10";
+
+  @Override
+  public String nodeAddress() {
+    calls.add("self");
+    return nodeAddress;
+  }
+
   boolean closed;
 
   static ConsulAgentException answered(int status, String message) {

@@ -105,6 +105,31 @@ class RegistrationMapperTest {
   }
 
   @Test
+  void checksOfAServiceWithoutAddressNameTheNodeAddress() {
+    String node = ServiceCheck.NODE_ADDRESS;
+    ServiceInstance instance = ServiceInstance.builder("host-a:web-1:80", "web").port(32768)
+        .checks(List.of(
+            ServiceCheck.of(Type.HTTP, "http://" + node + ":32768/health"),
+            ServiceCheck.of(Type.TCP, node + ":32768"),
+            ServiceCheck.of(Type.SCRIPT, "ping -c1 " + node)))
+        .build();
+
+    List<Registration.RegCheck> v4 = mapper.map(instance, "10.1.2.3").registration().getChecks();
+    List<Registration.RegCheck> v6 = mapper.map(instance, "fd00::7").registration().getChecks();
+
+    assertThat(v4).extracting(c -> c.getHttp().orElse(c.getTcp().orElse(
+        String.join(" ", c.getArgs().orElse(List.of())))))
+        .containsExactly("http://10.1.2.3:32768/health", "10.1.2.3:32768",
+            "/bin/sh -c ping -c1 10.1.2.3");
+    assertThat(v6).extracting(c -> c.getHttp().orElse(c.getTcp().orElse(
+        String.join(" ", c.getArgs().orElse(List.of())))))
+        .containsExactly("http://[fd00::7]:32768/health", "[fd00::7]:32768",
+            "/bin/sh -c ping -c1 fd00::7");
+    assertThat(mapper.map(instance, "10.1.2.3").hash())
+        .isNotEqualTo(mapper.map(instance, "10.1.2.4").hash());
+  }
+
+  @Test
   void warnsAboutAnHttpMethodItCannotSend() {
     ServiceInstance instance = web().toBuilder().checks(List.of(
         new ServiceCheck(Type.HTTP, "http://x/", Optional.empty(), Optional.empty(),

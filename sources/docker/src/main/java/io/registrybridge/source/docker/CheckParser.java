@@ -124,12 +124,8 @@ final class CheckParser {
       case HTTP, HTTPS -> url(kind == Kind.HTTP ? "http" : "https", main, address, port);
       // Registrator substituted the host binding here in some versions and the service
       // address in others; the final address and port are what the check must reach.
-      case SCRIPT -> {
-        if (address.isEmpty() && value.contains("$SERVICE_IP")) {
-          throw new BadValue(main.sourceKey(), noAddress());
-        }
-        yield value.replace("$SERVICE_IP", address).replace("$SERVICE_PORT", "" + port);
-      }
+      case SCRIPT -> value.replace("$SERVICE_IP", checkHost(address))
+          .replace("$SERVICE_PORT", "" + port);
       case TTL -> "";
       case TCP -> hostPort(main, address, port);
       // Consul's grpc check is host:port, or host:port/service for one gRPC service.
@@ -163,9 +159,6 @@ final class CheckParser {
   }
 
   private static String url(String scheme, Attribute main, String address, int port) {
-    if (address.isEmpty()) {
-      throw new BadValue(main.sourceKey(), noAddress());
-    }
     String path = main.value().trim();
     // Registrator glued the value to the port, so "health" made http://ip:80health.
     if (!path.startsWith("/")) {
@@ -173,7 +166,8 @@ final class CheckParser {
     }
     String url = scheme + "://" + host(address) + ":" + port + path;
     try {
-      new URI(url).parseServerAuthority();
+      // Validated with a stand-in host: the node-address placeholder is not a URI authority.
+      new URI(url.replace(ServiceCheck.NODE_ADDRESS, "node.invalid")).parseServerAuthority();
     } catch (URISyntaxException e) {
       throw new BadValue(main.sourceKey(), Values.quote(main.value()) + " is not a URL path");
     }
@@ -181,20 +175,21 @@ final class CheckParser {
   }
 
   private static String hostPort(Attribute main, String address, int port) {
-    if (address.isEmpty()) {
-      throw new BadValue(main.sourceKey(), noAddress());
-    }
     return host(address) + ":" + port;
   }
 
   // Registrator wrote IPv6 addresses without brackets, which no check can reach.
   private static String host(String address) {
-    return address.contains(":") ? "[" + address + "]" : address;
+    String host = checkHost(address);
+    return host.contains(":") ? "[" + host + "]" : host;
   }
 
-  private static String noAddress() {
-    return "the service has no address of its own (it is the node's address), so the check "
-        + "cannot name it; set -ip, use -internal, or set the address label";
+  /**
+   * A service without an address of its own (published on every host address, no {@code -ip})
+   * is reached at the node's address, which only the sink knows: the placeholder stands for it.
+   */
+  private static String checkHost(String address) {
+    return address.isEmpty() ? ServiceCheck.NODE_ADDRESS : address;
   }
 
   private static Optional<Attribute> option(Map<String, Attribute> attrs, String key) {

@@ -94,7 +94,7 @@ public final class DockerSource implements Source {
     executor.execute(() -> {
       if (connected && !closed) {
         try {
-          relist();
+          relist(false);
         } catch (RuntimeException e) {
           streamEnded(generation, e);
         }
@@ -120,7 +120,7 @@ public final class DockerSource implements Source {
           .withSince(since)
           .withEventTypeFilter(EventType.CONTAINER, EventType.NETWORK)
           .exec(stream);
-      relist();
+      relist(true);
       if (failures > 0) {
         log.info("docker: engine is back after {} failed attempt(s)", failures);
       }
@@ -143,8 +143,11 @@ public final class DockerSource implements Source {
     executor.schedule(this::connect, delay, TimeUnit.MILLISECONDS);
   }
 
-  /** Lists running containers and reports all of them at once, replacing what came before. */
-  private void relist() {
+  /**
+   * Lists running containers and reports all of them at once, replacing what came before. A
+   * periodic re-listing ({@code -resync}) logs at DEBUG: it is routine and usually finds nothing.
+   */
+  private void relist(boolean afterConnect) {
     Map<String, List<ServiceInstance>> all = new HashMap<>();
     List<Container> running = docker.listContainersCmd().exec();
     for (Container container : running) {
@@ -165,8 +168,16 @@ public final class DockerSource implements Source {
     reported.clear();
     reported.putAll(all);
     listener.replaceAll(Map.copyOf(all));
-    log.info("docker: listed {} running containers, {} with services, {} services",
-        running.size(), all.size(), all.values().stream().mapToInt(List::size).sum());
+    if (afterConnect || log.isDebugEnabled()) {
+      String line = "docker: listed {} running containers, {} with services, {} services";
+      Object[] counts = {running.size(), all.size(),
+          all.values().stream().mapToInt(List::size).sum()};
+      if (afterConnect) {
+        log.info(line, counts);
+      } else {
+        log.debug(line, counts);
+      }
+    }
   }
 
   private void onEvent(long streamGeneration, Event event) {
@@ -302,7 +313,9 @@ public final class DockerSource implements Source {
 
     @Override
     public void onNext(Event event) {
-      executor.execute(() -> onEvent(streamGeneration, event));
+      if (!closed) {
+        executor.execute(() -> onEvent(streamGeneration, event));
+      }
     }
 
     @Override

@@ -6,7 +6,9 @@ import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.exception.NotFoundException;
 import io.registrybridge.core.ServiceInstance;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -14,14 +16,26 @@ import org.slf4j.LoggerFactory;
 /**
  * The production {@link ContainerMapper}: inspect response → {@link ContainerView} → {@link
  * ContainerNormalizer}, with every problem logged as one WARN line naming the container and the
- * key. Each container's problems are logged when its services are computed, i.e. on start and on
- * every re-listing, not on every event-free resync of the sinks.
+ * key. A container is normalized on every event about it and on every re-listing; its problems
+ * are logged when they first appear or change, not again each time.
+ *
+ * <p>Called only from the source's thread.
  */
 public final class NormalizingMapper implements ContainerMapper {
   private static final Logger log = LoggerFactory.getLogger(NormalizingMapper.class);
+  /** Bounds the memory of what was logged; a forgotten container is logged once more. */
+  private static final int REMEMBERED_CONTAINERS = 4096;
 
   private final ContainerNormalizer normalizer;
   private final DockerClient docker;
+  private final Map<String, List<ContainerNormalizer.Problem>> logged =
+      new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(
+            Map.Entry<String, List<ContainerNormalizer.Problem>> eldest) {
+          return size() > REMEMBERED_CONTAINERS;
+        }
+      };
 
   /** @param docker used only to inspect the container whose network a container shares */
   public NormalizingMapper(ContainerNormalizer normalizer, DockerClient docker) {
@@ -33,9 +47,12 @@ public final class NormalizingMapper implements ContainerMapper {
   public List<ServiceInstance> instancesOf(InspectContainerResponse container) {
     ContainerView view = InspectedContainers.view(container, this::inspect);
     ContainerNormalizer.Result result = normalizer.normalize(view);
-    for (ContainerNormalizer.Problem problem : result.problems()) {
-      log.warn("docker: container {}: {}: {}", problem.container(), problem.key(),
-          problem.message());
+    List<ContainerNormalizer.Problem> before = logged.put(view.id(), result.problems());
+    if (!result.problems().equals(before)) {
+      for (ContainerNormalizer.Problem problem : result.problems()) {
+        log.warn("docker: container {}: {}: {}", problem.container(), problem.key(),
+            problem.message());
+      }
     }
     if (log.isDebugEnabled()) {
       for (ContainerNormalizer.Problem note : result.notes()) {

@@ -13,6 +13,7 @@ import io.registrybridge.core.ServiceInstance;
 import io.registrybridge.source.docker.ContainerNormalizer.Result;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -222,20 +223,24 @@ class NormalizerChecksTest {
   }
 
   @Test
-  void withoutAnAddressChecksThatNameTheServiceAreDropped() {
-    String message = "the service has no address of its own (it is the node's address), so "
-        + "the check cannot name it; set -ip, use -internal, or set the address label; no "
-        + "check registered";
-    for (String key : List.of("SERVICE_CHECK_HTTP", "SERVICE_CHECK_HTTPS", "SERVICE_CHECK_TCP",
-        "SERVICE_CHECK_GRPC")) {
-      Result r = normalize(app().env(key, "/health"));
+  void withoutAnAddressChecksNameTheNodeAddressThroughThePlaceholder() {
+    String node = ServiceCheck.NODE_ADDRESS;
+    Optional<Duration> tenSeconds = Optional.of(Duration.ofSeconds(10));
+    Map<String, ServiceCheck> expected = Map.of(
+        "SERVICE_CHECK_HTTP", check(Type.HTTP, "http://" + node + ":8080/health", tenSeconds),
+        "SERVICE_CHECK_HTTPS", check(Type.HTTP, "https://" + node + ":8080/health", tenSeconds),
+        "SERVICE_CHECK_TCP", check(Type.TCP, node + ":8080", tenSeconds),
+        "SERVICE_CHECK_GRPC", check(Type.GRPC, node + ":8080/health", tenSeconds));
+    expected.forEach((key, check) -> {
+      Result r = normalize(app().env(key, key.endsWith("TCP")
+          ? "true" : key.endsWith("GRPC") ? "health" : "/health"));
       assertThat(r.instances()).extracting(ServiceInstance::address).containsExactly("");
-      assertThat(checksOf(r)).isEmpty();
-      assertThat(r.problems()).containsExactly(problem(key, message));
-    }
+      assertThat(checksOf(r)).as(key).containsExactly(check);
+      assertThat(r.problems()).isEmpty();
+    });
     Result script = normalize(app().env("SERVICE_CHECK_SCRIPT", "ping -c1 $SERVICE_IP"));
-    assertThat(checksOf(script)).isEmpty();
-    assertThat(script.problems()).containsExactly(problem("SERVICE_CHECK_SCRIPT", message));
+    assertThat(checksOf(script)).containsExactly(
+        check(Type.SCRIPT, "ping -c1 " + node, tenSeconds));
   }
 
   @Test

@@ -1,0 +1,195 @@
+package io.registrybridge.bridge;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.registrybridge.source.docker.DeregisterPolicy;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import picocli.CommandLine;
+
+class BridgeConfigTest {
+
+  @Test
+  void registratorsCommandLineParses() {
+    BridgeConfig config = BridgeConfig.fromArgs("-internal", "-retry-attempts=-1",
+        "consul://consul:8500");
+
+    assertThat(config.internal()).isTrue();
+    assertThat(config.retryAttempts()).isEqualTo(-1);
+    assertThat(config.sinkUris()).containsExactly("consul://consul:8500");
+  }
+
+  @Test
+  void defaultsMatchTheDocumentation() {
+    BridgeConfig config = BridgeConfig.fromArgs("consul://localhost");
+
+    assertThat(config.internal()).isFalse();
+    assertThat(config.explicit()).isFalse();
+    assertThat(config.cleanup()).isFalse();
+    assertThat(config.hostIp()).isEmpty();
+    assertThat(config.forcedTags()).isEmpty();
+    assertThat(config.ttl()).isEmpty();
+    assertThat(config.resync()).isEmpty();
+    assertThat(config.deregister()).isEqualTo(DeregisterPolicy.ALWAYS);
+    assertThat(config.retryAttempts()).isEqualTo(-1);
+    assertThat(config.retryInterval()).isEqualTo(Duration.ofSeconds(2));
+    assertThat(config.retryMaxInterval()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(config.verifyInterval()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(config.hostname()).isEmpty();
+  }
+
+  @Test
+  void everyFlagWorksWithOneOrTwoDashesAndWithOrWithoutEquals() {
+    String[][] forms = {
+        {"-ip=10.0.0.1", "-tags=a,b\\,c", "-ttl=30", "-ttl-refresh=10", "-resync=60",
+            "-deregister=on-success", "-retry-attempts=3", "-retry-interval=500",
+            "-retry-max-interval=4000", "-hostname=node-1", "-network=backend",
+            "-useIpFromLabel=ip", "-verify-interval=2", "-explicit", "-cleanup", "-internal"},
+        {"--ip", "10.0.0.1", "--tags", "a,b\\,c", "--ttl", "30", "--ttl-refresh", "10",
+            "--resync", "60", "--deregister", "on-success", "--retry-attempts", "3",
+            "--retry-interval", "500", "--retry-max-interval", "4000", "--hostname", "node-1",
+            "--network", "backend", "--useIpFromLabel", "ip", "--verify-interval", "2",
+            "--explicit=true", "--cleanup=true", "--internal=true"}};
+    for (String[] form : forms) {
+      String[] args = java.util.Arrays.copyOf(form, form.length + 1);
+      args[form.length] = "consul://localhost:8500";
+      BridgeConfig config = BridgeConfig.fromArgs(args);
+
+      assertThat(config.hostIp()).contains("10.0.0.1");
+      assertThat(config.forcedTags()).containsExactly("a", "b,c");
+      assertThat(config.ttl()).contains(Duration.ofSeconds(30));
+      assertThat(config.ttlRefresh()).contains(Duration.ofSeconds(10));
+      assertThat(config.resync()).contains(Duration.ofSeconds(60));
+      assertThat(config.deregister()).isEqualTo(DeregisterPolicy.ON_SUCCESS);
+      assertThat(config.retryAttempts()).isEqualTo(3);
+      assertThat(config.retryInterval()).isEqualTo(Duration.ofMillis(500));
+      assertThat(config.retryMaxInterval()).isEqualTo(Duration.ofMillis(4000));
+      assertThat(config.hostname()).contains("node-1");
+      assertThat(config.network()).contains("backend");
+      assertThat(config.useIpFromLabel()).contains("ip");
+      assertThat(config.verifyInterval()).isEqualTo(Duration.ofSeconds(2));
+      assertThat(config.explicit()).isTrue();
+      assertThat(config.cleanup()).isTrue();
+      assertThat(config.internal()).isTrue();
+    }
+  }
+
+  @Test
+  void booleansCanBeSwitchedOffExplicitly() {
+    assertThat(BridgeConfig.fromArgs("-internal=false", "consul://x").internal()).isFalse();
+  }
+
+  @Test
+  void ttlAloneRefreshesAtHalfTheTtl() {
+    BridgeConfig config = BridgeConfig.fromArgs("-ttl", "30", "consul://x");
+    assertThat(config.ttlRefresh()).contains(Duration.ofSeconds(15));
+  }
+
+  @Test
+  void severalSinksAreKeptInOrder() {
+    assertThat(BridgeConfig.fromArgs("consul://a", "istio-dir:///tmp/se").sinkUris())
+        .containsExactly("consul://a", "istio-dir:///tmp/se");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {
+      "-bogus|Unknown option: '-bogus'",
+      "-ttl=10 -ttl-refresh=10|-ttl must be greater than -ttl-refresh",
+      "-ttl-refresh=10|-ttl must be greater than 0 when -ttl-refresh is set",
+      "-deregister=sometimes|-deregister must be always, on-success or never, not 'sometimes'",
+      "-retry-attempts=-2|retry attempts must be -1 (forever) or >= 0: -2",
+      "-retry-interval=0|-retry-interval must be positive",
+      "-ip=not-an-ip|-ip must be an IP address, not 'not-an-ip'",
+      "-resync=-1|must not be negative",
+      "-ttl=abc|Invalid value for option '-ttl'",
+      "-inter|Unknown option: '-inter'"})
+  void wrongFlagsAreRejectedWithAMessageNamingThem(String caseText) {
+    String[] parts = caseText.split("\\|");
+    List<String> args = new java.util.ArrayList<>(List.of(parts[0].split(" ")));
+    args.add("consul://localhost");
+    assertThatThrownBy(() -> BridgeConfig.fromArgs(args.toArray(String[]::new)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining(parts[1]);
+  }
+
+  @Test
+  void aSinkUriIsRequired() {
+    assertThatThrownBy(() -> BridgeConfig.fromArgs("-internal"))
+        .hasMessageContaining("SINK-URI");
+  }
+
+  @Test
+  void theCommandExitsWithTwoAndNamesTheProblem() {
+    assertThat(exitAndError("-bogus", "consul://x")).satisfies(r -> {
+      assertThat(r.code()).isEqualTo(2);
+      assertThat(r.stderr()).contains("Unknown option: '-bogus'");
+    });
+    assertThat(exitAndError("carrier-pigeon://x")).satisfies(r -> {
+      assertThat(r.code()).isEqualTo(2);
+      assertThat(r.stderr()).contains("unsupported sink URI 'carrier-pigeon://x'");
+    });
+    assertThat(exitAndError("consul://host:notaport")).satisfies(r -> {
+      assertThat(r.code()).isEqualTo(2);
+      assertThat(r.stderr()).contains("consul://host:notaport");
+    });
+    assertThat(exitAndError("istio-dir://")).satisfies(r -> {
+      assertThat(r.code()).isEqualTo(2);
+      assertThat(r.stderr()).contains("istio-dir://");
+    });
+  }
+
+  @Test
+  void aMissingTokenFileIsAUsageError() {
+    CommandLine cli = Main.commandLine(Map.of("CONSUL_HTTP_TOKEN_FILE", "/nonexistent/token"));
+    StringWriter err = new StringWriter();
+    cli.setErr(new PrintWriter(err));
+    assertThat(cli.execute("consul://localhost")).isEqualTo(2);
+    assertThat(err.toString()).contains("/nonexistent/token");
+  }
+
+  @Test
+  void helpListsEveryFlagAndExitsZero() {
+    CommandLine cli = Main.commandLine(Map.of());
+    StringWriter out = new StringWriter();
+    cli.setOut(new PrintWriter(out));
+    assertThat(cli.execute("-help")).isZero();
+    for (String flag : List.of("-internal", "-ip", "-explicit", "-useIpFromLabel", "-tags",
+        "-ttl", "-ttl-refresh", "-resync", "-deregister", "-retry-attempts", "-retry-interval",
+        "-cleanup", "-hostname", "-network", "-verify-interval", "consul-tls://",
+        "consul-unix://", "istio-k8s://", "istio-dir://", "CONSUL_HTTP_TOKEN")) {
+      assertThat(out.toString()).contains(flag);
+    }
+  }
+
+  private record Run(int code, String stderr) {}
+
+  private static Run exitAndError(String... args) {
+    CommandLine cli = Main.commandLine(Map.of());
+    StringWriter err = new StringWriter();
+    cli.setErr(new PrintWriter(err));
+    return new Run(cli.execute(args), err.toString());
+  }
+
+  @Test
+  void dockerHostComesFromTheEnvironmentThenTheDefaultThenRegistratorsMount() {
+    assertThat(DockerClients.resolveHost(Map.of("DOCKER_HOST", "tcp://10.0.0.1:2375"),
+        path -> true)).isEqualTo("tcp://10.0.0.1:2375");
+    assertThat(DockerClients.resolveHost(Map.of(), path -> true))
+        .isEqualTo("unix:///var/run/docker.sock");
+    assertThat(DockerClients.resolveHost(Map.of(),
+        path -> path.toString().equals("/tmp/docker.sock")))
+        .isEqualTo("unix:///tmp/docker.sock");
+    assertThat(DockerClients.resolveHost(Map.of(), path -> false))
+        .isEqualTo("unix:///var/run/docker.sock");
+    assertThat(Optional.of(DockerClients.resolveHost(Map.of("DOCKER_HOST", " "),
+        path -> false))).contains("unix:///var/run/docker.sock");
+  }
+}
