@@ -60,6 +60,7 @@ final class BridgeCommand implements Callable<Integer> {
       // A wrong flag value or URI: picocli prints the message and usage and exits with 2.
       throw new ParameterException(spec.commandLine(), e.getMessage(), e);
     }
+    Signals.onTermination(bridge::close);
     Runtime.getRuntime().addShutdownHook(new Thread(bridge::close, "registry-bridge-shutdown"));
     bridge.start();
     return bridge.awaitExit();

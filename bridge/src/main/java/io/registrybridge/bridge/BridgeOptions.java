@@ -135,6 +135,10 @@ final class BridgeOptions {
       throw new IllegalArgumentException(
           "-retry-interval must be positive and not above -retry-max-interval");
     }
+    if (retryAttempts < -1) {
+      throw new IllegalArgumentException(
+          "-retry-attempts must be -1 (forever) or >= 0, not " + retryAttempts);
+    }
     if (verifyInterval <= 0) {
       throw new IllegalArgumentException("-verify-interval must be positive");
     }

@@ -105,11 +105,11 @@ class BridgeConfigTest {
       "-ttl=10 -ttl-refresh=10|-ttl must be greater than -ttl-refresh",
       "-ttl-refresh=10|-ttl must be greater than 0 when -ttl-refresh is set",
       "-deregister=sometimes|-deregister must be always, on-success or never, not 'sometimes'",
-      "-retry-attempts=-2|retry attempts must be -1 (forever) or >= 0: -2",
+      "-retry-attempts=-2|-retry-attempts must be -1 (forever) or >= 0, not -2",
       "-retry-interval=0|-retry-interval must be positive",
       "-ip=not-an-ip|-ip must be an IP address, not 'not-an-ip'",
       "-resync=-1|must not be negative",
-      "-ttl=abc|Invalid value for option '-ttl'",
+      "-ttl=abc|'abc' is not an int",
       "-inter|Unknown option: '-inter'"})
   void wrongFlagsAreRejectedWithAMessageNamingThem(String caseText) {
     String[] parts = caseText.split("\\|");

@@ -1,0 +1,31 @@
+package io.registrybridge.bridge;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import sun.misc.Signal;
+
+/**
+ * SIGTERM and SIGINT stop the daemon cleanly, so that {@code docker stop} ends it with status 0
+ * rather than 143. A shutdown hook alone cannot do that: once the JVM is shutting down because
+ * of a signal, its exit status is already decided.
+ */
+final class Signals {
+  private static final Logger log = LoggerFactory.getLogger(Signals.class);
+
+  private Signals() {}
+
+  static void onTermination(Runnable stop) {
+    for (String name : new String[] {"TERM", "INT"}) {
+      try {
+        Signal.handle(new Signal(name), signal -> {
+          log.info("received SIG{}, stopping", name);
+          Thread stopper = new Thread(stop, "registry-bridge-stop");
+          stopper.start();
+        });
+      } catch (IllegalArgumentException | UnsupportedOperationException e) {
+        // Not on every platform; the shutdown hook still closes the bridge.
+        log.debug("cannot handle SIG{}", name, e);
+      }
+    }
+  }
+}
