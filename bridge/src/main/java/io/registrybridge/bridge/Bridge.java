@@ -3,10 +3,13 @@ package io.registrybridge.bridge;
 import static java.util.Objects.requireNonNull;
 
 import com.github.dockerjava.api.DockerClient;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.registrybridge.core.DesiredState;
 import io.registrybridge.core.DesiredStateStore;
 import io.registrybridge.core.Sink;
 import io.registrybridge.core.SinkReconciler;
+import io.registrybridge.core.SyncResult;
 import io.registrybridge.retry.Backoff;
 import io.registrybridge.retry.RetryPolicy;
 import io.registrybridge.source.docker.ContainerNormalizer;
@@ -25,6 +28,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,17 +39,22 @@ import org.slf4j.LoggerFactory;
  */
 public final class Bridge implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Bridge.class);
+  private static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(10);
 
   private final BridgeConfig config;
   private final Map<String, String> env;
   private final Clock clock;
   private final List<SinkFactory.Spec> sinkSpecs;
+  private final PrometheusMeterRegistry meters =
+      new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final BridgeMetrics metrics;
   private final CompletableFuture<Integer> exit = new CompletableFuture<>();
   private final List<SinkReconciler> reconcilers = new ArrayList<>();
   private final List<Sink> sinks = new ArrayList<>();
   private final List<AutoCloseable> companions = new ArrayList<>();
   private final List<ScheduledExecutorService> executors = new ArrayList<>();
   private final Object lifecycle = new Object();
+  private HealthServer http;
   private DockerClient docker;
   private DockerSource source;
   private DesiredStateStore store;
@@ -57,6 +67,7 @@ public final class Bridge implements AutoCloseable {
     this.env = Map.copyOf(env);
     this.clock = clock;
     this.sinkSpecs = sinkSpecs;
+    this.metrics = new BridgeMetrics(meters, clock);
   }
 
   /**
@@ -75,16 +86,25 @@ public final class Bridge implements AutoCloseable {
     return new Bridge(config, env, clock, specs);
   }
 
-  /** Connects to Docker (waiting for it if needed), starts the sinks, then the source. */
-  public void start() throws InterruptedException {
+  /**
+   * Serves the probes, connects to Docker (waiting for it if needed), starts the sinks, then the
+   * source.
+   *
+   * @throws IOException when the {@code -http-listen} address cannot be bound
+   */
+  public void start() throws InterruptedException, IOException {
     synchronized (lifecycle) {
       if (closed) {
         return;
       }
+      if (config.httpListen().isPresent()) {
+        http = HealthServer.start(HealthServer.parseListen(config.httpListen().get()),
+            this::alive, this::ready, meters);
+      }
       docker = DockerClients.open(env);
     }
     String host = config.hostname().orElseGet(() -> HostIdentity.waitForEngineName(docker,
-        backoff(), () -> isClosed()));
+        backoff(), this::isClosed));
     synchronized (lifecycle) {
       if (closed || host == null) {
         return;
@@ -92,31 +112,39 @@ public final class Bridge implements AutoCloseable {
       hostname = host;
       log.info("registry-bridge starting as '{}' with sinks {}", hostname, config.sinkUris());
       store = new DesiredStateStore(Set.of("docker"));
-      RetryPolicy retry = new RetryPolicy(config.retryAttempts(), backoff());
-      SinkFactory.Context context = new SinkFactory.Context(config, env, hostname, clock);
-      for (SinkFactory.Spec spec : sinkSpecs) {
-        ScheduledExecutorService executor = singleThread("sink-" + sinks.size());
-        SinkFactory.Built built = spec.create(context, executor);
-        Sink sink = built.sink();
-        companions.addAll(built.companions());
-        SinkReconciler reconciler = new SinkReconciler(sink, store::snapshot, retry,
-            new SinkReconciler.Timing(config.verifyInterval(), Duration.ofMillis(100),
-                Duration.ofSeconds(1)),
-            executor, clock, new ExitOnGiveUp());
-        sinks.add(sink);
-        reconcilers.add(reconciler);
-      }
-      store.onChange(() -> reconcilers.forEach(SinkReconciler::desiredStateChanged));
-      reconcilers.forEach(SinkReconciler::start);
-
-      ScheduledExecutorService sourceExecutor = singleThread("source-docker");
-      ContainerNormalizer normalizer = new ContainerNormalizer(normalizerConfig(hostname));
-      source = new DockerSource(docker, new NormalizingMapper(normalizer, docker),
-          config.deregister(), backoff(), sourceExecutor, clock);
-      source.start(store.listenerFor(source.name()));
-      config.resync().ifPresent(every -> sourceExecutor.scheduleWithFixedDelay(source::resync,
-          every.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS));
+      metrics.watchStore(store);
+      startSinks();
+      startSource();
     }
+  }
+
+  private void startSinks() {
+    RetryPolicy retry = new RetryPolicy(config.retryAttempts(), backoff());
+    SinkFactory.Context context = new SinkFactory.Context(config, env, hostname, clock);
+    SinkReconciler.Timing timing = new SinkReconciler.Timing(config.verifyInterval(),
+        Duration.ofMillis(100), Duration.ofSeconds(1));
+    for (SinkFactory.Spec spec : sinkSpecs) {
+      ScheduledExecutorService executor = singleThread("sink-" + sinks.size());
+      SinkFactory.Built built = spec.create(context, executor);
+      SinkReconciler reconciler = new SinkReconciler(built.sink(), store::snapshot, retry,
+          timing, executor, clock, new SinkEvents());
+      sinks.add(built.sink());
+      companions.addAll(built.companions());
+      reconcilers.add(reconciler);
+      metrics.watchSink(reconciler, store);
+    }
+    store.onChange(() -> reconcilers.forEach(SinkReconciler::desiredStateChanged));
+    reconcilers.forEach(SinkReconciler::start);
+  }
+
+  private void startSource() {
+    ScheduledExecutorService sourceExecutor = singleThread("source-docker");
+    ContainerNormalizer normalizer = new ContainerNormalizer(normalizerConfig(hostname));
+    source = new DockerSource(docker, new NormalizingMapper(normalizer, docker),
+        config.deregister(), backoff(), sourceExecutor, clock, meters);
+    source.start(store.listenerFor(source.name()));
+    config.resync().ifPresent(every -> sourceExecutor.scheduleWithFixedDelay(source::resync,
+        every.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS));
   }
 
   /** Blocks until the daemon should exit; returns its exit status. */
@@ -149,9 +177,46 @@ public final class Bridge implements AutoCloseable {
     }
   }
 
+  /** The port {@code -http-listen} bound, for {@code :0}; empty when it is off. */
+  public java.util.OptionalInt httpPort() {
+    synchronized (lifecycle) {
+      return http == null ? java.util.OptionalInt.empty() : java.util.OptionalInt.of(http.port());
+    }
+  }
+
+  /** Alive: not stopped, and every loop's thread still runs (none died of an error). */
+  HealthServer.Probe alive() {
+    synchronized (lifecycle) {
+      if (closed) {
+        return new HealthServer.Probe(false, "stopping");
+      }
+      boolean loopsRunning = executors.stream().noneMatch(e -> e.isShutdown());
+      return new HealthServer.Probe(loopsRunning, loopsRunning ? "ok" : "a loop stopped");
+    }
+  }
+
+  /** Ready: every source listed once and every sink wrote a complete state once. */
+  HealthServer.Probe ready() {
+    synchronized (lifecycle) {
+      if (store == null) {
+        return new HealthServer.Probe(false, "waiting for the Docker engine");
+      }
+      if (!store.snapshot().complete()) {
+        return new HealthServer.Probe(false, "waiting for the first container listing");
+      }
+      String pending = reconcilers.stream().map(SinkReconciler::status)
+          .filter(s -> !s.convergedOnce()).map(SinkReconciler.Status::sink)
+          .collect(Collectors.joining(", "));
+      return pending.isEmpty()
+          ? new HealthServer.Probe(true, "ok")
+          : new HealthServer.Probe(false, "waiting for sinks: " + pending);
+    }
+  }
+
   /**
-   * Stops watching, lets in-flight writes finish, and releases connections. Registrations stay
-   * in place: a restarted bridge finds and keeps them.
+   * Stops watching, lets in-flight writes finish, optionally removes what this bridge
+   * registered ({@code -deregister-on-shutdown}), and releases connections. By default
+   * registrations stay in place: a restarted bridge finds and keeps them.
    */
   @Override
   public void close() {
@@ -165,20 +230,17 @@ public final class Bridge implements AutoCloseable {
     if (source != null) {
       source.close();
     }
-    reconcilers.forEach(SinkReconciler::close);
-    for (AutoCloseable companion : companions) {
-      try {
-        companion.close();
-      } catch (Exception e) {
-        log.debug("closing {}", companion, e);
-      }
+    if (config.deregisterOnShutdown()) {
+      deregisterEverything();
     }
+    reconcilers.forEach(SinkReconciler::close);
+    closeAll(companions);
     for (ScheduledExecutorService executor : executors) {
       executor.shutdown();
     }
     for (ScheduledExecutorService executor : executors) {
       try {
-        if (!executor.awaitTermination(10, TimeUnit.SECONDS)) {
+        if (!executor.awaitTermination(SHUTDOWN_GRACE.toSeconds(), TimeUnit.SECONDS)) {
           executor.shutdownNow();
         }
       } catch (InterruptedException e) {
@@ -186,15 +248,41 @@ public final class Bridge implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
     }
-    sinks.forEach(Sink::close);
-    if (docker != null) {
-      try {
-        docker.close();
-      } catch (IOException e) {
-        log.debug("closing docker client", e);
-      }
+    closeAll(sinks);
+    closeAll(docker == null ? List.of() : List.of(docker));
+    if (http != null) {
+      http.close();
     }
     exit.complete(0);
+  }
+
+  /** Syncs an empty, complete state into every sink: each removes only what it owns. */
+  private void deregisterEverything() {
+    DesiredState nothing = DesiredState.of(Map.of(), true, Long.MAX_VALUE);
+    List<CompletableFuture<SyncResult>> done = reconcilers.stream()
+        .map(r -> r.syncOnce(nothing)).toList();
+    for (int i = 0; i < done.size(); i++) {
+      String sink = reconcilers.get(i).sinkName();
+      try {
+        SyncResult result = done.get(i).get(SHUTDOWN_GRACE.toSeconds(), TimeUnit.SECONDS);
+        log.info("{}: removed {} services on shutdown", sink, result.deleted());
+      } catch (ExecutionException | TimeoutException e) {
+        log.warn("{}: could not remove services on shutdown: {}", sink, e.getMessage());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+  }
+
+  private static void closeAll(List<? extends AutoCloseable> closeables) {
+    for (AutoCloseable closeable : closeables) {
+      try {
+        closeable.close();
+      } catch (Exception e) {
+        log.debug("closing {}", closeable, e);
+      }
+    }
   }
 
   private boolean isClosed() {
@@ -228,8 +316,18 @@ public final class Bridge implements AutoCloseable {
     return executor;
   }
 
-  /** A control plane that never answered within -retry-attempts ends the daemon with 1. */
-  private final class ExitOnGiveUp implements SinkReconciler.Listener {
+  /** Counts writes and failures; a control plane that never answered ends the daemon with 1. */
+  private final class SinkEvents implements SinkReconciler.Listener {
+    @Override
+    public void synced(String sink, SyncResult result) {
+      metrics.synced(sink, result);
+    }
+
+    @Override
+    public void failed(String sink, Exception error, int consecutiveFailures) {
+      metrics.failed(sink);
+    }
+
     @Override
     public void gaveUp(String sink, Exception lastError) {
       log.error("{}: control plane not reachable after {} retries; exiting", sink,

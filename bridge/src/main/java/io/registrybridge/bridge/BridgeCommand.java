@@ -52,7 +52,7 @@ final class BridgeCommand implements Callable<Integer> {
   }
 
   @Override
-  public Integer call() throws InterruptedException {
+  public Integer call() throws InterruptedException, java.io.IOException {
     Bridge bridge;
     try {
       bridge = Bridge.create(options.toConfig(), env, Clock.systemUTC());

@@ -29,7 +29,9 @@ public record BridgeConfig(
     boolean cleanup,
     Optional<String> hostname,
     Optional<String> network,
-    Duration verifyInterval) {
+    Duration verifyInterval,
+    Optional<String> httpListen,
+    boolean deregisterOnShutdown) {
 
   /**
    * Parses a command line (without the program name) the way the daemon does.
@@ -61,6 +63,7 @@ public record BridgeConfig(
     requireNonNull(hostname, "hostname");
     requireNonNull(network, "network");
     requireNonNull(verifyInterval, "verifyInterval");
+    requireNonNull(httpListen, "httpListen");
     if (sinkUris.isEmpty()) {
       throw new IllegalArgumentException("at least one sink URI is required");
     }

@@ -116,6 +116,17 @@ final class BridgeOptions {
           + " lost (a restarted agent). Reads only. Default: ${DEFAULT-VALUE}.")
   int verifyInterval;
 
+  @Option(names = {"-http-listen", "--http-listen"}, paramLabel = "HOST:PORT",
+      description = "Serve /healthz, /readyz and /metrics (Prometheus) on this address; :8080"
+          + " means every interface. Default: off (the container image turns it on at :8080).")
+  String httpListen;
+
+  @Option(names = {"-deregister-on-shutdown", "--deregister-on-shutdown"}, arity = "0..1",
+      fallbackValue = "true",
+      description = "On SIGTERM, remove every service this bridge registered before exiting."
+          + " Default: keep them, as Registrator does, so a restart changes nothing.")
+  boolean deregisterOnShutdown;
+
   BridgeConfig toConfig() {
     if (ttl < 0 || ttlRefresh < 0 || resync < 0) {
       throw new IllegalArgumentException("-ttl, -ttl-refresh and -resync must not be negative");
@@ -142,6 +153,9 @@ final class BridgeOptions {
     if (verifyInterval <= 0) {
       throw new IllegalArgumentException("-verify-interval must be positive");
     }
+    if (httpListen != null && !httpListen.isBlank()) {
+      HealthServer.parseListen(httpListen.trim());
+    }
     if (hostIp != null && !com.google.common.net.InetAddresses.isInetAddress(hostIp)) {
       throw new IllegalArgumentException("-ip must be an IP address, not '" + hostIp + "'");
     }
@@ -162,7 +176,9 @@ final class BridgeOptions {
         cleanup,
         Optional.ofNullable(blankToNull(hostname)),
         Optional.ofNullable(blankToNull(network)),
-        Duration.ofSeconds(verifyInterval));
+        Duration.ofSeconds(verifyInterval),
+        Optional.ofNullable(blankToNull(httpListen)),
+        deregisterOnShutdown);
   }
 
   private static String blankToNull(String value) {

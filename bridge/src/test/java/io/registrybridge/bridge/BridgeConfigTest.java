@@ -83,6 +83,17 @@ class BridgeConfigTest {
   }
 
   @Test
+  void httpListenAcceptsHostPortOrJustAPort() {
+    assertThat(HealthServer.parseListen(":8080").getPort()).isEqualTo(8080);
+    assertThat(HealthServer.parseListen(":8080").getAddress().isAnyLocalAddress()).isTrue();
+    assertThat(HealthServer.parseListen("127.0.0.1:9").getHostString()).isEqualTo("127.0.0.1");
+    assertThat(HealthServer.parseListen("[::1]:9").getAddress().getHostAddress())
+        .isEqualTo("0:0:0:0:0:0:0:1");
+    assertThat(BridgeConfig.fromArgs("-http-listen=:8080", "consul://x").httpListen())
+        .contains(":8080");
+  }
+
+  @Test
   void booleansCanBeSwitchedOffExplicitly() {
     assertThat(BridgeConfig.fromArgs("-internal=false", "consul://x").internal()).isFalse();
   }
@@ -110,7 +121,9 @@ class BridgeConfigTest {
       "-ip=not-an-ip|-ip must be an IP address, not 'not-an-ip'",
       "-resync=-1|must not be negative",
       "-ttl=abc|'abc' is not an int",
-      "-inter|Unknown option: '-inter'"})
+      "-inter|Unknown option: '-inter'",
+      "-http-listen=localhost:http|-http-listen must be HOST:PORT or :PORT, not 'localhost:http'",
+      "-http-listen=:70000|-http-listen must be HOST:PORT or :PORT"})
   void wrongFlagsAreRejectedWithAMessageNamingThem(String caseText) {
     String[] parts = caseText.split("\\|");
     List<String> args = new java.util.ArrayList<>(List.of(parts[0].split(" ")));

@@ -52,9 +52,18 @@ public final class SinkReconciler implements AutoCloseable {
     default void gaveUp(String sink, Exception lastError) {}
   }
 
-  /** A point-in-time view of the loop, safe to read from any thread. */
+  /**
+   * A point-in-time view of the loop, safe to read from any thread.
+   *
+   * @param convergedOnce a sync of a complete desired state succeeded at least once
+   * @param lastSuccess when the last sync succeeded; null before the first
+   * @param syncedVersion the {@link DesiredState#version()} the last successful sync wrote
+   * @param services how many services that desired state held
+   * @param writes creates, updates and deletes since start
+   * @param failures failed syncs since start
+   */
   public record Status(String sink, boolean convergedOnce, int consecutiveFailures,
-      Instant lastSuccess, long syncedVersion, long writes, long failures) {}
+      Instant lastSuccess, long syncedVersion, int services, long writes, long failures) {}
 
   private final Sink sink;
   private final Supplier<DesiredState> desired;
@@ -83,7 +92,7 @@ public final class SinkReconciler implements AutoCloseable {
     this.executor = requireNonNull(executor, "executor");
     this.clock = requireNonNull(clock, "clock");
     this.listener = requireNonNull(listener, "listener");
-    this.status = new Status(sink.name(), false, 0, null, -1, 0, 0);
+    this.status = new Status(sink.name(), false, 0, null, -1, 0, 0, 0);
   }
 
   /** Syncs once right away, then keeps the sink converged. */
@@ -102,6 +111,24 @@ public final class SinkReconciler implements AutoCloseable {
 
   public String sinkName() {
     return sink.name();
+  }
+
+  /**
+   * Syncs {@code state} once on the loop's thread, after the sync in progress; for shutdown,
+   * where the bridge may remove everything it owns. Failures complete the future exceptionally
+   * and are not retried.
+   */
+  public java.util.concurrent.CompletableFuture<SyncResult> syncOnce(DesiredState state) {
+    java.util.concurrent.CompletableFuture<SyncResult> done =
+        new java.util.concurrent.CompletableFuture<>();
+    executor.execute(() -> {
+      try {
+        done.complete(sink.sync(state));
+      } catch (Exception e) {
+        done.completeExceptionally(e);
+      }
+    });
+    return done;
   }
 
   /** Stops the loop after the sync in progress, if any; the executor belongs to the caller. */
@@ -166,7 +193,8 @@ public final class SinkReconciler implements AutoCloseable {
             state.services().size(), result.created(), result.updated(), result.deleted());
       }
       status = new Status(sink.name(), before.convergedOnce() || state.complete(), 0,
-          clock.instant(), state.version(), before.writes() + result.writes(), before.failures());
+          clock.instant(), state.version(), state.services().size(),
+          before.writes() + result.writes(), before.failures());
       listener.synced(sink.name(), result);
       schedule(timing.verifyInterval().toMillis());
     } catch (Exception e) {
@@ -175,7 +203,8 @@ public final class SinkReconciler implements AutoCloseable {
       }
       consecutiveFailures++;
       status = new Status(sink.name(), before.convergedOnce(), consecutiveFailures,
-          before.lastSuccess(), before.syncedVersion(), before.writes(), before.failures() + 1);
+          before.lastSuccess(), before.syncedVersion(), before.services(), before.writes(),
+          before.failures() + 1);
       listener.failed(sink.name(), e, consecutiveFailures);
       boolean neverAnswered = before.lastSuccess() == null;
       if (neverAnswered && !retry.mayRetryAfter(consecutiveFailures)) {

@@ -13,6 +13,7 @@ import com.github.dockerjava.api.model.EventType;
 import io.registrybridge.core.ServiceInstance;
 import io.registrybridge.core.Source;
 import io.registrybridge.core.SourceListener;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.registrybridge.retry.Backoff;
 import java.io.IOException;
 import java.time.Clock;
@@ -55,6 +56,7 @@ public final class DockerSource implements Source {
   private final Backoff reconnect;
   private final ScheduledExecutorService executor;
   private final Clock clock;
+  private final MeterRegistry meters;
 
   // Confined to the executor thread.
   private final Map<String, List<ServiceInstance>> reported = new HashMap<>();
@@ -65,14 +67,19 @@ public final class DockerSource implements Source {
   private boolean connected;
   private volatile boolean closed;
 
+  /**
+   * @param meters receives {@code registry.bridge.source.events} (by event type), {@code
+   *     registry.bridge.source.listings} and {@code registry.bridge.source.reconnects}
+   */
   public DockerSource(DockerClient docker, ContainerMapper mapper, DeregisterPolicy deregister,
-      Backoff reconnect, ScheduledExecutorService executor, Clock clock) {
+      Backoff reconnect, ScheduledExecutorService executor, Clock clock, MeterRegistry meters) {
     this.docker = requireNonNull(docker, "docker");
     this.mapper = requireNonNull(mapper, "mapper");
     this.deregister = requireNonNull(deregister, "deregister");
     this.reconnect = requireNonNull(reconnect, "reconnect");
     this.executor = requireNonNull(executor, "executor");
     this.clock = requireNonNull(clock, "clock");
+    this.meters = requireNonNull(meters, "meters");
   }
 
   @Override
@@ -139,6 +146,7 @@ public final class DockerSource implements Source {
     }
     long delay = reconnect.delay(Math.min(failures, 30)).toMillis();
     failures++;
+    meters.counter("registry.bridge.source.reconnects", "source", name()).increment();
     log.warn("docker: engine not reachable ({}), retrying in {} ms", describe(cause), delay);
     executor.schedule(this::connect, delay, TimeUnit.MILLISECONDS);
   }
@@ -150,6 +158,7 @@ public final class DockerSource implements Source {
   private void relist(boolean afterConnect) {
     Map<String, List<ServiceInstance>> all = new HashMap<>();
     List<Container> running = docker.listContainersCmd().exec();
+    meters.counter("registry.bridge.source.listings", "source", name()).increment();
     for (Container container : running) {
       List<ServiceInstance> instances = desiredFor(container.getId());
       if (!instances.isEmpty()) {
@@ -189,6 +198,8 @@ public final class DockerSource implements Source {
       return;
     }
     log.debug("docker: {} {} {}", event.getType(), event.getAction(), shortId(containerId));
+    meters.counter("registry.bridge.source.events", "source", name(), "type",
+        verb(event.getAction())).increment();
     try {
       List<ServiceInstance> instances = "destroy".equals(event.getAction())
           ? List.of()
@@ -216,10 +227,16 @@ public final class DockerSource implements Source {
           : event.getActor().getAttributes();
       return membership && attributes != null ? attributes.get("container") : null;
     }
-    // "health_status: healthy" and the like carry their detail after a colon.
+    return CONTAINER_ACTIONS.contains(verb(action)) ? event.getId() : null;
+  }
+
+  /** "health_status: healthy" and the like carry their detail after a colon. */
+  private static String verb(String action) {
+    if (action == null) {
+      return "";
+    }
     int colon = action.indexOf(':');
-    String verb = colon < 0 ? action : action.substring(0, colon);
-    return CONTAINER_ACTIONS.contains(verb) ? event.getId() : null;
+    return colon < 0 ? action : action.substring(0, colon);
   }
 
   /**

@@ -1,0 +1,86 @@
+package io.registrybridge.bridge;
+
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.registrybridge.core.DesiredStateStore;
+import io.registrybridge.core.SinkReconciler;
+import io.registrybridge.core.SyncResult;
+import java.time.Clock;
+import java.time.Duration;
+
+/**
+ * The daemon's Prometheus metrics (names as Prometheus shows them):
+ *
+ * <ul>
+ *   <li>{@code registry_bridge_source_events_total{source,type}}, {@code
+ *       registry_bridge_source_listings_total}, {@code registry_bridge_source_reconnects_total}
+ *       (from the sources)
+ *   <li>{@code registry_bridge_desired_services}: services the sources see
+ *   <li>{@code registry_bridge_sink_writes_total{sink,op}} (op: create, update, delete), {@code
+ *       registry_bridge_sink_failures_total{sink}}
+ *   <li>{@code registry_bridge_sink_services{sink}}: services in the state the sink last wrote
+ *   <li>{@code registry_bridge_sink_backlog{sink}}: desired-state changes the sink has not
+ *       written yet (grows while its control plane is down)
+ *   <li>{@code registry_bridge_sink_consecutive_failures{sink}}
+ *   <li>{@code registry_bridge_sink_seconds_since_last_sync{sink}}: NaN before the first
+ * </ul>
+ *
+ * plus the JVM's memory, GC, threads, class loading, CPU and uptime.
+ */
+final class BridgeMetrics {
+  private final MeterRegistry meters;
+  private final Clock clock;
+
+  BridgeMetrics(MeterRegistry meters, Clock clock) {
+    this.meters = meters;
+    this.clock = clock;
+    new JvmMemoryMetrics().bindTo(meters);
+    new JvmGcMetrics().bindTo(meters);
+    new JvmThreadMetrics().bindTo(meters);
+    new ClassLoaderMetrics().bindTo(meters);
+    new ProcessorMetrics().bindTo(meters);
+    new UptimeMetrics().bindTo(meters);
+  }
+
+  void watchStore(DesiredStateStore store) {
+    Gauge.builder("registry.bridge.desired.services", store,
+        s -> s.snapshot().services().size()).register(meters);
+  }
+
+  void watchSink(SinkReconciler reconciler, DesiredStateStore store) {
+    String sink = reconciler.sinkName();
+    Gauge.builder("registry.bridge.sink.services", reconciler, r -> r.status().services())
+        .tag("sink", sink).register(meters);
+    Gauge.builder("registry.bridge.sink.backlog", reconciler,
+            r -> Math.max(0, store.snapshot().version() - Math.max(0, r.status().syncedVersion())))
+        .tag("sink", sink).register(meters);
+    Gauge.builder("registry.bridge.sink.consecutive.failures", reconciler,
+        r -> r.status().consecutiveFailures()).tag("sink", sink).register(meters);
+    Gauge.builder("registry.bridge.sink.seconds.since.last.sync", reconciler, r -> {
+      var last = r.status().lastSuccess();
+      return last == null ? Double.NaN
+          : Duration.between(last, clock.instant()).toMillis() / 1000.0;
+    }).tag("sink", sink).register(meters);
+  }
+
+  void synced(String sink, SyncResult result) {
+    count(sink, "create", result.created());
+    count(sink, "update", result.updated());
+    count(sink, "delete", result.deleted());
+  }
+
+  void failed(String sink) {
+    meters.counter("registry.bridge.sink.failures", "sink", sink).increment();
+  }
+
+  private void count(String sink, String op, int n) {
+    // Registered even at zero so that dashboards see the series from the start.
+    meters.counter("registry.bridge.sink.writes", "sink", sink, "op", op).increment(n);
+  }
+}

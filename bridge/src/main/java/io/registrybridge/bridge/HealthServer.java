@@ -1,0 +1,101 @@
+package io.registrybridge.bridge;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.Executors;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code /healthz}, {@code /readyz} and {@code /metrics} on the JDK's HTTP server: no web
+ * framework for three read-only endpoints. Answers GET and HEAD only.
+ */
+final class HealthServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(HealthServer.class);
+
+  /** A probe's answer: OK or not, and a short text saying why. */
+  record Probe(boolean ok, String detail) {}
+
+  private final HttpServer server;
+
+  private HealthServer(HttpServer server) {
+    this.server = server;
+  }
+
+  static HealthServer start(InetSocketAddress address, Supplier<Probe> alive,
+      Supplier<Probe> ready, PrometheusMeterRegistry meters) throws IOException {
+    HttpServer server = HttpServer.create(address, 16);
+    server.createContext("/healthz", exchange -> probe(exchange, alive.get()));
+    server.createContext("/readyz", exchange -> probe(exchange, ready.get()));
+    server.createContext("/metrics", exchange -> respond(exchange, 200,
+        "text/plain; version=0.0.4; charset=utf-8", meters.scrape()));
+    server.setExecutor(Executors.newSingleThreadExecutor(runnable -> {
+      Thread thread = new Thread(runnable, "http");
+      thread.setDaemon(true);
+      return thread;
+    }));
+    server.start();
+    log.info("serving /healthz, /readyz and /metrics on {}", server.getAddress());
+    return new HealthServer(server);
+  }
+
+  /** The port actually bound (for {@code :0}). */
+  int port() {
+    return server.getAddress().getPort();
+  }
+
+  /** Parses {@code HOST:PORT}, {@code :PORT} (every interface) or {@code PORT}. */
+  static InetSocketAddress parseListen(String listen) {
+    int colon = listen.lastIndexOf(':');
+    String host = colon < 0 ? "" : listen.substring(0, colon);
+    String port = colon < 0 ? listen : listen.substring(colon + 1);
+    try {
+      int number = Integer.parseInt(port);
+      if (number < 0 || number > 65535) {
+        throw new NumberFormatException();
+      }
+      if (host.startsWith("[") && host.endsWith("]")) {
+        host = host.substring(1, host.length() - 1);
+      }
+      return host.isEmpty() ? new InetSocketAddress(number) : new InetSocketAddress(host, number);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(
+          "-http-listen must be HOST:PORT or :PORT, not '" + listen + "'");
+    }
+  }
+
+  private static void probe(HttpExchange exchange, Probe probe) throws IOException {
+    respond(exchange, probe.ok() ? 200 : 503, "text/plain; charset=utf-8",
+        probe.detail() + "\n");
+  }
+
+  private static void respond(HttpExchange exchange, int status, String type, String body)
+      throws IOException {
+    try (exchange) {
+      String method = exchange.getRequestMethod();
+      if (!method.equals("GET") && !method.equals("HEAD")) {
+        exchange.sendResponseHeaders(405, -1);
+        return;
+      }
+      byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+      exchange.getResponseHeaders().set("Content-Type", type);
+      exchange.sendResponseHeaders(status, method.equals("HEAD") ? -1 : bytes.length);
+      if (!method.equals("HEAD")) {
+        try (OutputStream out = exchange.getResponseBody()) {
+          out.write(bytes);
+        }
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    server.stop(0);
+  }
+}
