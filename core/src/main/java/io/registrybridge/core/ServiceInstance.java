@@ -21,6 +21,9 @@ import java.util.TreeMap;
  * @param address where clients connect; empty lets the sink pick its default (Consul: the
  *     agent's node address)
  * @param port the port clients connect to
+ * @param targetPort the port the service listens on inside its container (Docker's exposed
+ *     port), which a mesh uses as the service port while each endpoint keeps its own {@code
+ *     port}; equal to {@code port} when the source knows no other
  * @param transport TCP or UDP
  * @param protocol the application protocol ({@code http}, {@code grpc}, ...), lower case, when
  *     known; Consul gets it as {@code Meta.protocol}, the mesh as the port protocol
@@ -35,6 +38,7 @@ public record ServiceInstance(
     String name,
     String address,
     int port,
+    int targetPort,
     Transport transport,
     Optional<String> protocol,
     List<String> tags,
@@ -58,6 +62,10 @@ public record ServiceInstance(
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException("port out of range for " + id + ": " + port);
     }
+    if (targetPort < 0 || targetPort > 65535) {
+      throw new IllegalArgumentException("target port out of range for " + id + ": "
+          + targetPort);
+    }
     tags = List.copyOf(new java.util.LinkedHashSet<>(tags));
     meta = java.util.Collections.unmodifiableSortedMap(new TreeMap<>(meta));
     checks = List.copyOf(checks);
@@ -70,7 +78,8 @@ public record ServiceInstance(
 
   /** A copy with other values, for the few places that adjust an instance after building it. */
   public Builder toBuilder() {
-    return new Builder(id, name).address(address).port(port).transport(transport)
+    return new Builder(id, name).address(address).port(port).targetPort(targetPort)
+        .transport(transport)
         .protocol(protocol.orElse(null)).tags(tags).meta(meta).checks(checks).origin(origin);
   }
 
@@ -80,6 +89,7 @@ public record ServiceInstance(
     private String name;
     private String address = "";
     private int port;
+    private int targetPort;
     private Transport transport = Transport.TCP;
     private String protocol;
     private List<String> tags = List.of();
@@ -104,6 +114,12 @@ public record ServiceInstance(
 
     public Builder port(int port) {
       this.port = port;
+      return this;
+    }
+
+    /** The port inside the container; unset (0) means the same as {@link #port}. */
+    public Builder targetPort(int targetPort) {
+      this.targetPort = targetPort;
       return this;
     }
 
@@ -142,7 +158,8 @@ public record ServiceInstance(
       Optional<String> proto = protocol == null || protocol.isBlank()
           ? Optional.empty()
           : Optional.of(protocol.toLowerCase(java.util.Locale.ROOT));
-      return new ServiceInstance(id, name, address, port, transport, proto, tags,
+      return new ServiceInstance(id, name, address, port, targetPort == 0 ? port : targetPort,
+          transport, proto, tags,
           new TreeMap<>(meta), checks,
           origin);
     }

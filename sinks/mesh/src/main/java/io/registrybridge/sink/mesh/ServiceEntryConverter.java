@@ -32,9 +32,10 @@ import java.util.stream.Collectors;
  *   <li>UDP instances are skipped (ServiceEntry cannot carry UDP); so are instances with a
  *       protocol Istio does not know, without a port, or without an IP address (STATIC
  *       endpoints need one).
- *   <li>One service port per protocol. When the instances agree on a port, that is it. When they
- *       do not (Docker publishes one container port on a different host port per container), the
- *       lowest is the service port and every endpoint maps it to its own port. Two protocols on
+ *   <li>One service port per protocol: the instances' {@link ServiceInstance#targetPort()} (the
+ *       container port, which every replica shares even when Docker publishes each on another
+ *       host port), the lowest one if they differ; every endpoint whose own port differs maps
+ *       the service port to it. Two protocols on
  *       one port number make the service invalid: a port has one protocol.
  *   <li>Instances at the same address with the same labels share one endpoint, which then serves
  *       several ports; otherwise every instance is an endpoint of its own.
@@ -149,7 +150,7 @@ final class ServiceEntryConverter {
     Map<MeshProtocol, ServiceEntryModel.Port> portOf = new EnumMap<>(MeshProtocol.class);
     SortedMap<Integer, List<MeshProtocol>> protocolsByNumber = new TreeMap<>();
     groups.forEach((protocol, group) -> {
-      int number = group.stream().mapToInt(ServiceInstance::port).min().orElseThrow();
+      int number = group.stream().mapToInt(ServiceInstance::targetPort).min().orElseThrow();
       portOf.put(protocol, ServiceEntryModel.Port.of(number, protocol));
       protocolsByNumber.computeIfAbsent(number, n -> new ArrayList<>()).add(protocol);
     });

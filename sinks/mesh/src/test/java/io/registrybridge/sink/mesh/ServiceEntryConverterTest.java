@@ -106,26 +106,39 @@ class ServiceEntryConverterTest {
   }
 
   @Test
-  void randomHostPortsShareTheLowestAsServicePortAndMapEachEndpoint() {
+  void randomHostPortsShareTheContainerPortAsServicePortAndMapEachEndpoint() {
     // Docker publishes one container port on a different host port per container.
     Conversion conversion = convert(config(), List.of(
-        instance("h:reviews-v1:9080", "reviews", "10.0.0.5", 32768).protocol("http")
-            .tags(List.of("version|v1")).build(),
-        instance("h:reviews-v2:9080", "reviews", "10.0.0.5", 32769).protocol("http")
-            .tags(List.of("version|v2")).build(),
-        instance("h:reviews-v3:9080", "reviews", "10.0.0.6", 32770).protocol("http")
-            .tags(List.of("version|v3")).build()));
+        instance("h:reviews-v1:9080", "reviews", "10.0.0.5", 32768).targetPort(9080)
+            .protocol("http").tags(List.of("version|v1")).build(),
+        instance("h:reviews-v2:9080", "reviews", "10.0.0.5", 32769).targetPort(9080)
+            .protocol("http").tags(List.of("version|v2")).build(),
+        instance("h:reviews-v3:9080", "reviews", "10.0.0.6", 32770).targetPort(9080)
+            .protocol("http").tags(List.of("version|v3")).build()));
 
     ServiceEntryModel reviews = conversion.entries().get("reviews.service.consul");
-    assertThat(reviews.ports()).containsExactly(ServiceEntryModel.Port.of(32768,
+    assertThat(reviews.ports()).containsExactly(ServiceEntryModel.Port.of(9080,
         MeshProtocol.HTTP));
     assertThat(reviews.endpoints()).extracting(ServiceEntryModel.Endpoint::address,
             e -> e.ports(), e -> e.labels().get("version"))
         .containsExactly(
-            tuple("10.0.0.5", Map.of(), "v1"),
-            tuple("10.0.0.5", Map.of("http-32768", 32769), "v2"),
-            tuple("10.0.0.6", Map.of("http-32768", 32770), "v3"));
+            tuple("10.0.0.5", Map.of("http-9080", 32768), "v1"),
+            tuple("10.0.0.5", Map.of("http-9080", 32769), "v2"),
+            tuple("10.0.0.6", Map.of("http-9080", 32770), "v3"));
     Golden.assertMatches("random-host-ports.yaml", Golden.render(conversion, config()));
+  }
+
+  @Test
+  void withoutTargetPortsTheLowestPortIsTheServicePort() {
+    Conversion conversion = convert(config(), List.of(
+        instance("a", "reviews", "10.0.0.5", 32768).protocol("http").build(),
+        instance("b", "reviews", "10.0.0.6", 32769).protocol("http").build()));
+
+    ServiceEntryModel reviews = conversion.entries().get("reviews.service.consul");
+    assertThat(reviews.ports()).containsExactly(ServiceEntryModel.Port.of(32768,
+        MeshProtocol.HTTP));
+    assertThat(reviews.endpoints()).extracting(e -> e.ports())
+        .containsExactly(Map.of(), Map.of("http-32768", 32769));
   }
 
   @Test

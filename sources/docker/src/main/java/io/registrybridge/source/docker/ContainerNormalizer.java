@@ -262,6 +262,7 @@ public final class ContainerNormalizer {
       return Optional.of(ServiceInstance.builder(id, name.get())
           .address(address)
           .port(port)
+          .targetPort(containerPort)
           .transport(transport)
           .protocol(protocol(attrs, transport).orElse(null))
           .tags(tags)

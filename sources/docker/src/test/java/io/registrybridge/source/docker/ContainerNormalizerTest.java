@@ -33,8 +33,8 @@ class ContainerNormalizerTest {
 
     // Registrator's documented example, in port order.
     assertThat(r.instances()).containsExactly(
-        instance("host1:web-1:80", "http").port(8000).tags(List.of("www")).build(),
-        instance("https.12345", "https").port(4443).tags(List.of("www"))
+        instance("host1:web-1:80", "http").port(8000).targetPort(80).tags(List.of("www")).build(),
+        instance("https.12345", "https").port(4443).targetPort(443).tags(List.of("www"))
             .meta(java.util.Map.of("sni", "enabled")).build());
     assertThat(r.problems()).isEmpty();
     assertThat(r.notes()).isEmpty();
@@ -45,7 +45,7 @@ class ContainerNormalizerTest {
     Result r = normalize(container("progrium/redis").published(6379, 10000));
 
     assertThat(r.instances())
-        .containsExactly(instance("host1:web-1:6379", "redis").port(10000).build());
+        .containsExactly(instance("host1:web-1:6379", "redis").port(10000).targetPort(6379).build());
   }
 
   @ParameterizedTest
@@ -107,8 +107,8 @@ class ContainerNormalizerTest {
         .published(53, Transport.TCP, "0.0.0.0", 5353));
 
     assertThat(r.instances()).containsExactly(
-        instance("host1:web-1:53", "coredns-53").port(5353).build(),
-        instance("host1:web-1:53:udp", "coredns-53").port(5353).transport(Transport.UDP)
+        instance("host1:web-1:53", "coredns-53").port(5353).targetPort(53).build(),
+        instance("host1:web-1:53:udp", "coredns-53").port(5353).targetPort(53).transport(Transport.UDP)
             .tags(List.of("udp")).build());
   }
 
@@ -121,7 +121,7 @@ class ContainerNormalizerTest {
         .exposed(9000));
 
     assertThat(r.instances())
-        .containsExactly(instance("host1:web-1:80", "app").port(8080).build());
+        .containsExactly(instance("host1:web-1:80", "app").port(8080).targetPort(80).build());
     assertThat(r.notes()).containsExactly(problem("port 9000",
         "not published on the host; not registered (see -internal)"));
     assertThat(r.problems()).isEmpty();
@@ -166,7 +166,7 @@ class ContainerNormalizerTest {
     Result r = normalize(container("app").networkMode("backend")
         .network("backend", "10.0.1.5", "").published(80, 8080));
 
-    assertThat(r.instances()).containsExactly(instance("host1:web-1:80", "app").port(8080)
+    assertThat(r.instances()).containsExactly(instance("host1:web-1:80", "app").port(8080).targetPort(80)
         .build());
   }
 
@@ -178,12 +178,12 @@ class ContainerNormalizerTest {
         .exposed(80));
 
     assertThat(r.instances())
-        .containsExactly(instance("host1:web-1:80", "app").port(8080).build());
+        .containsExactly(instance("host1:web-1:80", "app").port(8080).targetPort(80).build());
   }
 
   @Test
   void bindingChoiceDoesNotDependOnOrder() {
-    ServiceInstance expected = instance("host1:web-1:80", "app").address("10.0.0.2").port(8080)
+    ServiceInstance expected = instance("host1:web-1:80", "app").address("10.0.0.2").port(8080).targetPort(80)
         .build();
     assertThat(normalize(container("app")
         .published(80, Transport.TCP, "fd00::1", 7000)

@@ -31,7 +31,7 @@ class NormalizerAttributesTest {
         .env("SERVICE_REGION", "eu"));
 
     assertThat(r.instances()).containsExactly(instance("host1:web-1:80", "from-label")
-        .port(8080).meta(Map.of("version", "v2", "region", "eu")).build());
+        .port(8080).targetPort(80).meta(Map.of("version", "v2", "region", "eu")).build());
   }
 
   @Test
@@ -75,7 +75,7 @@ class NormalizerAttributesTest {
         .published(80, 8000).published(443, 4443)
         .env("SERVICE_80_NAME", "api"));
 
-    assertThat(r.instances()).containsExactly(instance("host1:web-1:80", "api").port(8000)
+    assertThat(r.instances()).containsExactly(instance("host1:web-1:80", "api").port(8000).targetPort(80)
         .build());
     assertThat(r.notes()).containsExactly(problem("port 443",
         "no SERVICE_NAME in -explicit mode; not registered"));
@@ -262,9 +262,9 @@ class NormalizerAttributesTest {
         .env("SERVICE_8080_NAME", "nope"));
 
     assertThat(r.instances()).containsExactly(
-        instance("host1:web-1:80", "app-80").address("10.0.0.1").port(8080).build(),
-        instance("host1:web-1:81", "app-81").address("10.0.0.1").port(8081).build(),
-        instance("host1:web-1:82", "app-82").address("10.0.0.1").port(8082).build());
+        instance("host1:web-1:80", "app-80").address("10.0.0.1").port(8080).targetPort(80).build(),
+        instance("host1:web-1:81", "app-81").address("10.0.0.1").port(8081).targetPort(81).build(),
+        instance("host1:web-1:82", "app-82").address("10.0.0.1").port(8082).targetPort(82).build());
     assertThat(r.problems()).containsExactly(
         problem("SERVICE_80_PROTOCOL", "'bogus' is not a known protocol (http, http2, https, "
             + "grpc, grpc-web, tcp, tls, udp, mongo, mysql, redis); registered without a "
