@@ -1,0 +1,64 @@
+# registry-bridge runtime image.
+#
+#   ./mvnw -q -DskipTests package          # builds bridge/target/registry-bridge.jar
+#   docker build -t registry-bridge .
+#   docker run -d --name registry-bridge \
+#     -v /var/run/docker.sock:/var/run/docker.sock \
+#     --group-add "$(stat -c %g /var/run/docker.sock)" \
+#     registry-bridge -internal consul://CONSUL_HOST:8500
+#
+# The jar is built by Maven on the host (or in CI) and copied in; this is not a multi-stage
+# build with a Maven stage on purpose: a Maven/JDK builder image cannot be pulled on the
+# project's offline build machines, and the jar already is the tested artifact (the
+# integration tests run exactly this file). The legacy builder (Docker 20.10 without BuildKit)
+# must build it too, so it uses no RUN --mount, no heredocs and no COPY --chmod.
+# See docs/operations.md for the socket group, a GET-only socket proxy, sizes and memory.
+FROM eclipse-temurin:25-jre
+
+ARG VERSION=0.1.0-SNAPSHOT
+ARG REVISION=unknown
+ARG CREATED=unknown
+LABEL org.opencontainers.image.title="registry-bridge" \
+      org.opencontainers.image.description="Keeps Consul (and an Istio ServiceEntry feed) equal to the running Docker containers; a drop-in replacement for gliderlabs/Registrator" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.created="${CREATED}" \
+      org.opencontainers.image.documentation="docs/operations.md in the source repository" \
+      org.opencontainers.image.base.name="docker.io/library/eclipse-temurin:25-jre"
+
+# The JVM of a small, mostly idle daemon (measured in docs/operations.md, "Memory and size"):
+#   -XX:+UseSerialGC           one GC thread, no concurrent GC structures
+#   -Xmx64m                    the live heap with a few hundred services stays far below
+#   -Xss512k                   a few dozen threads, none of them deep
+#   -XX:TieredStopAtLevel=1    C1 only: less compiler memory and CPU; peak speed does not matter
+#   -XX:ReservedCodeCacheSize  enough for C1 code of this application
+#   -XX:-UsePerfData           no /tmp/hsperfdata file (jcmd/jstat cannot attach by PID then)
+#   -XX:+ExitOnOutOfMemoryError  let the restart policy start a clean process
+#   --enable-native-access     JNA (Docker socket) and junixsocket (consul-unix://) load natives
+# Replace JAVA_OPTS as a whole to change them (docker run -e JAVA_OPTS=..., compose environment).
+ENV JAVA_OPTS="-XX:+UseSerialGC -Xmx64m -Xss512k -XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=32m -XX:-UsePerfData -XX:+ExitOnOutOfMemoryError --enable-native-access=ALL-UNNAMED"
+
+# JNA unpacks its native library into java.io.tmpdir: /tmp must be writable by any user
+# (it already is on the Ubuntu-based image; this only matters for minimal base images).
+RUN mkdir -p /tmp && chmod 1777 /tmp
+
+COPY bridge/target/registry-bridge.jar /opt/registry-bridge/registry-bridge.jar
+
+# Not root. The Docker socket is usually root:docker 0660, so give the container the socket's
+# group at run time: `--group-add $(stat -c %g /var/run/docker.sock)` (compose: group_add).
+USER 10001:10001
+WORKDIR /opt/registry-bridge
+
+# /healthz, /readyz and /metrics. The port is fixed here because the HEALTHCHECK below and the
+# Kubernetes probes use it; a later -http-listen in the command wins (then adapt the checks).
+EXPOSE 8080
+
+# Alive = /healthz answers 200. The real eclipse-temurin image (Ubuntu) has neither wget nor curl
+# but has bash; minimal busybox-based images have wget but no bash: use whichever is there.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
+  CMD if command -v wget >/dev/null 2>&1; then wget -q -T 4 -O /dev/null http://127.0.0.1:8080/healthz; else bash -c 'exec 3<>/dev/tcp/127.0.0.1/8080 && printf "GET /healthz HTTP/1.0\r\nHost: localhost\r\n\r\n" >&3 && read -r -t 4 _ s _ <&3 && [ "$s" = 200 ]'; fi
+
+# `docker run IMAGE ARGS...` appends ARGS after -http-listen=:8080 (the last repeated option
+# wins). exec: java is PID 1's replacement and receives SIGTERM from `docker stop` (exit 0).
+ENTRYPOINT ["/bin/sh", "-c", "exec java $JAVA_OPTS -jar /opt/registry-bridge/registry-bridge.jar -http-listen=:8080 \"$@\"", "registry-bridge"]
+CMD ["--help"]
