@@ -109,13 +109,17 @@ class DockerToConsulIT {
     String ip = workloads.ip(id, "bridge");
     // Switching modes replaces the published registration: same IDs, now internal addresses,
     // and the second exposed port joins ("-<port>" suffixes since there are two ports now).
-    Map<String, Service> internal = awaitServices(name,
-        Set.of(host + ":" + name + ":80", host + ":" + name + ":81"));
-    assertThat(internal.get(host + ":" + name + ":80").getAddress()).isEqualTo(ip);
-    assertThat(internal.get(host + ":" + name + ":80").getPort()).isEqualTo(80);
-    assertThat(internal.get(host + ":" + name + ":80").getService()).isEqualTo(name + "-80");
-    assertThat(internal.get(host + ":" + name + ":81").getAddress()).isEqualTo(ip);
-    assertThat(internal.get(host + ":" + name + ":81").getPort()).isEqualTo(81);
+    // The create of :81 and the update of :80 are two writes: wait for both.
+    await().atMost(CONVERGE).untilAsserted(() -> {
+      Map<String, Service> internal = consul.servicesNamed(name);
+      assertThat(internal.keySet())
+          .isEqualTo(Set.of(host + ":" + name + ":80", host + ":" + name + ":81"));
+      assertThat(internal.get(host + ":" + name + ":80").getAddress()).isEqualTo(ip);
+      assertThat(internal.get(host + ":" + name + ":80").getPort()).isEqualTo(80);
+      assertThat(internal.get(host + ":" + name + ":80").getService()).isEqualTo(name + "-80");
+      assertThat(internal.get(host + ":" + name + ":81").getAddress()).isEqualTo(ip);
+      assertThat(internal.get(host + ":" + name + ":81").getPort()).isEqualTo(81);
+    });
   }
 
   @Test
