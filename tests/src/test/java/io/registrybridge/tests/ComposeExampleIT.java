@@ -75,16 +75,17 @@ class ComposeExampleIT {
     assertThat(JAR).as("build the jar first: ./mvnw -DskipTests package").exists();
     assertThat(COMPOSE_FILE).exists();
     assertThat(ROOT.resolve("Dockerfile")).exists();
-    Result engine = runQuietly(List.of("docker", "version", "--format", "{{.Server.Version}}"));
+    Result engine = probe(List.of("docker", "version", "--format", "{{.Server.Version}}"));
     if (engine.exit != 0) {
       fail("this test needs the docker CLI and a reachable Docker engine; `docker version` said:%n%s",
           engine.output);
     }
-    compose = composeCommand();
+    List<String> command = composeCommand();
     env = new HashMap<>();
     env.put("CONSUL_PORT", Integer.toString(consulPort));
     env.put("REGISTRY_BRIDGE_IMAGE", image);
     env.put("DOCKER_GID", socketGroup());
+    compose = command; // from here on, tearDown cleans up
   }
 
   @AfterEach
@@ -93,10 +94,10 @@ class ComposeExampleIT {
       return;
     }
     // The bridge's log belongs in the report of a failed run; it is short.
-    Result logs = runQuietly(composeArgs("logs", "--no-color", "registry-bridge"));
+    Result logs = attempt(composeArgs("logs", "--no-color", "registry-bridge"));
     System.out.println("--- registry-bridge log (" + project + ") ---\n" + logs.output);
-    Result down = runQuietly(composeArgs("down", "-v", "--remove-orphans", "-t", "5"));
-    runQuietly(List.of("docker", "image", "rm", "-f", image));
+    Result down = attempt(composeArgs("down", "-v", "--remove-orphans", "-t", "5"));
+    attempt(List.of("docker", "image", "rm", "-f", image));
     assertThat(down.exit).as("compose down:%n%s", down.output).isZero();
   }
 
@@ -108,7 +109,9 @@ class ComposeExampleIT {
     Map<String, String> ids = containers();
     assertThat(ids.keySet()).containsAll(DEMO.keySet()).contains("consul", "registry-bridge");
     Map<String, String> ips = new TreeMap<>();
-    ids.forEach((service, id) -> ips.put(service, ip(id)));
+    for (Map.Entry<String, String> container : ids.entrySet()) {
+      ips.put(container.getKey(), ip(container.getValue()));
+    }
 
     Set<Registration> expected = new HashSet<>();
     DEMO.forEach((service, nameAndTag) -> expected.add(new Registration(nameAndTag[0],
@@ -181,11 +184,11 @@ class ComposeExampleIT {
 
   /** {@code docker-compose} when it is on the PATH, else the {@code docker compose} plugin. */
   private static List<String> composeCommand() throws Exception {
-    Result v1 = runQuietly(List.of("docker-compose", "version"));
+    Result v1 = probe(List.of("docker-compose", "version"));
     if (v1.exit == 0) {
       return List.of("docker-compose");
     }
-    Result v2 = runQuietly(List.of("docker", "compose", "version"));
+    Result v2 = probe(List.of("docker", "compose", "version"));
     if (v2.exit == 0) {
       return List.of("docker", "compose");
     }
@@ -236,27 +239,25 @@ class ComposeExampleIT {
 
   record Result(int exit, String output) { }
 
+  /** Runs a command with the example's variables; a non-zero exit fails the test with its output. */
   private Result run(List<String> command) throws Exception {
     return run(command, env);
   }
 
-  /** Runs a command to its end; a non-zero exit fails the test with the command's output. */
-  private static Result run(List<String> command, Map<String, String> env) throws Exception {
-    Result result = execute(command, env);
+  /** Runs a command with the example's variables, whatever its exit status. */
+  private Result attempt(List<String> command) throws Exception {
+    return execute(command, env);
+  }
+
+  private static Result run(List<String> command, Map<String, String> extraEnv)
+      throws Exception {
+    Result result = execute(command, extraEnv);
     assertThat(result.exit).as("%s exited %d:%n%s", String.join(" ", command), result.exit,
         result.output).isZero();
     return result;
   }
 
-  private Result runQuietly(List<String> command, Map<String, String> extraEnv) throws Exception {
-    return execute(command, extraEnv);
-  }
-
-  private Result runQuietlyWithEnv(List<String> command) throws Exception {
-    return execute(command, env);
-  }
-
-  private static Result runQuietly(List<String> command) throws Exception {
+  private static Result probe(List<String> command) throws Exception {
     return execute(command, Map.of());
   }
 
