@@ -53,10 +53,11 @@ WORKDIR /opt/registry-bridge
 # Kubernetes probes use it; a later -http-listen in the command wins (then adapt the checks).
 EXPOSE 8080
 
-# Alive = /healthz answers 200. The real eclipse-temurin image (Ubuntu) has neither wget nor curl
-# but has bash; minimal busybox-based images have wget but no bash: use whichever is there.
+# Alive = /healthz answers 200. The real eclipse-temurin image (Ubuntu) has neither wget nor curl,
+# but bash with /dev/tcp; busybox-based images have nc but no bash. Plain HTTP/1.0 over a socket
+# works with both and needs no name resolution.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
-  CMD if command -v wget >/dev/null 2>&1; then wget -q -T 4 -O /dev/null http://127.0.0.1:8080/healthz; else bash -c 'exec 3<>/dev/tcp/127.0.0.1/8080 && printf "GET /healthz HTTP/1.0\r\nHost: localhost\r\n\r\n" >&3 && read -r -t 4 _ s _ <&3 && [ "$s" = 200 ]'; fi
+  CMD if command -v bash >/dev/null 2>&1; then bash -c 'exec 3<>/dev/tcp/127.0.0.1/8080 && printf "GET /healthz HTTP/1.0\r\n\r\n" >&3 && read -r -t 4 _ s _ <&3 && [ "$s" = 200 ]'; else printf 'GET /healthz HTTP/1.0\r\n\r\n' | nc -w 4 127.0.0.1 8080 | head -n 1 | grep -q ' 200 '; fi
 
 # `docker run IMAGE ARGS...` appends ARGS after -http-listen=:8080 (the last repeated option
 # wins). exec: java is PID 1's replacement and receives SIGTERM from `docker stop` (exit 0).
