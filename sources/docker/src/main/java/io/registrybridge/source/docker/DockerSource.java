@@ -6,7 +6,6 @@ import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.async.ResultCallback;
 import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.command.InspectContainerResponse.ContainerState;
-import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.Event;
 import com.github.dockerjava.api.model.EventType;
@@ -244,7 +243,8 @@ public final class DockerSource implements Source {
    * after it stopped, what it had if the deregister policy keeps them; nothing once it is gone.
    */
   private List<ServiceInstance> desiredFor(String containerId) {
-    Optional<InspectContainerResponse> inspected = inspect(containerId);
+    Optional<InspectContainerResponse> inspected =
+        InspectedContainers.inspect(docker, containerId);
     if (inspected.isEmpty()) {
       return List.of();
     }
@@ -261,14 +261,6 @@ public final class DockerSource implements Source {
       }
     }
     return List.of(); // paused containers cannot answer, stopped ones are gone
-  }
-
-  private Optional<InspectContainerResponse> inspect(String containerId) {
-    try {
-      return Optional.of(docker.inspectContainerCmd(containerId).exec());
-    } catch (NotFoundException e) {
-      return Optional.empty();
-    }
   }
 
   private void streamEnded(long streamGeneration, Throwable cause) {

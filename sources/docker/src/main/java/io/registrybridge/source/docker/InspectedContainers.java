@@ -1,7 +1,9 @@
 package io.registrybridge.source.docker;
 
+import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.command.InspectContainerResponse.ContainerState;
+import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.ContainerConfig;
 import com.github.dockerjava.api.model.ContainerNetwork;
 import com.github.dockerjava.api.model.ExposedPort;
@@ -24,6 +26,15 @@ import java.util.function.Function;
  */
 final class InspectedContainers {
   private InspectedContainers() {}
+
+  /** Inspects a container; empty when it no longer exists (removed since the event or listing). */
+  static Optional<InspectContainerResponse> inspect(DockerClient docker, String containerId) {
+    try {
+      return Optional.of(docker.inspectContainerCmd(containerId).exec());
+    } catch (NotFoundException e) {
+      return Optional.empty();
+    }
+  }
 
   /**
    * @param networkOwner inspects the container whose network stack a {@code container:<id>}

@@ -4,12 +4,10 @@ import static java.util.Objects.requireNonNull;
 
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.InspectContainerResponse;
-import com.github.dockerjava.api.exception.NotFoundException;
 import io.registrybridge.core.ServiceInstance;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,7 +43,8 @@ public final class NormalizingMapper implements ContainerMapper {
 
   @Override
   public List<ServiceInstance> instancesOf(InspectContainerResponse container) {
-    ContainerView view = InspectedContainers.view(container, this::inspect);
+    ContainerView view =
+        InspectedContainers.view(container, id -> InspectedContainers.inspect(docker, id));
     ContainerNormalizer.Result result = normalizer.normalize(view);
     List<ContainerNormalizer.Problem> before = logged.put(view.id(), result.problems());
     if (!result.problems().equals(before)) {
@@ -60,13 +59,5 @@ public final class NormalizingMapper implements ContainerMapper {
       }
     }
     return result.instances();
-  }
-
-  private Optional<InspectContainerResponse> inspect(String containerId) {
-    try {
-      return Optional.of(docker.inspectContainerCmd(containerId).exec());
-    } catch (NotFoundException e) {
-      return Optional.empty();
-    }
   }
 }
