@@ -1,108 +1,205 @@
 #!/usr/bin/env bash
-# Benchmark: the daemon (the shaded jar) against the real Docker engine and a real Consul agent.
+# Benchmarks of the daemon against the real Docker engine and a real Consul agent. Not part of
+# the test suite (it takes 10-20 minutes); the numbers and their conditions go into
+# docs/benchmarks.md.
 #
-#   bench/run.sh [LATENCY_CONTAINERS=300] [BULK_CONTAINERS=500] [STEADY_SECONDS=60]
+#   bench/run.sh [PHASE...]      phases: startup latency bulk ports steady synthetic (default: all)
 #
-# Reports
-#   1. start-up: time until BULK containers that already run are all in Consul
-#   2. latency: container start (State.StartedAt) -> visible on the agent, p50/p90/p99/max
-#   3. steady state: Consul writes during STEADY seconds with -resync 5 (target: zero), counted
-#      by the bridge (registry_bridge_sink_writes_total) and by Consul (catalog index)
-#   4. the daemon's RSS (current and peak) with everything registered
-# Needs: docker, curl, a JDK 21+ (java), the jar (built if missing), the images busybox:1.36 and
-# hashicorp/consul:1.8.7 (or CONSUL_IMAGE). Not part of the test suite: it takes minutes.
+#   startup    20 running containers -> all registered, from launching bin/registry-bridge
+#              (5 runs, fresh agent each time)
+#   latency    300 containers started one by one: State.StartedAt -> visible on the agent
+#   bulk       1,000 running containers -> all registered from process start, against the floor:
+#              a bare HTTP client sending the same registrations into a fresh agent; RSS
+#   ports      40 containers x 100 exposed ports (4,000 services), then 100 more containers one
+#              by one, and the agent's own cost of one PUT at that size
+#   steady     with those 4,000 services: Consul requests and bytes read per minute, idle,
+#              through a counting proxy; bridge writes
+#   synthetic  10,000 services through a synthetic source into a fresh agent, against the floor;
+#              one change at 10,000 against one change at 100
+#
+# Needs: docker, curl, python3, a JDK 21+ (found like bin/registry-bridge finds it), the images
+# busybox:1.36 and hashicorp/consul:1.8.7 (or CONSUL_IMAGE). The agent runs in dev mode with
+# -log-level=warn: a dev agent's default DEBUG logging lists every service after each
+# registration, and would make Consul's logging the thing measured.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-LATENCY=${1:-300}
-BULK=${2:-500}
-STEADY=${3:-60}
+PHASES=${*:-startup latency bulk ports steady synthetic}
 CONSUL_IMAGE=${CONSUL_IMAGE:-hashicorp/consul:1.8.7}
-JAVA=${JAVA:-java}
-JAVA_OPTS=${JAVA_OPTS:--XX:+UseSerialGC -XX:MaxRAMPercentage=75 -Xss512k -XX:TieredStopAtLevel=1}
 RUN=rbbench-$$
-OUT=bench/out; mkdir -p "$OUT"
-LOG=$OUT/daemon-$RUN.log
+OUT=bench/out/$RUN; mkdir -p "$OUT"
+RESULT=$OUT/result.md
+HOSTNAME_ID=$RUN
 
-if ! "$JAVA" -version 2>&1 | grep -qE 'version "(2[1-9]|[3-9][0-9])'; then
-  for j in /usr/lib/jvm/temurin-25-jdk-amd64/bin/java /usr/lib/jvm/*/bin/java; do
+if [ -x bin/registry-bridge ]; then
+  LAUNCH=(bin/registry-bridge)
+else
+  JAVA=${JAVA:-java}
+  for j in "$JAVA" /usr/lib/jvm/temurin-25-jdk-amd64/bin/java; do
     if "$j" -version 2>&1 | grep -qE 'version "(2[1-9]|[3-9][0-9])'; then JAVA=$j; break; fi
   done
+  [ -f bridge/target/registry-bridge.jar ] || ./mvnw -q -DskipTests package
+  LAUNCH=("$JAVA" -jar bridge/target/registry-bridge.jar)
 fi
-[ -f bridge/target/registry-bridge.jar ] || ./mvnw -q -DskipTests package
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null \
-  || echo $(( (RANDOM % 20000) + 30000 )); }
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 now_ms() { date +%s%3N; }
+say() { echo "$*" | tee -a "$RESULT"; }
+
+DAEMON=""; PROXY=""
 cleanup() {
-  [ -n "${DAEMON:-}" ] && kill "$DAEMON" 2>/dev/null || true
+  stop_bridge
+  [ -n "$PROXY" ] && kill "$PROXY" 2>/dev/null || true
   docker ps -aq --filter "label=$RUN" | xargs -r docker rm -f >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
 
 CONSUL_PORT=$(free_port); HTTP_PORT=$(free_port)
-CONSUL=http://127.0.0.1:$CONSUL_PORT
-docker run -d --label "$RUN" -e SERVICE_IGNORE=true -p "$CONSUL_PORT:8500" "$CONSUL_IMAGE" \
-  agent -dev -client 0.0.0.0 -log-level warn >/dev/null
-until curl -fs "$CONSUL/v1/status/leader" | grep -q '"'; do sleep 0.2; done
+CONSUL=127.0.0.1:$CONSUL_PORT
+CONSUL_CTR=$(docker run -d --label "$RUN" -e SERVICE_IGNORE=true -p "$CONSUL_PORT:8500" \
+  "$CONSUL_IMAGE" agent -dev -client 0.0.0.0 -log-level warn)
 
-count() { curl -fs "$CONSUL/v1/agent/services" | grep -oE "\"Service\": *\"$1-[0-9]+\"" | wc -l; }
-start_containers() { # prefix first last
-  seq "$2" "$3" | xargs -P 8 -I{} docker run -d --label "$RUN" --name "$RUN-$1-{}" \
-    -e "SERVICE_NAME=$1-{}" -e SERVICE_PROTOCOL=http --expose 80 busybox:1.36 \
+wait_leader() { until curl -fs "http://$CONSUL/v1/status/leader" | grep -q '"[^"]'; do sleep 0.1; done; }
+fresh_agent() { docker restart -t 1 "$CONSUL_CTR" >/dev/null; wait_leader; }
+wait_leader
+
+start_bridge() { # consul-address extra-flags...
+  local target=$1; shift
+  "${LAUNCH[@]}" -hostname "$HOSTNAME_ID" -internal -http-listen "127.0.0.1:$HTTP_PORT" "$@" \
+    "consul://$target" >>"$OUT/daemon.log" 2>&1 &
+  DAEMON=$!
+}
+stop_bridge() {
+  if [ -n "$DAEMON" ]; then kill "$DAEMON" 2>/dev/null || true; wait "$DAEMON" 2>/dev/null || true; fi
+  DAEMON=""
+}
+metric() { # name [filter] -> integer sum over its series
+  curl -fs "127.0.0.1:$HTTP_PORT/metrics" 2>/dev/null \
+    | awk -v m="$1" -v f="${2:-}" 'index($1, m) == 1 && index($1, f) > 0 {s+=$2} END {printf "%d\n", s}'
+}
+wait_writes() { # n: until the bridge counted n creates
+  until [ "$(metric registry_bridge_sink_writes_total 'op="create"')" -ge "$1" ] 2>/dev/null; do sleep 0.02; done
+}
+agent_count() { # prefix
+  curl -fs "http://$CONSUL/v1/agent/services" | grep -oE "\"Service\": *\"$1-[0-9]+" | wc -l
+}
+start_containers() { # prefix first last [docker args...]
+  local prefix=$1 first=$2 last=$3; shift 3
+  seq "$first" "$last" | xargs -P 8 -I{} docker run -d --label "$RUN" --name "$RUN-$prefix-{}" \
+    -e "SERVICE_NAME=$prefix-{}" "$@" busybox:1.36 \
     sh -c "trap 'exit 0' TERM; while true; do sleep 1; done" >/dev/null
 }
+remove_containers() { # prefix
+  docker ps -aq --filter "label=$RUN" --filter "name=$RUN-$1-" | xargs -r docker rm -f >/dev/null
+}
+synthetic() { # args for SyntheticLoad
+  if [ ! -f "$OUT/cp.txt" ]; then
+    ./mvnw -q -DskipTests install >/dev/null
+    ./mvnw -q -pl tests dependency:build-classpath -Dmdep.includeScope=test \
+      -Dmdep.outputFile="$PWD/$OUT/cp.txt" >/dev/null
+  fi
+  "${SYNTH_JAVA:-${JAVA:-java}}" -cp "tests/target/test-classes:$(cat "$OUT/cp.txt")" \
+    io.registrybridge.tests.bench.SyntheticLoad "$@"
+}
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
-echo "== start-up: $BULK containers already running"
-start_containers bulk 1 "$BULK"
-t0=$(now_ms)
-# shellcheck disable=SC2086
-"$JAVA" $JAVA_OPTS -jar bridge/target/registry-bridge.jar -hostname "$RUN" -internal -explicit \
-  -resync 5 -retry-interval 200 -http-listen "127.0.0.1:$HTTP_PORT" "consul://127.0.0.1:$CONSUL_PORT" \
-  >"$LOG" 2>&1 &
-DAEMON=$!
-until [ "$(count bulk)" -ge "$BULK" ]; do sleep 0.05; done
-STARTUP_MS=$(( $(now_ms) - t0 ))
-echo "   all $BULK registered ${STARTUP_MS} ms after the daemon was started (JVM start included)"
+{
+  echo "# registry-bridge benchmark $RUN, $(date -u +%FT%TZ)"
+  echo "machine: $(nproc) cores, $(free -g | awk '/Mem/ {print $2}') GiB; load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "launcher: ${LAUNCH[*]}; Consul: $CONSUL_IMAGE dev, -log-level warn; Docker $(docker version -f '{{.Server.Version}}')"
+} | tee "$RESULT"
 
-echo "== latency: $LATENCY containers started one by one"
-LAT=$OUT/latency-$RUN.txt; : > "$LAT"
-for i in $(seq 1 "$LATENCY"); do
-  name=$RUN-lat-$i
-  docker run -d --label "$RUN" --name "$name" -e "SERVICE_NAME=lat-$i" --expose 80 busybox:1.36 \
-    sh -c "trap 'exit 0' TERM; while true; do sleep 1; done" >/dev/null
-  until curl -fso /dev/null "$CONSUL/v1/agent/service/$RUN:$name:80"; do sleep 0.01; done
-  seen=$(date +%s%N)
-  started=$(date -d "$(docker inspect -f '{{.State.StartedAt}}' "$name")" +%s%N)
-  echo $(( (seen - started) / 1000000 )) >> "$LAT"
-done
-pct() { sort -n "$LAT" | awk -v p="$1" '{a[NR]=$1} END {i=int((NR*p+99)/100); if(i<1)i=1; print a[i]}'; }
-P50=$(pct 50); P90=$(pct 90); P99=$(pct 99); MAX=$(pct 100)
-echo "   start -> visible: p50 ${P50} ms, p90 ${P90} ms, p99 ${P99} ms, max ${MAX} ms"
-
-echo "== steady state: ${STEADY} s with -resync 5"
-writes() { curl -fs "127.0.0.1:$HTTP_PORT/metrics" | awk '/^registry_bridge_sink_writes_total/ {s+=$2} END {print s+0}'; }
-index() { curl -fsi "$CONSUL/v1/catalog/services" | tr -d '\r' | awk -F': ' 'tolower($1)=="x-consul-index" {print $2}'; }
-sleep 10 # let the last registrations settle before counting
-W0=$(writes); I0=$(index)
-sleep "$STEADY"
-W1=$(writes); I1=$(index)
-echo "   bridge writes: $(( W1 - W0 )), Consul catalog index ${I0} -> ${I1}"
-
-SERVICES=$(( BULK + LATENCY ))
-RSS_KB=$(ps -o rss= -p "$DAEMON" | tr -d ' ')
-HWM_KB=$(awk '/VmHWM/ {print $2}' "/proc/$DAEMON/status" 2>/dev/null || echo "?")
-echo "== memory with $SERVICES services: RSS $(( RSS_KB / 1024 )) MiB, peak ${HWM_KB} kB"
-
-cat > "$OUT/result-$RUN.md" <<EOT
-| measure | value |
-|---|---|
-| containers running at start | $BULK |
-| start-up: all registered after daemon start | $STARTUP_MS ms |
-| start → visible (n=$LATENCY) p50 / p90 / p99 / max | $P50 / $P90 / $P99 / $MAX ms |
-| bridge writes in $STEADY s steady state, -resync 5 | $(( W1 - W0 )) |
-| Consul catalog index during steady state | $I0 → $I1 |
-| RSS with $SERVICES services (peak) | $(( RSS_KB / 1024 )) MiB ($(( ${HWM_KB:-0} / 1024 )) MiB) |
-| JVM options | \`$JAVA_OPTS\` |
-EOT
-echo "== written to $OUT/result-$RUN.md"
+for phase in $PHASES; do case $phase in
+startup)
+  start_containers up 1 20 --expose 80
+  times=()
+  for _ in 1 2 3 4 5; do
+    fresh_agent
+    t0=$(now_ms); start_bridge "$CONSUL"
+    until [ "$(agent_count up)" -ge 20 ]; do sleep 0.01; done
+    times+=($(( $(now_ms) - t0 ))); stop_bridge
+  done
+  say "startup: 20 running containers -> all registered from launch: ${times[*]} ms (median $(printf '%s\n' "${times[@]}" | median))"
+  remove_containers up
+  ;;
+latency)
+  fresh_agent; start_bridge "$CONSUL"
+  until curl -fs "127.0.0.1:$HTTP_PORT/readyz" >/dev/null 2>&1; do sleep 0.05; done
+  python3 bench/latency.py --consul "$CONSUL" --host "$HOSTNAME_ID" --count "${LATENCY_COUNT:-300}" \
+    --prefix "$RUN-lat" --label "$RUN" >"$OUT/latency.txt" 2>"$OUT/latency.summary"
+  say "latency (${LATENCY_COUNT:-300} one by one, near-empty agent): $(cat "$OUT/latency.summary")"
+  stop_bridge; remove_containers lat
+  ;;
+bulk)
+  start_containers bulk 1 1000 --expose 80
+  fresh_agent
+  t0=$(now_ms); start_bridge "$CONSUL"; wait_writes 1000
+  BULK_MS=$(( $(now_ms) - t0 ))
+  sleep 5
+  RSS=$(( $(ps -o rss= -p "$DAEMON" | tr -d ' ') / 1024 ))
+  stop_bridge
+  f1=$(fresh_agent; synthetic floor "http://$CONSUL" 1000 1 | sed -n 's/floor_bulk_ms=\([0-9]*\).*/\1/p')
+  f4=$(fresh_agent; synthetic floor "http://$CONSUL" 1000 4 | sed -n 's/floor_bulk_ms=\([0-9]*\).*/\1/p')
+  FLOOR=$(( f1 < f4 ? f1 : f4 ))
+  say "bulk: 1,000 running containers -> all registered from launch: $BULK_MS ms; floor (bare client, fresh agent, 1 / 4 threads): $f1 / $f4 ms; ratio $(python3 -c "print(round($BULK_MS/$FLOOR,2))")"
+  say "memory: RSS with 1,000 services, launcher defaults: $RSS MiB"
+  remove_containers bulk
+  ;;
+ports)
+  start_containers ports 1 40 --expose 8000-8099
+  fresh_agent; start_bridge "$CONSUL"; wait_writes 4000
+  sleep 5
+  python3 bench/latency.py --consul "$CONSUL" --host "$HOSTNAME_ID" --count "${PORTS_LATENCY_COUNT:-100}" \
+    --prefix "$RUN-plat" --label "$RUN" >"$OUT/latency-4000.txt" 2>"$OUT/latency-4000.summary"
+  say "latency with 4,000 services registered (${PORTS_LATENCY_COUNT:-100} one by one): $(cat "$OUT/latency-4000.summary")"
+  stop_bridge
+  floor=$(python3 - "$CONSUL" <<'EOF'
+import http.client, json, sys, time
+host, port = sys.argv[1].rsplit(":", 1)
+c = http.client.HTTPConnection(host, int(port))
+took = []
+for i in range(50):
+    body = json.dumps({"ID": f"floor-{i}", "Name": f"floor-{i}", "Port": 80, "Address": "10.0.0.1",
+                       "Meta": {"protocol": "http"}})
+    t = time.perf_counter()
+    c.request("PUT", "/v1/agent/service/register", body); r = c.getresponse(); r.read()
+    c.request("GET", f"/v1/agent/service/floor-{i}"); r = c.getresponse(); r.read()
+    took.append((time.perf_counter() - t) * 1000)
+    c.request("PUT", f"/v1/agent/service/deregister/floor-{i}", ""); r = c.getresponse(); r.read()
+took.sort()
+print(f"p50={took[24]:.1f} p99={took[49]:.1f} ms")
+EOF
+)
+  say "agent floor with 4,000 services (one PUT, then the GET that sees it): $floor"
+  ;;
+steady)
+  # Needs the 4,000 services of "ports" on the agent (run after it, with its containers).
+  PROXY_PORT=$(free_port)
+  python3 bench/countproxy.py "$PROXY_PORT" "$CONSUL" "$OUT/proxy.stats" & PROXY=$!
+  sleep 0.5
+  start_bridge "127.0.0.1:$PROXY_PORT"
+  until curl -fs "127.0.0.1:$HTTP_PORT/readyz" >/dev/null 2>&1; do sleep 0.1; done
+  sleep 15
+  read -r r0 b0 <<<"$(awk '{split($1,a,"="); split($2,b,"="); print a[2], b[2]}' "$OUT/proxy.stats")"
+  w0=$(metric registry_bridge_sink_writes_total)
+  sleep 60
+  read -r r1 b1 <<<"$(awk '{split($1,a,"="); split($2,b,"="); print a[2], b[2]}' "$OUT/proxy.stats")"
+  w1=$(metric registry_bridge_sink_writes_total)
+  say "steady state with 4,000 services, 60 s idle: $((r1 - r0)) Consul requests, $(( (b1 - b0) / 1024 )) KiB read, $((w1 - w0)) bridge writes"
+  stop_bridge; kill "$PROXY" 2>/dev/null || true; PROXY=""
+  remove_containers ports
+  ;;
+synthetic)
+  N=${SYNTHETIC_COUNT:-10000}
+  fresh_agent; synthetic floor "http://$CONSUL" "$N" 1 | tee "$OUT/floor1.txt"
+  fresh_agent; synthetic floor "http://$CONSUL" "$N" 4 | tee "$OUT/floor4.txt"
+  fresh_agent; synthetic bridge "http://$CONSUL" "$N" 200 | tee "$OUT/bridge-big.txt"
+  fresh_agent; synthetic bridge "http://$CONSUL" 100 200 | tee "$OUT/bridge-small.txt"
+  fresh_agent; synthetic floor "http://$CONSUL" 100 1 | tee "$OUT/floor-small.txt"
+  say "synthetic: $N services: $(cat "$OUT/floor1.txt" "$OUT/floor4.txt" "$OUT/bridge-big.txt" | tr '\n' ' ')"
+  say "synthetic: 100 services: $(cat "$OUT/bridge-small.txt" "$OUT/floor-small.txt" | tr '\n' ' ')"
+  ;;
+*) echo "unknown phase $phase" >&2; exit 2 ;;
+esac; done
+say "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "== written to $RESULT"

@@ -5,8 +5,8 @@ import static java.util.Objects.requireNonNull;
 import com.github.dockerjava.api.DockerClient;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.registrybridge.core.DesiredIndex;
 import io.registrybridge.core.DesiredState;
-import io.registrybridge.core.DesiredStateStore;
 import io.registrybridge.core.Sink;
 import io.registrybridge.core.SinkReconciler;
 import io.registrybridge.core.SyncResult;
@@ -25,8 +25,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
@@ -34,8 +34,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The daemon: one Docker source feeding a desired-state store, and one reconciler per sink, each
- * on its own thread so that one control plane being down never blocks another.
+ * The daemon, wired along the data path: the Docker source reports into the {@link
+ * DesiredIndex}; the index tells each sink's {@link SinkReconciler} which service IDs changed;
+ * each reconciler drives its sink on its own thread, so that one control plane being down never
+ * blocks another.
  */
 public final class Bridge implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Bridge.class);
@@ -57,7 +59,8 @@ public final class Bridge implements AutoCloseable {
   private HealthServer http;
   private DockerClient docker;
   private DockerSource source;
-  private DesiredStateStore store;
+  private DesiredIndex index;
+  private final LoopWatchdog watchdog;
   private String hostname;
   private boolean closed;
 
@@ -68,6 +71,7 @@ public final class Bridge implements AutoCloseable {
     this.clock = clock;
     this.sinkSpecs = sinkSpecs;
     this.metrics = new BridgeMetrics(meters, clock);
+    this.watchdog = new LoopWatchdog(clock, LoopWatchdog.STALL_LIMIT);
   }
 
   /**
@@ -97,6 +101,7 @@ public final class Bridge implements AutoCloseable {
       if (closed) {
         return;
       }
+      log.info("registry-bridge starting with sinks {}", config.sinkUris());
       if (config.httpListen().isPresent()) {
         http = HealthServer.start(HealthServer.parseListen(config.httpListen().get()),
             this::alive, this::ready, meters);
@@ -110,9 +115,10 @@ public final class Bridge implements AutoCloseable {
         return;
       }
       hostname = host;
-      log.info("registry-bridge starting as '{}' with sinks {}", hostname, config.sinkUris());
-      store = new DesiredStateStore(Set.of("docker"));
-      metrics.watchStore(store);
+      log.info("registering as '{}' (the <hostname> of service IDs and the owner mark)",
+          hostname);
+      index = new DesiredIndex(Set.of("docker"));
+      metrics.watchIndex(index);
       startSinks();
       startSource();
     }
@@ -120,20 +126,21 @@ public final class Bridge implements AutoCloseable {
 
   private void startSinks() {
     RetryPolicy retry = new RetryPolicy(config.retryAttempts(), backoff());
-    SinkFactory.Context context = new SinkFactory.Context(config, env, hostname, clock);
-    SinkReconciler.Timing timing = new SinkReconciler.Timing(config.verifyInterval(),
-        Duration.ofMillis(100), Duration.ofSeconds(1));
+    SinkFactory.Context context = new SinkFactory.Context(config, env, hostname, clock,
+        () -> singleThread("sink-" + sinks.size() + "-side"));
     for (SinkFactory.Spec spec : sinkSpecs) {
-      ScheduledExecutorService executor = singleThread("sink-" + sinks.size());
-      SinkFactory.Built built = spec.create(context, executor);
-      SinkReconciler reconciler = new SinkReconciler(built.sink(), store::snapshot, retry,
-          timing, executor, clock, new SinkEvents());
+      String loop = "sink-" + sinks.size();
+      ScheduledExecutorService executor = singleThread(loop);
+      SinkFactory.Built built = spec.create(context);
+      SinkReconciler reconciler = new SinkReconciler(built.sink(), index, retry, executor, clock,
+          new SinkEvents());
       sinks.add(built.sink());
       companions.addAll(built.companions());
       reconcilers.add(reconciler);
-      metrics.watchSink(reconciler, store);
+      metrics.watchSink(reconciler);
+      watchdog.watch(loop + " (" + built.sink().name() + ")", executor);
+      index.addListener(reconciler);
     }
-    store.onChange(() -> reconcilers.forEach(SinkReconciler::desiredStateChanged));
     reconcilers.forEach(SinkReconciler::start);
   }
 
@@ -142,7 +149,8 @@ public final class Bridge implements AutoCloseable {
     ContainerNormalizer normalizer = new ContainerNormalizer(normalizerConfig(hostname));
     source = new DockerSource(docker, new NormalizingMapper(normalizer, docker),
         config.deregister(), backoff(), sourceExecutor, clock, meters);
-    source.start(store.listenerFor(source.name()));
+    watchdog.watch("source-docker", sourceExecutor);
+    source.start(index.listenerFor(source.name()));
     config.resync().ifPresent(every -> sourceExecutor.scheduleWithFixedDelay(source::resync,
         every.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS));
   }
@@ -159,7 +167,7 @@ public final class Bridge implements AutoCloseable {
   /** The services the sources currently see. */
   public DesiredState desiredState() {
     synchronized (lifecycle) {
-      return store == null ? DesiredState.EMPTY_INCOMPLETE : store.snapshot();
+      return index == null ? DesiredState.EMPTY_INCOMPLETE : index.snapshot();
     }
   }
 
@@ -184,24 +192,28 @@ public final class Bridge implements AutoCloseable {
     }
   }
 
-  /** Alive: not stopped, and every loop's thread still runs (none died of an error). */
+  /**
+   * Alive: not stopped, and no loop stuck (see {@link LoopWatchdog}): a loop that has not come
+   * round for ten minutes will not without a restart.
+   */
   HealthServer.Probe alive() {
     synchronized (lifecycle) {
       if (closed) {
         return new HealthServer.Probe(false, "stopping");
       }
-      boolean loopsRunning = executors.stream().noneMatch(e -> e.isShutdown());
-      return new HealthServer.Probe(loopsRunning, loopsRunning ? "ok" : "a loop stopped");
     }
+    String stalled = watchdog.stalled();
+    return stalled.isEmpty() ? new HealthServer.Probe(true, "ok")
+        : new HealthServer.Probe(false, stalled);
   }
 
   /** Ready: every source listed once and every sink wrote a complete state once. */
   HealthServer.Probe ready() {
     synchronized (lifecycle) {
-      if (store == null) {
+      if (index == null) {
         return new HealthServer.Probe(false, "waiting for the Docker engine");
       }
-      if (!store.snapshot().complete()) {
+      if (!index.complete()) {
         return new HealthServer.Probe(false, "waiting for the first container listing");
       }
       String pending = reconcilers.stream().map(SinkReconciler::status)
@@ -230,11 +242,12 @@ public final class Bridge implements AutoCloseable {
     if (source != null) {
       source.close();
     }
+    // The TTL heartbeat first: it must not pass checks of services about to be removed.
+    closeAll(companions);
     if (config.deregisterOnShutdown()) {
       deregisterEverything();
     }
     reconcilers.forEach(SinkReconciler::close);
-    closeAll(companions);
     for (ScheduledExecutorService executor : executors) {
       executor.shutdown();
     }
@@ -260,7 +273,7 @@ public final class Bridge implements AutoCloseable {
   private void deregisterEverything() {
     DesiredState nothing = DesiredState.of(Map.of(), true, Long.MAX_VALUE);
     List<CompletableFuture<SyncResult>> done = reconcilers.stream()
-        .map(r -> r.syncOnce(nothing)).toList();
+        .map(r -> r.finish(nothing)).toList();
     for (int i = 0; i < done.size(); i++) {
       String sink = reconcilers.get(i).sinkName();
       try {
@@ -307,11 +320,15 @@ public final class Bridge implements AutoCloseable {
   }
 
   private ScheduledExecutorService singleThread(String name) {
-    ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(runnable -> {
+    ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, runnable -> {
       Thread thread = new Thread(runnable, name);
       thread.setDaemon(true);
       return thread;
     });
+    // At shutdown, timers (verify, retry, heartbeat) are dropped instead of waited for.
+    executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+    executor.setContinueExistingPeriodicTasksAfterShutdownPolicy(false);
+    executor.setRemoveOnCancelPolicy(true);
     executors.add(executor);
     return executor;
   }

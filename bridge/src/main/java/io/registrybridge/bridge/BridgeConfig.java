@@ -29,7 +29,7 @@ public record BridgeConfig(
     boolean cleanup,
     Optional<String> hostname,
     Optional<String> network,
-    Duration verifyInterval,
+    Optional<Duration> verifyInterval,
     Optional<String> httpListen,
     boolean deregisterOnShutdown) {
 

@@ -8,7 +8,7 @@ import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
-import io.registrybridge.core.DesiredStateStore;
+import io.registrybridge.core.DesiredIndex;
 import io.registrybridge.core.SinkReconciler;
 import io.registrybridge.core.SyncResult;
 import java.time.Clock;
@@ -25,8 +25,8 @@ import java.time.Duration;
  *   <li>{@code registry_bridge_sink_writes_total{sink,op}} (op: create, update, delete), {@code
  *       registry_bridge_sink_failures_total{sink}}
  *   <li>{@code registry_bridge_sink_services{sink}}: services in the state the sink last wrote
- *   <li>{@code registry_bridge_sink_backlog{sink}}: desired-state changes the sink has not
- *       written yet (grows while its control plane is down)
+ *   <li>{@code registry_bridge_sink_backlog{sink}}: service IDs that changed and that the sink has
+ *       not written yet (grows while its control plane is down)
  *   <li>{@code registry_bridge_sink_consecutive_failures{sink}}
  *   <li>{@code registry_bridge_sink_seconds_since_last_sync{sink}}: NaN before the first
  * </ul>
@@ -48,17 +48,16 @@ final class BridgeMetrics {
     new UptimeMetrics().bindTo(meters);
   }
 
-  void watchStore(DesiredStateStore store) {
-    Gauge.builder("registry.bridge.desired.services", store,
-        s -> s.snapshot().services().size()).register(meters);
+  void watchIndex(DesiredIndex index) {
+    Gauge.builder("registry.bridge.desired.services", index, DesiredIndex::size)
+        .register(meters);
   }
 
-  void watchSink(SinkReconciler reconciler, DesiredStateStore store) {
+  void watchSink(SinkReconciler reconciler) {
     String sink = reconciler.sinkName();
     Gauge.builder("registry.bridge.sink.services", reconciler, r -> r.status().services())
         .tag("sink", sink).register(meters);
-    Gauge.builder("registry.bridge.sink.backlog", reconciler,
-            r -> Math.max(0, store.snapshot().version() - Math.max(0, r.status().syncedVersion())))
+    Gauge.builder("registry.bridge.sink.backlog", reconciler, r -> r.status().backlog())
         .tag("sink", sink).register(meters);
     Gauge.builder("registry.bridge.sink.consecutive.failures", reconciler,
         r -> r.status().consecutiveFailures()).tag("sink", sink).register(meters);

@@ -111,9 +111,10 @@ final class BridgeOptions {
   String network;
 
   @Option(names = {"-verify-interval", "--verify-interval"}, paramLabel = "SECONDS",
-      defaultValue = "5",
-      description = "How often each sink re-reads its control plane to repair registrations it"
-          + " lost (a restarted agent). Reads only. Default: ${DEFAULT-VALUE}.")
+      description = "How often each sink reads back everything it owns, in full, to repair what"
+          + " was changed behind its back. Reads only. Changes never wait for it, and a Consul"
+          + " agent that lost its services is noticed within seconds by a blocking query."
+          + " Default: 300.")
   int verifyInterval;
 
   @Option(names = {"-http-listen", "--http-listen"}, paramLabel = "HOST:PORT",
@@ -150,7 +151,7 @@ final class BridgeOptions {
       throw new IllegalArgumentException(
           "-retry-attempts must be -1 (forever) or >= 0, not " + retryAttempts);
     }
-    if (verifyInterval <= 0) {
+    if (verifyInterval < 0) {
       throw new IllegalArgumentException("-verify-interval must be positive");
     }
     if (httpListen != null && !httpListen.isBlank()) {
@@ -176,7 +177,7 @@ final class BridgeOptions {
         cleanup,
         Optional.ofNullable(blankToNull(hostname)),
         Optional.ofNullable(blankToNull(network)),
-        Duration.ofSeconds(verifyInterval),
+        verifyInterval == 0 ? Optional.empty() : Optional.of(Duration.ofSeconds(verifyInterval)),
         Optional.ofNullable(blankToNull(httpListen)),
         deregisterOnShutdown);
   }

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Supplier;
 
 /**
  * Knows every sink URI scheme. Parsing happens before anything starts, so a wrong URI or a
@@ -26,15 +27,21 @@ import java.util.concurrent.ScheduledExecutorService;
 final class SinkFactory {
   private SinkFactory() {}
 
-  /** What a sink needs from the daemon to be built. */
-  record Context(BridgeConfig config, Map<String, String> env, String hostname, Clock clock) {}
+  /**
+   * What a sink needs from the daemon to be built.
+   *
+   * @param sideExecutor makes a thread for work beside a sink's loop (the TTL heartbeat), so that
+   *     it never waits behind the sink's writes
+   */
+  record Context(BridgeConfig config, Map<String, String> env, String hostname, Clock clock,
+      Supplier<ScheduledExecutorService> sideExecutor) {}
 
   /** A sink and what runs beside it on its executor (the TTL heartbeat). */
   record Built(Sink sink, List<AutoCloseable> companions) {}
 
   /** A validated sink URI, ready to build. */
   interface Spec {
-    Built create(Context context, ScheduledExecutorService sinkExecutor);
+    Built create(Context context);
   }
 
   /** @throws IllegalArgumentException naming the URI and what is wrong with it */
@@ -53,27 +60,29 @@ final class SinkFactory {
 
   private static Spec mesh(String uri) {
     MeshSinkUri parsed = MeshSinkUri.parse(uri);
-    return (context, executor) -> new Built(MeshSinks.create(parsed,
+    return context -> new Built(MeshSinks.create(parsed,
         MeshSinkConfig.builder(context.hostname()).build(), MeshSinkListener.NONE), List.of());
   }
 
   private static Spec consul(String uri, Map<String, String> env) {
     // Validates the URI, the token file and the TLS files now; the owner is set at start.
     ConsulSinkConfig.fromUri(uri, env, "validation");
-    return (context, executor) -> {
+    return context -> {
       BridgeConfig config = context.config();
-      ConsulSinkConfig sinkConfig = ConsulSinkConfig.fromUri(uri, context.env(),
+      ConsulSinkConfig.Builder builder = ConsulSinkConfig.builder(uri, context.env(),
           context.hostname());
       if (config.cleanup()) {
-        sinkConfig = sinkConfig.withLegacyCleanup(context.hostname() + ":");
+        builder.legacyCleanup(context.hostname() + ":");
       }
       if (config.ttl().isPresent() && config.ttlRefresh().isPresent()) {
-        sinkConfig = sinkConfig.withTtl(config.ttl().get(), config.ttlRefresh().get());
+        builder.ttl(config.ttl().get(), config.ttlRefresh().get());
       }
+      config.verifyInterval().ifPresent(builder::verifyInterval);
+      ConsulSinkConfig sinkConfig = builder.build();
       ConsulSink sink = ConsulSinkFactory.create(sinkConfig, context.clock());
       List<AutoCloseable> companions = new ArrayList<>();
       if (sinkConfig.ttl().isPresent()) {
-        TtlHeartbeat heartbeat = new TtlHeartbeat(sink, executor);
+        TtlHeartbeat heartbeat = new TtlHeartbeat(sink, context.sideExecutor().get());
         heartbeat.start();
         companions.add(heartbeat);
       }

@@ -2,11 +2,16 @@ package io.registrybridge.core;
 
 import java.util.Collections;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.stream.Collectors;
 
 /**
- * An immutable snapshot of every service the sources see, keyed by service ID.
+ * An immutable snapshot of every service the sources see, keyed by service ID: what a full
+ * {@link Sink#sync} works from. It is also a {@link DesiredView}, so a sink can run its
+ * incremental path over a snapshot.
  *
  * @param services by {@link ServiceInstance#id()}, sorted
  * @param complete whether every source has finished one full listing; until then a sink may add
@@ -15,7 +20,7 @@ import java.util.TreeMap;
  * @param version increases with every change, so loops can tell snapshots apart cheaply
  */
 public record DesiredState(SortedMap<String, ServiceInstance> services, boolean complete,
-    long version) {
+    long version) implements DesiredView {
 
   public static final DesiredState EMPTY_INCOMPLETE = new DesiredState(new TreeMap<>(), false, 0);
 
@@ -26,5 +31,37 @@ public record DesiredState(SortedMap<String, ServiceInstance> services, boolean 
   public static DesiredState of(Map<String, ServiceInstance> services, boolean complete,
       long version) {
     return new DesiredState(new TreeMap<>(services), complete, version);
+  }
+
+  @Override
+  public Optional<DesiredEntry> entry(String id) {
+    return get(id).map(DesiredEntry::of);
+  }
+
+  @Override
+  public Optional<ServiceInstance> get(String id) {
+    return Optional.ofNullable(services.get(id));
+  }
+
+  /** Scans every service: O(n). */
+  @Override
+  public Set<String> idsNamed(String name) {
+    return services.values().stream().filter(s -> s.name().equals(name))
+        .map(ServiceInstance::id).collect(Collectors.toUnmodifiableSet());
+  }
+
+  @Override
+  public long revision() {
+    return version;
+  }
+
+  @Override
+  public int size() {
+    return services.size();
+  }
+
+  @Override
+  public DesiredState snapshot() {
+    return this;
   }
 }

@@ -25,8 +25,8 @@ import java.util.TreeMap;
  *     port), which a mesh uses as the service port while each endpoint keeps its own {@code
  *     port}; equal to {@code port} when the source knows no other
  * @param transport TCP or UDP
- * @param protocol the application protocol ({@code http}, {@code grpc}, ...), lower case, when
- *     known; Consul gets it as {@code Meta.protocol}, the mesh as the port protocol
+ * @param protocol the application protocol, when known; Consul gets it as {@code
+ *     Meta.protocol}, the mesh as the port protocol
  * @param tags free-form tags, in the order the user gave them, without duplicates
  * @param meta string attributes, already valid for every sink (see {@link MetaKeys})
  * @param checks health checks, possibly none
@@ -40,7 +40,7 @@ public record ServiceInstance(
     int port,
     int targetPort,
     Transport transport,
-    Optional<String> protocol,
+    Optional<Protocol> protocol,
     List<String> tags,
     SortedMap<String, String> meta,
     List<ServiceCheck> checks,
@@ -91,7 +91,7 @@ public record ServiceInstance(
     private int port;
     private int targetPort;
     private Transport transport = Transport.TCP;
-    private String protocol;
+    private Protocol protocol;
     private List<String> tags = List.of();
     private Map<String, String> meta = Map.of();
     private List<ServiceCheck> checks = List.of();
@@ -128,9 +128,24 @@ public record ServiceInstance(
       return this;
     }
 
-    /** Sets the application protocol; null or blank means unknown. */
-    public Builder protocol(String protocol) {
+    /** Sets the application protocol; null means unknown. */
+    public Builder protocol(Protocol protocol) {
       this.protocol = protocol;
+      return this;
+    }
+
+    /**
+     * Sets the application protocol by name; null or blank means unknown.
+     *
+     * @throws IllegalArgumentException for a name that is not a {@link Protocol}
+     */
+    public Builder protocol(String protocol) {
+      if (protocol == null || protocol.isBlank()) {
+        this.protocol = null;
+        return this;
+      }
+      this.protocol = Protocol.parse(protocol).orElseThrow(() -> new IllegalArgumentException(
+          "unknown protocol '" + protocol + "' (known: " + Protocol.describeAll() + ")"));
       return this;
     }
 
@@ -155,11 +170,8 @@ public record ServiceInstance(
     }
 
     public ServiceInstance build() {
-      Optional<String> proto = protocol == null || protocol.isBlank()
-          ? Optional.empty()
-          : Optional.of(protocol.toLowerCase(java.util.Locale.ROOT));
       return new ServiceInstance(id, name, address, port, targetPort == 0 ? port : targetPort,
-          transport, proto, tags,
+          transport, Optional.ofNullable(protocol), tags,
           new TreeMap<>(meta), checks,
           origin);
     }

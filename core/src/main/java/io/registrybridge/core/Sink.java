@@ -1,30 +1,67 @@
 package io.registrybridge.core;
 
+import java.util.Set;
+
 /**
  * A control plane that the bridge keeps equal to the desired state: Consul, the Istio mesh.
  *
- * <p>Sinks are level-triggered: {@link #sync} reads what the control plane holds that this bridge
- * owns, compares it with the desired state, and writes only the differences. It is called from a
- * single thread (its {@link SinkReconciler}), again after failures and periodically to notice
- * state the control plane lost. A sink touches only objects it marked as its own, and deletes
- * nothing while {@link DesiredState#complete()} is false.
+ * <p>Sinks are level-triggered and diff-based, and have two paths:
+ *
+ * <ul>
+ *   <li>{@link #apply}: the incremental path. The reconciler hands over the IDs that changed since
+ *       the last call; the sink compares each one's desired state with what it knows it holds and
+ *       writes only the difference. Its cost grows with the number of IDs, not with the catalog.
+ *   <li>{@link #sync}: the full path. The sink reads back everything it owns, compares it with the
+ *       whole desired state and writes the differences. It runs at start, after failures, when the
+ *       sink asks for it ({@link SinkContext#requestFullSync}) and every {@link
+ *       SinkTiming#verifyInterval()}.
+ * </ul>
+ *
+ * <p>Both are called from one thread (the sink's {@link SinkReconciler}). A sink touches only
+ * objects it marked as its own, and deletes nothing while the desired state is incomplete.
  */
 public interface Sink extends AutoCloseable {
 
   /** A short, stable name for logs and metrics ({@code consul}, {@code mesh-k8s}). */
   String name();
 
+  /** How the reconciler paces this sink. */
+  default SinkTiming timing() {
+    return SinkTiming.DEFAULT;
+  }
+
   /**
-   * Makes the control plane match {@code desired}. Throws when the control plane cannot be
-   * reached or refuses a write that may succeed later; the caller retries with the newest state.
+   * Called once, on the reconciler's thread, before anything else. A sink that watches its
+   * control plane (for lost state) starts doing so here and reports through {@code context}.
+   */
+  default void start(SinkContext context) {}
+
+  /**
+   * Makes the control plane match {@code desired} for exactly these IDs: writes what is desired
+   * and missing or different, removes what it owns and is no longer desired (only when {@link
+   * DesiredView#complete()}). The default, for sinks without an incremental path, runs a full
+   * {@link #sync}.
+   *
+   * @throws Exception when the control plane cannot be reached; the reconciler hands the same IDs
+   *     back after a backoff, with a full sync first
+   * @return what was written; IDs in {@link SyncResult#retry()} come back after a backoff
+   */
+  default SyncResult apply(Set<String> ids, DesiredView desired) throws Exception {
+    return sync(desired.snapshot());
+  }
+
+  /**
+   * Reads everything this sink owns on the control plane and makes it match {@code desired}.
    * Problems with one service that no retry can fix (a name the control plane rejects) are logged
    * and skipped, not thrown, so the other services still converge.
    *
+   * @throws Exception when the control plane cannot be reached or refuses a write that may
+   *     succeed later; the caller retries with the newest state
    * @return what was written; {@link SyncResult#NOTHING} at steady state
    */
   SyncResult sync(DesiredState desired) throws Exception;
 
-  /** Releases connections; does not remove what was written. Never throws. */
+  /** Releases connections and stops background work; does not remove what was written. */
   @Override
   void close();
 }

@@ -1,187 +1,231 @@
 package io.registrybridge.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import io.registrybridge.retry.Backoff;
 import io.registrybridge.retry.RetryPolicy;
 import java.io.IOException;
-import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+/** The work queue in front of a sink, on a scheduler whose time the test moves by hand. */
 class SinkReconcilerTest {
-  private static final Duration LONG = Duration.ofHours(1);
+  private static final Duration RETRY = Duration.ofSeconds(1);
+  private static final Duration VERIFY = Duration.ofMinutes(5);
 
-  private final ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor();
-  private final AtomicReference<DesiredState> desired =
-      new AtomicReference<>(state(1, "a"));
+  private final ManualScheduler scheduler = new ManualScheduler();
+  private final DesiredIndex index = new DesiredIndex(Set.of("docker"));
+  private final SourceListener docker = index.listenerFor("docker");
   private final RecordingSink sink = new RecordingSink();
   private final AtomicInteger gaveUp = new AtomicInteger();
-  private final SinkReconciler.Listener listener = new SinkReconciler.Listener() {
-    @Override
-    public void gaveUp(String sinkName, Exception lastError) {
-      gaveUp.incrementAndGet();
-    }
-  };
 
-  @AfterEach
-  void stop() {
-    executor.shutdownNow();
+  private SinkReconciler reconciler(int attempts) {
+    RetryPolicy retry = new RetryPolicy(attempts, new Backoff(RETRY, RETRY, 1.0, 0.0,
+        new Random(1)));
+    SinkReconciler loop = new SinkReconciler(sink, index, retry, scheduler, scheduler.clock(),
+        new SinkReconciler.Listener() {
+          @Override
+          public void gaveUp(String name, Exception lastError) {
+            gaveUp.incrementAndGet();
+          }
+        });
+    index.addListener(loop);
+    return loop;
   }
 
-  private static DesiredState state(long version, String... ids) {
-    Map<String, ServiceInstance> services = new java.util.TreeMap<>();
+  private static ServiceInstance instance(String id) {
+    return ServiceInstance.builder(id, "web").port(80).origin(id).build();
+  }
+
+  private void up(String... ids) {
     for (String id : ids) {
-      services.put(id, ServiceInstance.builder(id, "svc").port(1).build());
+      docker.update(id, List.of(instance(id)));
     }
-    return DesiredState.of(services, true, version);
   }
 
-  private static RetryPolicy retry(int attempts, Duration interval) {
-    return new RetryPolicy(attempts, new Backoff(interval, interval, 1.0, 0.0, new Random(1)));
-  }
-
-  private SinkReconciler reconciler(RetryPolicy retry, SinkReconciler.Timing timing) {
-    return new SinkReconciler(sink, desired::get, retry, timing, executor, Clock.systemUTC(),
-        listener);
+  private SinkReconciler started() {
+    SinkReconciler loop = reconciler(-1);
+    docker.replaceAll(Map.of());
+    loop.start();
+    scheduler.runDue();
+    sink.calls.clear();
+    return loop;
   }
 
   @Test
-  void syncsAtStartAndAfterEachChange() {
-    SinkReconciler loop = reconciler(retry(-1, Duration.ofMillis(10)),
-        new SinkReconciler.Timing(LONG, Duration.ofMillis(5), Duration.ofMillis(50)));
+  void startsTheSinkThenSyncsInFull() {
+    SinkReconciler loop = reconciler(-1);
+    up("a");
     loop.start();
-    await().atMost(Duration.ofSeconds(5)).until(() -> sink.versions.equals(List.of(1L)));
+    scheduler.runDue();
 
-    desired.set(state(2, "a", "b"));
-    loop.desiredStateChanged();
+    assertThat(sink.started).isTrue();
+    assertThat(sink.calls).containsExactly("sync[a] incomplete");
+    assertThat(loop.status().convergedOnce()).isFalse();
+  }
 
-    await().atMost(Duration.ofSeconds(5)).until(() -> sink.versions.equals(List.of(1L, 2L)));
-    assertThat(loop.status().syncedVersion()).isEqualTo(2);
+  @Test
+  void theFirstCompleteListingRunsAFullSync() {
+    SinkReconciler loop = reconciler(-1);
+    loop.start();
+    scheduler.runDue();
+
+    docker.replaceAll(Map.of("a", List.of(instance("a"))));
+    scheduler.runDue();
+
+    assertThat(sink.calls).containsExactly("sync[] incomplete", "sync[a]");
     assertThat(loop.status().convergedOnce()).isTrue();
   }
 
   @Test
-  void coalescesABurstIntoFewSyncsOfTheNewestState() {
-    SinkReconciler loop = reconciler(retry(-1, Duration.ofMillis(10)),
-        new SinkReconciler.Timing(LONG, Duration.ofMillis(200), Duration.ofSeconds(2)));
-    loop.start();
-    await().atMost(Duration.ofSeconds(5)).until(() -> sink.versions.size() == 1);
+  void aChangeWhenIdleIsAppliedAtOnceWithoutWaiting() {
+    started();
+    up("a");
+    scheduler.runDue(); // no time passes
 
-    for (int v = 2; v <= 100; v++) {
-      desired.set(state(v, "a"));
-      loop.desiredStateChanged();
-    }
-
-    await().atMost(Duration.ofSeconds(5)).until(() -> sink.versions.contains(100L));
-    assertThat(sink.versions.size()).isLessThan(10);
+    assertThat(sink.calls).containsExactly("apply[a]");
   }
 
   @Test
-  void retriesAFailingSinkAndThenWritesTheNewestState() {
-    sink.failing.set(true);
-    SinkReconciler loop = reconciler(retry(-1, Duration.ofMillis(20)),
-        new SinkReconciler.Timing(LONG, Duration.ofMillis(5), Duration.ofMillis(50)));
-    loop.start();
-    await().atMost(Duration.ofSeconds(5)).until(() -> sink.attempts.get() >= 3);
-    assertThat(loop.status().consecutiveFailures()).isGreaterThanOrEqualTo(3);
+  void changesWhileAWriteIsInFlightGoOutTogetherInTheirNewestState() {
+    started();
+    sink.duringNextCall = () -> {
+      up("b", "c");
+      docker.update("a", List.of(instance("a").toBuilder().port(81).build()));
+      docker.update("c", List.of(instance("c").toBuilder().port(82).build()));
+    };
+    up("a");
+    scheduler.runDue();
 
-    desired.set(state(7, "a", "b", "c"));
-    loop.desiredStateChanged();
-    sink.failing.set(false);
+    assertThat(sink.calls).containsExactly("apply[a]", "apply[a, b, c]");
+    assertThat(sink.portsSeen.get("c")).isEqualTo(82);
+  }
 
-    await().atMost(Duration.ofSeconds(5)).until(() -> sink.versions.contains(7L));
-    assertThat(sink.versions).containsOnly(7L);
+  @Test
+  void aLongBacklogGoesOutInBoundedBatches() {
+    started();
+    for (int i = 0; i < SinkReconciler.MAX_BATCH + 10; i++) {
+      up(String.format("s%04d", i));
+    }
+    scheduler.runDue();
+
+    assertThat(sink.calls).hasSize(2);
+    assertThat(sink.batchSizes).containsExactly(SinkReconciler.MAX_BATCH, 10);
+  }
+
+  @Test
+  void aFailureBacksOffKeepsTheChangesAndStartsOverWithAFullSync() {
+    SinkReconciler loop = started();
+    sink.failures = 1;
+    up("a");
+    scheduler.runDue();
+    assertThat(sink.calls).containsExactly("apply[a] failed");
+    assertThat(loop.status().consecutiveFailures()).isEqualTo(1);
+
+    up("b"); // arrives while backing off: waits for the retry
+    scheduler.runDue();
+    assertThat(sink.calls).hasSize(1);
+    assertThat(loop.status().backlog()).isEqualTo(2);
+
+    scheduler.advance(RETRY);
+    assertThat(sink.calls).containsExactly("apply[a] failed", "sync[a, b]");
     assertThat(loop.status().consecutiveFailures()).isZero();
-    assertThat(gaveUp).hasValue(0);
+    assertThat(loop.status().backlog()).isZero();
   }
 
   @Test
-  void changesDuringBackoffDoNotShortenIt() throws Exception {
-    sink.failing.set(true);
-    SinkReconciler loop = reconciler(retry(-1, LONG),
-        new SinkReconciler.Timing(LONG, Duration.ZERO, Duration.ZERO));
-    loop.start();
-    await().atMost(Duration.ofSeconds(5)).until(() -> sink.attempts.get() == 1);
+  void idsTheSinkCouldNotWriteComeBackAfterABackoff() {
+    started();
+    sink.retryNext = Set.of("b");
+    up("a", "b");
+    scheduler.runDue();
+    assertThat(sink.calls).containsExactly("apply[a, b]");
 
-    for (int v = 2; v < 50; v++) {
-      desired.set(state(v, "a"));
-      loop.desiredStateChanged();
-    }
-    // Let the executor drain the submitted change notifications, then check nothing ran.
-    executor.submit(() -> { }).get();
-    assertThat(sink.attempts).hasValue(1);
+    scheduler.advance(RETRY.minusMillis(1));
+    assertThat(sink.calls).hasSize(1);
+    scheduler.advance(Duration.ofMillis(1));
+    assertThat(sink.calls).containsExactly("apply[a, b]", "apply[b]");
+  }
+
+  @Test
+  void verifiesInFullPeriodicallyAndWhenTheSinkAsks() {
+    started();
+    scheduler.advance(VERIFY.minusMillis(1));
+    assertThat(sink.calls).isEmpty();
+    scheduler.advance(Duration.ofMillis(1));
+    assertThat(sink.calls).containsExactly("sync[]");
+
+    sink.context.requestFullSync("lost state");
+    scheduler.runDue();
+    assertThat(sink.calls).containsExactly("sync[]", "sync[]");
+
+    // The verify timer restarts after each full sync.
+    scheduler.advance(VERIFY.minusMillis(1));
+    assertThat(sink.calls).hasSize(2);
+  }
+
+  @Test
+  void nothingRunsAfterTheFinalSyncOfShutdown() {
+    SinkReconciler loop = started();
+    sink.retryNext = Set.of("a");
+    up("a");
+    scheduler.runDue(); // a retry timer is now pending, and the verify timer
+
+    CompletableFuture<SyncResult> done = loop.finish(DesiredState.of(Map.of(), true, 99));
+    scheduler.runDue();
+    assertThat(done).isCompleted();
+    int calls = sink.calls.size();
+
+    up("b");
+    sink.context.requestFullSync("late");
+    scheduler.advance(VERIFY.multipliedBy(2));
+    assertThat(sink.calls).hasSize(calls);
+    assertThat(sink.calls.get(calls - 1)).isEqualTo("sync[]");
   }
 
   @Test
   void givesUpWhenTheControlPlaneNeverAnsweredWithinTheAttempts() {
-    sink.failing.set(true);
-    SinkReconciler loop = reconciler(retry(2, Duration.ofMillis(5)),
-        new SinkReconciler.Timing(LONG, Duration.ZERO, Duration.ZERO));
+    SinkReconciler loop = reconciler(2);
+    docker.replaceAll(Map.of());
+    sink.failures = Integer.MAX_VALUE;
     loop.start();
+    scheduler.advance(RETRY.multipliedBy(10));
 
-    await().atMost(Duration.ofSeconds(5)).until(() -> gaveUp.get() == 1);
-    assertThat(sink.attempts).hasValue(3);
+    assertThat(sink.calls).containsExactly("sync[] failed", "sync[] failed", "sync[] failed");
+    assertThat(gaveUp).hasValue(1);
   }
 
   @Test
-  void afterOneSuccessFailuresAreRetriedForeverWhateverTheAttempts() {
-    SinkReconciler loop = reconciler(retry(0, Duration.ofMillis(5)),
-        new SinkReconciler.Timing(LONG, Duration.ZERO, Duration.ZERO));
+  void neverGivesUpOnceTheControlPlaneAnswered() {
+    SinkReconciler loop = reconciler(1);
+    docker.replaceAll(Map.of());
     loop.start();
-    await().atMost(Duration.ofSeconds(5)).until(() -> sink.versions.size() == 1);
+    scheduler.runDue();
+    sink.failures = 5;
+    up("a");
+    scheduler.advance(RETRY.multipliedBy(10));
 
-    sink.failing.set(true);
-    desired.set(state(2, "b"));
-    loop.desiredStateChanged();
-    await().atMost(Duration.ofSeconds(5)).until(() -> sink.attempts.get() >= 5);
-    sink.failing.set(false);
-
-    await().atMost(Duration.ofSeconds(5)).until(() -> sink.versions.contains(2L));
     assertThat(gaveUp).hasValue(0);
+    assertThat(sink.calls).last().isEqualTo("sync[a]");
   }
 
-  @Test
-  void reSyncsPeriodicallyToRepairWhatTheControlPlaneLost() {
-    SinkReconciler loop = reconciler(retry(-1, Duration.ofMillis(5)),
-        new SinkReconciler.Timing(Duration.ofMillis(20), Duration.ZERO, Duration.ZERO));
-    loop.start();
-
-    await().atMost(Duration.ofSeconds(5)).until(() -> sink.versions.size() >= 3);
-    assertThat(sink.versions).containsOnly(1L);
-  }
-
-  @Test
-  void closeStopsTheLoop() throws Exception {
-    SinkReconciler loop = reconciler(retry(-1, Duration.ofMillis(5)),
-        new SinkReconciler.Timing(Duration.ofMillis(10), Duration.ZERO, Duration.ZERO));
-    loop.start();
-    await().atMost(Duration.ofSeconds(5)).until(() -> sink.versions.size() >= 1);
-    loop.close();
-    executor.submit(() -> { }).get();
-    int after = sink.attempts.get();
-    // Any sync already scheduled is cancelled; a change after close schedules nothing.
-    loop.desiredStateChanged();
-    executor.submit(() -> { }).get();
-    assertThat(sink.attempts.get()).isEqualTo(after);
-  }
-
-  /** Records the versions it synced; fails with IOException while {@code failing} is set. */
-  private static final class RecordingSink implements Sink {
-    final List<Long> versions = new CopyOnWriteArrayList<>();
-    final AtomicInteger attempts = new AtomicInteger();
-    final AtomicBoolean failing = new AtomicBoolean();
+  /** Records calls as text: {@code apply[a, b]}, {@code sync[a] incomplete}. */
+  private final class RecordingSink implements Sink {
+    final List<String> calls = new ArrayList<>();
+    final Map<String, Integer> portsSeen = new java.util.HashMap<>();
+    final List<Integer> batchSizes = new ArrayList<>();
+    boolean started;
+    SinkContext context;
+    int failures;
+    Set<String> retryNext = Set.of();
+    Runnable duringNextCall;
 
     @Override
     public String name() {
@@ -189,13 +233,46 @@ class SinkReconcilerTest {
     }
 
     @Override
-    public SyncResult sync(DesiredState state) throws IOException {
-      attempts.incrementAndGet();
-      if (failing.get()) {
+    public SinkTiming timing() {
+      return new SinkTiming(VERIFY);
+    }
+
+    @Override
+    public void start(SinkContext context) {
+      this.started = true;
+      this.context = context;
+    }
+
+    @Override
+    public SyncResult apply(Set<String> ids, DesiredView desired) throws IOException {
+      String call = "apply" + new java.util.TreeSet<>(ids);
+      batchSizes.add(ids.size());
+      ids.forEach(id -> desired.get(id).ifPresent(i -> portsSeen.put(id, i.port())));
+      return record(call, ids);
+    }
+
+    @Override
+    public SyncResult sync(DesiredState desired) throws IOException {
+      return record("sync" + desired.services().keySet()
+          + (desired.complete() ? "" : " incomplete"), desired.services().keySet());
+    }
+
+    private SyncResult record(String call, Set<String> ids) throws IOException {
+      Runnable during = duringNextCall;
+      duringNextCall = null;
+      if (during != null) {
+        during.run();
+      }
+      if (failures > 0) {
+        failures--;
+        calls.add(call + " failed");
         throw new IOException("control plane down");
       }
-      versions.add(state.version());
-      return SyncResult.NOTHING;
+      calls.add(call);
+      Set<String> retry = new java.util.HashSet<>(retryNext);
+      retry.retainAll(ids);
+      retryNext = Set.of();
+      return new SyncResult(ids.size(), 0, 0, retry);
     }
 
     @Override

@@ -1,16 +1,33 @@
 package io.registrybridge.sink.consul;
 
+import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import org.kiwiproject.consul.model.agent.Registration;
 
 /**
  * The calls of the Consul agent API the sink makes. Every method throws {@link
- * ConsulAgentException} when Consul cannot be reached or refuses the request.
+ * ConsulAgentException} when Consul cannot be reached or refuses the request. Thread-safe.
  */
 interface ConsulAgent extends AutoCloseable {
 
-  /** {@code GET /v1/agent/services}: every service registered on this agent, by ID. */
-  Map<String, AgentService> services();
+  /**
+   * {@code GET /v1/agent/services?filter=...}: the services registered on this agent that match
+   * the filter expression (Consul 1.4+), by ID. Older agents ignore the filter and return all.
+   */
+  Map<String, AgentService> services(String filter);
+
+  /** {@code GET /v1/agent/service/:id}: one service, empty when the agent has no such service. */
+  Optional<AgentService> service(String serviceId);
+
+  /**
+   * {@code GET /v1/agent/service/:id?hash=..&wait=..}: blocks until the service's content hash
+   * differs from {@code hash} or {@code wait} passes (an empty {@code hash} answers at once).
+   *
+   * @return the service's current content hash; empty when the agent has no such service
+   */
+  Optional<String> watchService(String serviceId, String hash, Duration wait);
 
   /** {@code PUT /v1/agent/service/register}, which creates or replaces the service. */
   void register(Registration registration);
@@ -18,8 +35,8 @@ interface ConsulAgent extends AutoCloseable {
   /** {@code PUT /v1/agent/service/deregister/:id}; the service's checks go with it. */
   void deregister(String serviceId);
 
-  /** {@code GET /v1/agent/checks}: the ID of every check on this agent, with its service ID. */
-  Map<String, String> checkServiceIds();
+  /** {@code GET /v1/agent/checks?filter=ServiceID==...}: the IDs of one service's checks. */
+  Set<String> checksOf(String serviceId);
 
   /** {@code PUT /v1/agent/check/deregister/:checkId}. */
   void deregisterCheck(String checkId);
@@ -36,4 +53,9 @@ interface ConsulAgent extends AutoCloseable {
   /** Releases connections and threads; never throws. */
   @Override
   void close();
+
+  /** A string literal of Consul's filter language (go-bexpr), quoted and escaped. */
+  static String quote(String value) {
+    return '"' + value.replace("\\", "\\\\").replace("\"", "\\\"") + '"';
+  }
 }

@@ -3,11 +3,13 @@ package io.registrybridge.sink.consul;
 import static java.util.Objects.requireNonNull;
 
 import io.registrybridge.core.DesiredState;
-import io.registrybridge.core.Diff;
+import io.registrybridge.core.DesiredView;
 import io.registrybridge.core.MetaKeys;
 import io.registrybridge.core.ServiceCheck;
 import io.registrybridge.core.ServiceInstance;
 import io.registrybridge.core.Sink;
+import io.registrybridge.core.SinkContext;
+import io.registrybridge.core.SinkTiming;
 import io.registrybridge.core.SyncResult;
 import java.time.Clock;
 import java.time.Duration;
@@ -16,9 +18,12 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
-import java.util.SortedMap;
-import java.util.TreeMap;
+import java.util.SortedSet;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,7 +37,8 @@ import org.slf4j.LoggerFactory;
  * Every registration carries {@code Meta.registry-bridge-owner = ownerId}. The sink only updates
  * and deregisters services that carry its own owner ID; services registered by anything else
  * (including other bridges and Consul itself) are never touched, even when not desired, and a
- * desired service whose ID is taken by such a foreign service is skipped with a warning.
+ * desired service whose ID is taken by such a foreign service is skipped with a warning. Before
+ * it creates a service it does not know, the sink asks the agent whether that ID is taken.
  *
  * <p>The one exception is opt-in: with {@link ConsulSinkConfig#cleanupLegacy()} (Registrator's
  * {@code -cleanup}), services that have no owner marker and whose ID starts with {@link
@@ -40,35 +46,45 @@ import org.slf4j.LoggerFactory;
  * managed too: deregistered when not desired, and taken over (re-registered with our marker) when
  * a desired service has the same ID. This is how a host migrates off a real Registrator.
  *
- * <h2>Sync</h2>
+ * <h2>Incremental and full</h2>
  *
- * One {@code GET /v1/agent/services} per sync; a service is up to date when its {@code
- * Meta.registry-bridge-hash} equals the hash of what we would send (checks included), so a steady
- * state costs that one read and no write. A service the agent lost (restart, dev mode) is simply
- * missing from the read and registered again. Nothing is deleted while the desired state is
- * incomplete. After an update the agent's checks are read once more, because Consul keeps checks
- * that a re-registration no longer lists; those are deregistered.
+ * The sink keeps a mirror of what the agent holds of ours: filled by the last full read ({@link
+ * #sync}) and by its own successful writes. A change ({@link #apply}) is compared with the mirror
+ * through {@code Meta.registry-bridge-hash}, the hash of everything the sink sends (checks
+ * included), so it costs one PUT or DELETE and no read, and an unchanged service costs nothing.
+ * A full read asks only for our own services, with Consul's {@code filter} on the owner marker.
+ * Nothing is deleted while the desired state is incomplete. When many writes are due (start-up,
+ * an agent that lost its state) they go out {@link ConsulSinkConfig#writeConcurrency()} at a time.
  *
- * <p>When Consul refuses one registration (HTTP 400, 403, or script checks disabled on the agent)
+ * <p>An agent that lost its state (a restart in dev mode) is noticed by {@link AgentWatch}, a
+ * blocking query on one service we own, which asks the reconciler for a full sync.
+ *
+ * <h2>Errors</h2>
+ *
+ * When Consul refuses one registration (HTTP 400, 403, or script checks disabled on the agent)
  * the service is logged and skipped and the others are still written; the same registration is
  * sent again only when it changes, or after {@value #REJECTED_RETRY_MINUTES} minutes (a refused
- * deregistration likewise waits that long). Any other error answer is thrown after the remaining
- * writes; when Consul does not answer at all the sync stops and throws at once, so the reconciler
- * backs off and retries with the newest state.
+ * deregistration likewise waits that long). Any other error answer is handed back to the
+ * reconciler as an ID to retry with backoff ({@link SyncResult#retry()}); when Consul does not
+ * answer at all, the remaining writes are abandoned and the call throws, so the reconciler backs
+ * off and starts over with a full sync.
  *
  * <h2>TTL</h2>
  *
  * With {@link ConsulSinkConfig#ttl()} set, every registration gets a TTL check {@code
- * service:<id>:ttl} and {@link #passTtlChecks()} (scheduled by {@link TtlHeartbeat}) passes them.
- * These passes are the only writes at steady state, and only when TTL is configured.
+ * service:<id>:ttl} and {@link #passTtlChecks()} (scheduled by {@link TtlHeartbeat} on a thread of
+ * its own) passes them. These passes are the only writes at steady state, and only when TTL is
+ * configured.
  *
- * <p>{@link #sync} must be called from one thread at a time; {@link #passTtlChecks()} may run
- * concurrently with it.
+ * <p>{@link #apply} and {@link #sync} must be called from one thread at a time; {@link
+ * #passTtlChecks()} and the watch run concurrently with them and only read the mirror.
  */
 public final class ConsulSink implements Sink {
   private static final Logger log = LoggerFactory.getLogger(ConsulSink.class);
 
   static final int REJECTED_RETRY_MINUTES = 10;
+  /** From this many creates on, a full sync reads the other services once instead. */
+  static final int BULK_LOOKUP_THRESHOLD = 32;
   private static final int MIN_REDACTED_LENGTH = 4;
 
   private final ConsulAgent agent;
@@ -76,17 +92,30 @@ public final class ConsulSink implements Sink {
   private final Clock clock;
   private final RegistrationMapper mapper;
   private final Ownership ownership;
+  private final AgentWrites writes;
+  private final AgentWatch watch;
+  private final String ownFilter;
+
+  // What the agent holds of ours; written by the sync thread and the write workers, read by the
+  // TTL heartbeat and the watch.
+  private final Map<String, HeldService> mirror = new ConcurrentHashMap<>();
 
   // Confined to the sync thread.
+  private final Map<String, CachedPlan> plans = new HashMap<>();
   private final RejectedRegistrations rejected =
       new RejectedRegistrations(Duration.ofMinutes(REJECTED_RETRY_MINUTES));
   // Same idea for deregistrations, e.g. a token without write access to that service name.
   private final RejectedRegistrations rejectedDeletes =
       new RejectedRegistrations(Duration.ofMinutes(REJECTED_RETRY_MINUTES));
+  // IDs a foreign service holds, as found before a create; cleared by each full sync.
+  private final Set<String> foreignIds = new HashSet<>();
   private final Set<String> reportedConflicts = new HashSet<>();
+  // IDs a full sync found free on the agent, so their create needs no lookup; consumed by it.
+  private final Set<String> knownFree = new HashSet<>();
+  private String nodeAddress; // null until a check needs it; re-read after each full sync
 
-  // The services that are ours and on the agent after the last sync; read by the TTL heartbeat.
-  private volatile Set<String> registered = Set.of();
+  private record CachedPlan(ServiceInstance instance, String nodeAddress,
+      PlannedRegistration plan) {}
 
   ConsulSink(ConsulAgent agent, ConsulSinkConfig config, Clock clock) {
     this.agent = requireNonNull(agent, "agent");
@@ -94,6 +123,13 @@ public final class ConsulSink implements Sink {
     this.clock = requireNonNull(clock, "clock");
     this.mapper = new RegistrationMapper(config.ownerId(), config.ttl());
     this.ownership = new Ownership(config.ownerId(), config.legacyCleanupPrefix());
+    this.writes = new AgentWrites(agent, ownership, mirror, config.writeConcurrency());
+    this.watch = new AgentWatch(agent, this::pickSentinel, mirror::containsKey);
+    String own = "Meta[" + ConsulAgent.quote(ConsulMeta.OWNER) + "] == "
+        + ConsulAgent.quote(config.ownerId());
+    this.ownFilter = config.cleanupLegacy()
+        ? own + " or " + ConsulAgent.quote(ConsulMeta.OWNER) + " not in Meta"
+        : own;
   }
 
   @Override
@@ -106,48 +142,95 @@ public final class ConsulSink implements Sink {
   }
 
   @Override
-  public SyncResult sync(DesiredState desired) {
-    Ownership.Split onAgent = ownership.split(agent.services());
-    SortedMap<String, PlannedRegistration> plans = plan(desired);
-    skipForeignConflicts(plans, onAgent.foreign());
-    rejected.retainOnly(plans.keySet());
-    rejectedDeletes.retainOnly(onAgent.managed().keySet());
-    Diff<PlannedRegistration> diff = Diff.between(plans, onAgent.managed(),
-        ConsulSink::upToDate, desired.complete());
+  public SinkTiming timing() {
+    return new SinkTiming(config.verifyInterval());
+  }
 
-    Set<String> nowRegistered = new HashSet<>(onAgent.managed().keySet());
-    nowRegistered.retainAll(plans.keySet());
-    Writes writes = new Writes();
-    for (PlannedRegistration plan : diff.create().values()) {
-      if (register(plan, "registered", writes)) {
-        writes.created++;
-        nowRegistered.add(plan.id());
+  /** Starts watching the agent for lost state. */
+  @Override
+  public void start(SinkContext context) {
+    watch.start(context);
+  }
+
+  @Override
+  public SyncResult apply(Set<String> ids, DesiredView desired) {
+    List<AgentWrites.Op> ops = new ArrayList<>();
+    for (String id : new TreeSet<>(ids)) {
+      Optional<ServiceInstance> want = desired.get(id);
+      HeldService have = mirror.get(id);
+      if (want.isPresent()) {
+        PlannedRegistration plan = plan(want.get());
+        boolean upToDate = have != null && have.matches(plan);
+        boolean taken = have == null && foreignIds.contains(id);
+        if (!upToDate && !taken && !rejected.shouldSkip(id, plan.hash(), clock.instant())) {
+          ops.add(new AgentWrites.Register(plan, have, knownFree.remove(id)));
+        }
+      } else {
+        plans.remove(id);
+        rejected.forget(id);
+        if (have != null && desired.complete()
+            && !rejectedDeletes.shouldSkip(id, String.valueOf(have.hash()), clock.instant())) {
+          ops.add(new AgentWrites.Deregister(have));
+        }
       }
     }
-    List<PlannedRegistration> updated = new ArrayList<>();
-    for (PlannedRegistration plan : diff.update().values()) {
-      if (register(plan, "updated", writes)) {
-        writes.updated++;
-        updated.add(plan);
+    long started = System.nanoTime();
+    List<AgentWrites.Outcome> outcomes = writes.run(ops);
+    if (log.isDebugEnabled() && !ops.isEmpty()) {
+      log.debug("{}: {} writes for {} IDs in {} ms", name(), ops.size(), ids.size(),
+          (System.nanoTime() - started) / 1_000_000);
+    }
+    return record(outcomes);
+  }
+
+  /** Reads our services back from the agent, then makes every desired and held ID right. */
+  @Override
+  public SyncResult sync(DesiredState desired) {
+    long started = System.nanoTime();
+    Ownership.Split onAgent = ownership.split(agent.services(ownFilter));
+    log.debug("{}: read {} of our services in {} ms", name(), onAgent.managed().size(),
+        (System.nanoTime() - started) / 1_000_000);
+    Map<String, HeldService> before = Map.copyOf(mirror);
+    mirror.clear();
+    for (AgentService service : onAgent.managed().values()) {
+      HeldService read = HeldService.read(service);
+      HeldService known = before.get(service.id());
+      // The list has no checks; what we wrote ourselves, unchanged since, still says which.
+      boolean same = known != null && known.hash() != null && known.hash().equals(read.hash());
+      mirror.put(service.id(), same ? known : read);
+    }
+    foreignIds.clear();
+    Set<String> creates = new HashSet<>(desired.services().keySet());
+    creates.removeAll(mirror.keySet());
+    // Only agents older than 1.4, which ignore the filter, show foreign services here; for many
+    // creates, one read of the other services beats a lookup before each.
+    Set<String> others = creates.size() > BULK_LOOKUP_THRESHOLD
+        ? otherServices()
+        : onAgent.foreign().keySet();
+    for (String id : others) {
+      if (creates.contains(id)) {
+        foreignIds.add(id);
+        warnForeign(id);
       }
     }
-    removeStaleChecks(updated, writes);
-    for (String id : diff.delete()) {
-      if (deregister(onAgent.managed().get(id), writes)) {
-        writes.deleted++;
-      }
+    knownFree.clear();
+    if (creates.size() > BULK_LOOKUP_THRESHOLD) {
+      creates.removeAll(foreignIds);
+      knownFree.addAll(creates);
     }
-    registered = Set.copyOf(nowRegistered);
-    if (writes.deferred != null) {
-      throw writes.deferred;
-    }
-    return new SyncResult(writes.created, writes.updated, writes.deleted);
+    reportedConflicts.retainAll(desired.services().keySet());
+    nodeAddress = null;
+    plans.keySet().retainAll(desired.services().keySet());
+    rejected.retainOnly(desired.services().keySet());
+    rejectedDeletes.retainOnly(mirror.keySet());
+    SortedSet<String> ids = new TreeSet<>(desired.services().keySet());
+    ids.addAll(mirror.keySet());
+    return apply(ids, desired);
   }
 
   /**
-   * Passes the bridge's TTL check of every service this sink registered, as of the last sync.
-   * Does nothing without a configured TTL. A service the agent lost is skipped (the next sync
-   * registers it again).
+   * Passes the bridge's TTL check of every service this sink registered. Does nothing without a
+   * configured TTL. A service the agent lost is skipped (the next sync registers it again).
    *
    * @return how many checks were passed
    * @throws ConsulAgentException when the agent does not answer; the remaining checks wait for
@@ -158,23 +241,29 @@ public final class ConsulSink implements Sink {
       return 0;
     }
     int passed = 0;
-    for (String id : registered) {
+    for (HeldService held : List.copyOf(mirror.values())) {
+      if (held.legacy()) {
+        continue;
+      }
       try {
-        agent.passCheck(RegistrationMapper.ttlCheckId(id), "");
+        agent.passCheck(RegistrationMapper.ttlCheckId(held.id()), "");
         passed++;
       } catch (ConsulAgentException e) {
         if (!e.answered()) {
           throw e;
         }
-        log.debug("{}: cannot pass the TTL check of {} (HTTP {})", name(), id, e.status());
+        log.debug("{}: cannot pass the TTL check of {} (HTTP {})", name(), held.id(),
+            e.status());
       }
     }
     return passed;
   }
 
-  /** Releases the connection pool; registrations stay in Consul. */
+  /** Stops the watch and the writers and releases the connection pool; registrations stay. */
   @Override
   public void close() {
+    watch.close();
+    writes.close();
     try {
       agent.close();
     } catch (RuntimeException e) {
@@ -182,124 +271,120 @@ public final class ConsulSink implements Sink {
     }
   }
 
-  private SortedMap<String, PlannedRegistration> plan(DesiredState desired) {
-    // Checks of services without an address name the node's address; read it only when needed.
-    boolean needsNodeAddress = desired.services().values().stream()
-        .flatMap(instance -> instance.checks().stream())
-        .anyMatch(check -> check.target().contains(ServiceCheck.NODE_ADDRESS));
-    String nodeAddress = needsNodeAddress ? agent.nodeAddress() : "";
-    SortedMap<String, PlannedRegistration> plans = new TreeMap<>();
-    for (Map.Entry<String, ServiceInstance> e : desired.services().entrySet()) {
-      plans.put(e.getKey(), mapper.map(e.getValue(), nodeAddress));
-    }
-    return plans;
-  }
-
-  private static boolean upToDate(PlannedRegistration plan, AgentService actual) {
-    return plan.hash().equals(actual.meta().get(ConsulMeta.HASH));
-  }
-
-  /** Removes desired services whose ID a foreign service holds; warns once per ID. */
-  private void skipForeignConflicts(SortedMap<String, PlannedRegistration> plans,
-      Map<String, AgentService> foreign) {
-    Set<String> conflicts = new HashSet<>(plans.keySet());
-    conflicts.retainAll(foreign.keySet());
-    for (String id : conflicts) {
-      plans.remove(id);
-      if (reportedConflicts.add(id)) {
-        log.warn("{}: not registering {}: a service with this ID that registry-bridge does not "
-            + "own is already on the agent", name(), id);
-      }
-    }
-    reportedConflicts.retainAll(conflicts);
-  }
-
-  /** Returns whether the registration was written. */
-  private boolean register(PlannedRegistration plan, String verb, Writes writes) {
-    if (rejected.shouldSkip(plan.id(), plan.hash(), clock.instant())) {
-      return false;
-    }
-    try {
-      agent.register(plan.registration());
-    } catch (ConsulAgentException e) {
-      if (e.rejectsRegistration()) {
-        rejected.remember(plan.id(), plan.hash(), clock.instant());
-        log.error("{}: Consul rejected the registration of {} (HTTP {}); skipping it until it "
-            + "changes or for {} minutes: {}", name(), plan.id(), e.status(),
-            REJECTED_RETRY_MINUTES, redact(e.getMessage(), plan));
-        return false;
-      }
-      writes.failed(e);
-      return false;
-    }
-    rejected.forget(plan.id());
-    log.info("{}: {} {} ({})", name(), verb, plan.id(), plan.describe());
-    for (String warning : plan.warnings()) {
-      log.warn("{}: {}: {}", name(), plan.id(), warning);
-    }
-    return true;
-  }
-
-  /**
-   * Consul (1.8 at least) keeps the checks of a re-registered service that the new definition no
-   * longer has, so a check that was removed or renumbered would stay, often critical. This costs
-   * one read of the agent's checks, and only in a sync that updated something.
-   */
-  private void removeStaleChecks(List<PlannedRegistration> updated, Writes writes) {
-    if (updated.isEmpty()) {
-      return;
-    }
-    Map<String, Set<String>> wanted = new HashMap<>();
-    for (PlannedRegistration plan : updated) {
-      Set<String> ids = new HashSet<>();
-      plan.registration().getChecks().forEach(check -> check.getId().ifPresent(ids::add));
-      wanted.put(plan.id(), ids);
-    }
-    Map<String, String> checks;
-    try {
-      checks = agent.checkServiceIds();
-    } catch (ConsulAgentException e) {
-      writes.failed(e);
-      return;
-    }
-    checks.forEach((checkId, serviceId) -> {
-      Set<String> keep = wanted.get(serviceId);
-      if (keep != null && !keep.contains(checkId)) {
-        try {
-          agent.deregisterCheck(checkId);
-          log.debug("{}: removed stale check {} of {}", name(), checkId, serviceId);
-        } catch (ConsulAgentException e) {
-          writes.failed(e);
-        }
+  /** The IDs of every service on the agent that is not managed by this sink. */
+  private Set<String> otherServices() {
+    String others = "not (" + ownFilter + ")";
+    Set<String> ids = new HashSet<>();
+    agent.services(others).values().forEach(s -> {
+      if (!ownership.isManaged(s)) {
+        ids.add(s.id());
       }
     });
+    return ids;
   }
 
-  /** Returns whether the service was deregistered. */
-  private boolean deregister(AgentService service, Writes writes) {
-    String hash = String.valueOf(service.meta().get(ConsulMeta.HASH));
-    if (rejectedDeletes.shouldSkip(service.id(), hash, clock.instant())) {
-      return false;
+  /** The sentinel the watch blocks on: any service we wrote ourselves. */
+  private Optional<String> pickSentinel() {
+    return mirror.values().stream().filter(h -> !h.legacy()).map(HeldService::id).findFirst();
+  }
+
+  private PlannedRegistration plan(ServiceInstance instance) {
+    boolean needsNodeAddress = instance.checks().stream()
+        .anyMatch(check -> check.target().contains(ServiceCheck.NODE_ADDRESS));
+    if (needsNodeAddress && nodeAddress == null) {
+      nodeAddress = agent.nodeAddress();
     }
-    try {
-      agent.deregister(service.id());
-    } catch (ConsulAgentException e) {
-      if (e.status() == 404) { // gone already (Consul 1.9+ answers 404 for unknown IDs)
-        log.debug("{}: {} was already deregistered", name(), service.id());
-        return false;
-      }
-      if (e.status() == 400 || e.status() == 403) {
-        rejectedDeletes.remember(service.id(), hash, clock.instant());
-        log.error("{}: Consul refused to deregister {} (HTTP {}); trying again in {} minutes: {}",
-            name(), service.id(), e.status(), REJECTED_RETRY_MINUTES, e.getMessage());
-        return false;
-      }
-      writes.failed(e);
-      return false;
+    String address = needsNodeAddress ? nodeAddress : "";
+    CachedPlan cached = plans.get(instance.id());
+    if (cached != null && cached.nodeAddress().equals(address)
+        && (cached.instance() == instance || cached.instance().equals(instance))) {
+      return cached.plan();
     }
-    log.info("{}: deregistered {} ({}){}", name(), service.id(), service.describe(),
-        Ownership.isLegacy(service) ? ", a legacy registration" : "");
-    return true;
+    PlannedRegistration plan = mapper.map(instance, address);
+    plans.put(instance.id(), new CachedPlan(instance, address, plan));
+    return plan;
+  }
+
+  /** Logs what the writes did, in the order they were planned, and counts them. */
+  private SyncResult record(List<AgentWrites.Outcome> outcomes) {
+    int created = 0;
+    int updated = 0;
+    int deleted = 0;
+    Set<String> retry = new HashSet<>();
+    ConsulAgentException unreachable = null;
+    for (AgentWrites.Outcome outcome : outcomes) {
+      String id = outcome.op().id();
+      switch (outcome.result()) {
+        case CREATED, UPDATED -> {
+          PlannedRegistration plan = ((AgentWrites.Register) outcome.op()).plan();
+          rejected.forget(id);
+          reportedConflicts.remove(id);
+          boolean isNew = outcome.result() == AgentWrites.Result.CREATED;
+          if (isNew) {
+            created++;
+          } else {
+            updated++;
+          }
+          log.info("{}: {} {} ({})", name(), isNew ? "registered" : "updated", id,
+              plan.describe());
+          for (String warning : plan.warnings()) {
+            log.warn("{}: {}: {}", name(), id, warning);
+          }
+        }
+        case DELETED -> {
+          deleted++;
+          HeldService have = ((AgentWrites.Deregister) outcome.op()).have();
+          log.info("{}: deregistered {} ({}){}", name(), id, have.describe(),
+              have.legacy() ? ", a legacy registration" : "");
+        }
+        case UNCHANGED -> log.debug("{}: {} is already registered as desired", name(), id);
+        case GONE -> log.debug("{}: {} was already deregistered", name(), id);
+        case FOREIGN -> {
+          foreignIds.add(id);
+          warnForeign(id);
+        }
+        case REJECTED -> rejected(outcome);
+        case RETRY -> {
+          retry.add(id);
+          log.warn("{}: could not {} {} (HTTP {}), trying again later: {}", name(),
+              outcome.op() instanceof AgentWrites.Register ? "register" : "deregister", id,
+              outcome.error().status(), outcome.error().getMessage());
+        }
+        case UNREACHABLE -> {
+          if (unreachable == null) {
+            unreachable = outcome.error();
+          }
+        }
+        case ABANDONED -> { }
+      }
+    }
+    if (unreachable != null) {
+      throw unreachable;
+    }
+    return new SyncResult(created, updated, deleted, retry);
+  }
+
+  private void rejected(AgentWrites.Outcome outcome) {
+    ConsulAgentException e = outcome.error();
+    if (outcome.op() instanceof AgentWrites.Register register) {
+      PlannedRegistration plan = register.plan();
+      rejected.remember(plan.id(), plan.hash(), clock.instant());
+      log.error("{}: Consul rejected the registration of {} (HTTP {}); skipping it until it "
+          + "changes or for {} minutes: {}", name(), plan.id(), e.status(),
+          REJECTED_RETRY_MINUTES, redact(e.getMessage(), plan));
+    } else {
+      HeldService have = ((AgentWrites.Deregister) outcome.op()).have();
+      rejectedDeletes.remember(have.id(), String.valueOf(have.hash()), clock.instant());
+      log.error("{}: Consul refused to deregister {} (HTTP {}); trying again in {} minutes: {}",
+          name(), have.id(), e.status(), REJECTED_RETRY_MINUTES, e.getMessage());
+    }
+  }
+
+  private void warnForeign(String id) {
+    if (reportedConflicts.add(id)) {
+      log.warn("{}: not registering {}: a service with this ID that registry-bridge does not "
+          + "own is already on the agent", name(), id);
+    }
   }
 
   /**
@@ -316,26 +401,6 @@ public final class ConsulSink implements Sink {
         text = text.replace(value, "<redacted>");
       }
     }
-    return text;
-  }
-
-  /** Counts of one sync, and the first failure that was put off until the other writes ran. */
-  private static final class Writes {
-    int created;
-    int updated;
-    int deleted;
-    ConsulAgentException deferred;
-
-    /** Consul answered with an error: carry on with the other writes, unless it did not answer. */
-    void failed(ConsulAgentException e) {
-      if (!e.answered()) {
-        throw e;
-      }
-      if (deferred == null) {
-        deferred = e;
-      } else {
-        deferred.addSuppressed(e);
-      }
-    }
+    return Objects.toString(text);
   }
 }

@@ -8,14 +8,14 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Everything a {@link ConsulSink} needs to know, immutable. Start from {@link #fromUri} and adjust
- * with the {@code with...} methods:
+ * Everything a {@link ConsulSink} needs to know, immutable. Build it from a sink URI:
  *
  * <pre>{@code
- * ConsulSinkConfig config = ConsulSinkConfig.fromUri("consul://localhost:8500", System.getenv(),
+ * ConsulSinkConfig config = ConsulSinkConfig.builder("consul://localhost:8500", System.getenv(),
  *         hostName)
- *     .withLegacyCleanup(hostName + ":")               // Registrator's -cleanup
- *     .withTtl(Duration.ofSeconds(30), Duration.ofSeconds(10)); // -ttl 30 -ttl-refresh 10
+ *     .legacyCleanup(hostName + ":")                          // Registrator's -cleanup
+ *     .ttl(Duration.ofSeconds(30), Duration.ofSeconds(10))    // -ttl 30 -ttl-refresh 10
+ *     .build();
  * }</pre>
  *
  * <p>{@link #toString()} is safe to log: the token prints as {@code [redacted]}.
@@ -35,6 +35,10 @@ import java.util.Optional;
  * @param ttl Registrator's {@code -ttl}/{@code -ttl-refresh}: when present, every service gets a
  *     TTL check that {@link TtlHeartbeat} passes
  * @param timeouts per request
+ * @param writeConcurrency how many registrations are sent at once when many are due (start-up,
+ *     an agent that lost its state); 1 sends them one by one, in ID order
+ * @param verifyInterval how often everything the bridge owns is read back in full; a lost agent
+ *     state is noticed sooner, by a blocking query on one of our services
  */
 public record ConsulSinkConfig(
     ConsulEndpoint endpoint,
@@ -44,7 +48,12 @@ public record ConsulSinkConfig(
     boolean cleanupLegacy,
     String legacyIdPrefix,
     Optional<Ttl> ttl,
-    Timeouts timeouts) {
+    Timeouts timeouts,
+    int writeConcurrency,
+    Duration verifyInterval) {
+
+  public static final int DEFAULT_WRITE_CONCURRENCY = 4;
+  public static final Duration DEFAULT_VERIFY_INTERVAL = Duration.ofMinutes(5);
 
   public ConsulSinkConfig {
     requireNonNull(endpoint, "endpoint");
@@ -54,6 +63,13 @@ public record ConsulSinkConfig(
     requireNonNull(legacyIdPrefix, "legacyIdPrefix");
     requireNonNull(ttl, "ttl");
     requireNonNull(timeouts, "timeouts");
+    requireNonNull(verifyInterval, "verifyInterval");
+    if (writeConcurrency < 1) {
+      throw new IllegalArgumentException("the write concurrency must be at least 1");
+    }
+    if (verifyInterval.isNegative() || verifyInterval.isZero()) {
+      throw new IllegalArgumentException("the verify interval must be positive");
+    }
     if (ownerId.isBlank()) {
       throw new IllegalArgumentException("the Consul owner ID must not be blank");
     }
@@ -105,9 +121,9 @@ public record ConsulSinkConfig(
   }
 
   /**
-   * The configuration for a sink URI, with the token and TLS files read from {@code env} the way
-   * Consul's CLI does ({@link ConsulToken#fromEnvironment}, {@link ConsulTls#fromEnvironment}),
-   * no legacy cleanup, no TTL and default timeouts.
+   * A builder for a sink URI, with the token and TLS files read from {@code env} the way Consul's
+   * CLI does ({@link ConsulToken#fromEnvironment}, {@link ConsulTls#fromEnvironment}); by default
+   * no legacy cleanup, no TTL, default timeouts.
    *
    * @param uri {@code consul://host:port}, {@code consul-tls://host:port} or {@code
    *     consul-unix:///path/to/socket}
@@ -115,28 +131,82 @@ public record ConsulSinkConfig(
    * @param ownerId see {@link #ownerId()}
    * @throws IllegalArgumentException for a bad URI or environment; the message says what is wrong
    */
-  public static ConsulSinkConfig fromUri(String uri, Map<String, String> env, String ownerId) {
+  public static Builder builder(String uri, Map<String, String> env, String ownerId) {
     ConsulEndpoint endpoint = ConsulEndpoint.parse(uri);
     boolean usesTls = endpoint instanceof ConsulEndpoint.Tcp tcp && tcp.tls();
-    return new ConsulSinkConfig(endpoint, ConsulToken.fromEnvironment(env),
+    return new Builder(new ConsulSinkConfig(endpoint, ConsulToken.fromEnvironment(env),
         usesTls ? ConsulTls.fromEnvironment(env) : ConsulTls.DEFAULT, ownerId, false, "",
-        Optional.empty(), Timeouts.DEFAULT);
+        Optional.empty(), Timeouts.DEFAULT, DEFAULT_WRITE_CONCURRENCY, DEFAULT_VERIFY_INTERVAL));
   }
 
-  /** Turns on Registrator's {@code -cleanup} for IDs starting with {@code idPrefix}. */
-  public ConsulSinkConfig withLegacyCleanup(String idPrefix) {
-    return new ConsulSinkConfig(endpoint, token, tls, ownerId, true, idPrefix, ttl, timeouts);
+  /** The defaults for a sink URI; see {@link #builder}. */
+  public static ConsulSinkConfig fromUri(String uri, Map<String, String> env, String ownerId) {
+    return builder(uri, env, ownerId).build();
   }
 
-  /** Adds a bridge-maintained TTL check to every service. */
-  public ConsulSinkConfig withTtl(Duration ttl, Duration refresh) {
-    return new ConsulSinkConfig(endpoint, token, tls, ownerId, cleanupLegacy, legacyIdPrefix,
-        Optional.of(new Ttl(ttl, refresh)), timeouts);
+  /** A builder starting from this configuration. */
+  public Builder toBuilder() {
+    return new Builder(this);
   }
 
-  public ConsulSinkConfig withTimeouts(Timeouts timeouts) {
-    return new ConsulSinkConfig(endpoint, token, tls, ownerId, cleanupLegacy, legacyIdPrefix, ttl,
-        timeouts);
+  /** Builds a {@link ConsulSinkConfig}; every setter validates when {@link #build} runs. */
+  public static final class Builder {
+    private ConsulEndpoint endpoint;
+    private Optional<ConsulToken> token;
+    private ConsulTls tls;
+    private String ownerId;
+    private boolean cleanupLegacy;
+    private String legacyIdPrefix;
+    private Optional<Ttl> ttl;
+    private Timeouts timeouts;
+    private int writeConcurrency;
+    private Duration verifyInterval;
+
+    private Builder(ConsulSinkConfig from) {
+      endpoint = from.endpoint;
+      token = from.token;
+      tls = from.tls;
+      ownerId = from.ownerId;
+      cleanupLegacy = from.cleanupLegacy;
+      legacyIdPrefix = from.legacyIdPrefix;
+      ttl = from.ttl;
+      timeouts = from.timeouts;
+      writeConcurrency = from.writeConcurrency;
+      verifyInterval = from.verifyInterval;
+    }
+
+    /** Turns on Registrator's {@code -cleanup} for IDs starting with {@code idPrefix}. */
+    public Builder legacyCleanup(String idPrefix) {
+      this.cleanupLegacy = true;
+      this.legacyIdPrefix = idPrefix;
+      return this;
+    }
+
+    /** Adds a bridge-maintained TTL check to every service. */
+    public Builder ttl(Duration ttl, Duration refresh) {
+      this.ttl = Optional.of(new Ttl(ttl, refresh));
+      return this;
+    }
+
+    public Builder timeouts(Timeouts timeouts) {
+      this.timeouts = timeouts;
+      return this;
+    }
+
+    public Builder writeConcurrency(int writeConcurrency) {
+      this.writeConcurrency = writeConcurrency;
+      return this;
+    }
+
+    public Builder verifyInterval(Duration verifyInterval) {
+      this.verifyInterval = verifyInterval;
+      return this;
+    }
+
+    public ConsulSinkConfig build() {
+      return new ConsulSinkConfig(endpoint, token, tls, ownerId, cleanupLegacy, legacyIdPrefix,
+          ttl, timeouts, writeConcurrency, verifyInterval);
+    }
   }
 
   /** The legacy prefix when cleanup is on. */

@@ -6,17 +6,28 @@ import java.net.MalformedURLException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URL;
+import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.function.Supplier;
 import org.kiwiproject.consul.AgentClient;
 import org.kiwiproject.consul.Consul;
 import org.kiwiproject.consul.ConsulException;
 import org.kiwiproject.consul.NotRegisteredException;
+import org.kiwiproject.consul.async.ConsulResponseCallback;
+import org.kiwiproject.consul.model.ConsulResponse;
 import org.kiwiproject.consul.model.State;
+import org.kiwiproject.consul.model.agent.FullService;
 import org.kiwiproject.consul.model.agent.Registration;
 import org.kiwiproject.consul.model.health.HealthCheck;
 import org.kiwiproject.consul.model.health.Service;
+import org.kiwiproject.consul.option.ImmutableQueryOptions;
+import org.kiwiproject.consul.option.QueryOptions;
 
 /** {@link ConsulAgent} on kiwiproject's consul-client. */
 final class KiwiConsulAgent implements ConsulAgent {
@@ -67,12 +78,66 @@ final class KiwiConsulAgent implements ConsulAgent {
   }
 
   @Override
-  public Map<String, AgentService> services() {
-    Map<String, Service> services = call(agent::getServices);
+  public Map<String, AgentService> services(String filter) {
+    QueryOptions options = ImmutableQueryOptions.builder().filter(filter).build();
+    Map<String, Service> services = call(() -> agent.getServices(options));
     Map<String, AgentService> result = new LinkedHashMap<>();
     services.forEach((id, s) -> result.put(id, new AgentService(s.getId(), s.getService(),
         s.getAddress(), s.getPort(), s.getTags(), s.getMeta())));
     return result;
+  }
+
+  @Override
+  public Optional<AgentService> service(String serviceId) {
+    return fetch(serviceId, QueryOptions.BLANK).map(response -> {
+      FullService s = response.getResponse();
+      return new AgentService(s.getId(), s.getService(), s.getAddress(), s.getPort(),
+          s.getTags(), s.getMeta());
+    });
+  }
+
+  @Override
+  public Optional<String> watchService(String serviceId, String hash, Duration wait) {
+    QueryOptions options = hash.isEmpty()
+        ? QueryOptions.BLANK
+        : QueryOptions.blockSeconds((int) Math.max(1, wait.toSeconds()), hash).build();
+    return fetch(serviceId, options).map(response -> response.getResponse().getContentHash());
+  }
+
+  /**
+   * The asynchronous variant, because the synchronous {@code getService} turns every failure,
+   * including a refused connection, into a {@code NotRegisteredException} without a cause, and
+   * the sink must tell "the agent lost this service" (404) from "the agent is down".
+   */
+  private Optional<ConsulResponse<FullService>> fetch(String serviceId, QueryOptions options) {
+    CompletableFuture<ConsulResponse<FullService>> answer = new CompletableFuture<>();
+    agent.getService(serviceId, options, new ConsulResponseCallback<>() {
+      @Override
+      public void onComplete(ConsulResponse<FullService> response) {
+        answer.complete(response);
+      }
+
+      @Override
+      public void onFailure(Throwable failure) {
+        answer.completeExceptionally(failure);
+      }
+    });
+    try {
+      return Optional.of(answer.get());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ConsulAgentException(ConsulAgentException.NO_RESPONSE, "interrupted", e);
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof ConsulException consul) {
+        if (consul.hasCode() && consul.getCode() == 404) {
+          return Optional.empty();
+        }
+        throw toAgentException(consul);
+      }
+      throw new ConsulAgentException(ConsulAgentException.NO_RESPONSE,
+          "Consul request for service " + serviceId + " failed: " + cause, cause);
+    }
   }
 
   @Override
@@ -92,11 +157,18 @@ final class KiwiConsulAgent implements ConsulAgent {
   }
 
   @Override
-  public Map<String, String> checkServiceIds() {
-    Map<String, HealthCheck> checks = call(agent::getChecks);
-    Map<String, String> result = new LinkedHashMap<>();
-    checks.forEach((id, check) -> result.put(id, check.getServiceId().orElse("")));
-    return result;
+  public Set<String> checksOf(String serviceId) {
+    QueryOptions options = ImmutableQueryOptions.builder()
+        .filter("ServiceID == " + ConsulAgent.quote(serviceId)).build();
+    Map<String, HealthCheck> checks = call(() -> agent.getChecks(options));
+    Set<String> ids = new LinkedHashSet<>();
+    // Older agents ignore the filter: keep only this service's checks.
+    checks.forEach((id, check) -> {
+      if (serviceId.equals(check.getServiceId().orElse(""))) {
+        ids.add(id);
+      }
+    });
+    return ids;
   }
 
   @Override
@@ -137,11 +209,15 @@ final class KiwiConsulAgent implements ConsulAgent {
     try {
       return request.get();
     } catch (ConsulException e) {
-      int status = e.hasCode() ? e.getCode() : ConsulAgentException.NO_RESPONSE;
-      // kiwi's message names the URL and Consul's answer; its cause (if any) says why there was
-      // no answer, which is what the reconciler's log line should show next to it.
-      throw new ConsulAgentException(status, e.getMessage(), e.getCause() != null ? e.getCause()
-          : e);
+      throw toAgentException(e);
     }
+  }
+
+  private static ConsulAgentException toAgentException(ConsulException e) {
+    int status = e.hasCode() ? e.getCode() : ConsulAgentException.NO_RESPONSE;
+    // kiwi's message names the URL and Consul's answer; its cause (if any) says why there was
+    // no answer, which is what the reconciler's log line should show next to it.
+    return new ConsulAgentException(status, e.getMessage(), e.getCause() != null ? e.getCause()
+        : e);
   }
 }

@@ -23,6 +23,13 @@ record PlannedRegistration(Registration registration, String hash, List<String> 
     return registration.getId();
   }
 
+  /** The IDs of the checks this registration carries. */
+  java.util.Set<String> checkIds() {
+    java.util.Set<String> ids = new java.util.LinkedHashSet<>();
+    registration.getChecks().forEach(check -> check.getId().ifPresent(ids::add));
+    return ids;
+  }
+
   /** {@code web 10.0.0.5:8080}, or {@code web :8080} when Consul fills in the node address. */
   String describe() {
     return registration.getName() + " " + registration.getAddress().orElse("") + ":"

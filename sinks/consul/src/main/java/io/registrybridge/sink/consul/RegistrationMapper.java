@@ -75,7 +75,7 @@ final class RegistrationMapper {
         .build()));
 
     SortedMap<String, String> meta = new TreeMap<>(instance.meta());
-    instance.protocol().ifPresent(protocol -> meta.put(ConsulMeta.PROTOCOL, protocol));
+    instance.protocol().ifPresent(protocol -> meta.put(ConsulMeta.PROTOCOL, protocol.spelling()));
     meta.put(ConsulMeta.OWNER, ownerId);
 
     ImmutableRegistration.Builder builder = ImmutableRegistration.builder()

@@ -17,7 +17,7 @@ class ConsulSinkConfigTest {
         ConsulSinkConfig.fromUri("consul://consul:8500", Map.of(), "docker-host-1");
     assertThat(config).isEqualTo(new ConsulSinkConfig(new ConsulEndpoint.Tcp("consul", 8500, false),
         Optional.empty(), ConsulTls.DEFAULT, "docker-host-1", false, "", Optional.empty(),
-        ConsulSinkConfig.Timeouts.DEFAULT));
+        ConsulSinkConfig.Timeouts.DEFAULT, 4, Duration.ofMinutes(5)));
     assertThat(config.legacyCleanupPrefix()).isEmpty();
     assertThat(ConsulSinkConfig.Timeouts.DEFAULT)
         .isEqualTo(new ConsulSinkConfig.Timeouts(Duration.ofSeconds(5), Duration.ofSeconds(10)));
@@ -48,8 +48,8 @@ class ConsulSinkConfigTest {
   @Test
   void legacyCleanupNeedsAPrefix() {
     ConsulSinkConfig base = ConsulSinkConfig.fromUri("consul://", Map.of(), "h");
-    assertThat(base.withLegacyCleanup("h:").legacyCleanupPrefix()).contains("h:");
-    assertThatThrownBy(() -> base.withLegacyCleanup(" "))
+    assertThat(base.toBuilder().legacyCleanup("h:").build().legacyCleanupPrefix()).contains("h:");
+    assertThatThrownBy(() -> base.toBuilder().legacyCleanup(" ").build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("legacy cleanup needs an ID prefix such as '<host>:'; an empty one matches "
             + "everything");
@@ -66,11 +66,12 @@ class ConsulSinkConfigTest {
   @Test
   void ttlRefreshMustBePositiveAndShorterThanTtl() {
     ConsulSinkConfig base = ConsulSinkConfig.fromUri("consul://", Map.of(), "h");
-    assertThat(base.withTtl(Duration.ofSeconds(30), Duration.ofSeconds(10)).ttl())
+    assertThat(base.toBuilder().ttl(Duration.ofSeconds(30), Duration.ofSeconds(10)).build().ttl())
         .contains(new ConsulSinkConfig.Ttl(Duration.ofSeconds(30), Duration.ofSeconds(10)));
-    assertThatThrownBy(() -> base.withTtl(Duration.ofSeconds(10), Duration.ofSeconds(10)))
+    assertThatThrownBy(() -> base.toBuilder().ttl(Duration.ofSeconds(10), Duration.ofSeconds(10))
+        .build())
         .hasMessage("the TTL refresh interval (PT10S) must be shorter than the TTL (PT10S)");
-    assertThatThrownBy(() -> base.withTtl(Duration.ofSeconds(10), Duration.ZERO))
+    assertThatThrownBy(() -> base.toBuilder().ttl(Duration.ofSeconds(10), Duration.ZERO).build())
         .hasMessage("the TTL refresh interval must be positive");
   }
 

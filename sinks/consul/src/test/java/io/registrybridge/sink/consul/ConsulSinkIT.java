@@ -185,7 +185,7 @@ class ConsulSinkIT {
     consul.register(Map.of("ID", "host-b:gone:80", "Name", "gone", "Port", 80));
     consul.register(Map.of("ID", "host-a:theirs:80", "Name", "theirs", "Port", 80,
         "Meta", Map.of("registry-bridge-owner", "host-b")));
-    sink = sink(config().withLegacyCleanup("host-a:"));
+    sink = sink(config().toBuilder().legacyCleanup("host-a:").build());
 
     assertThat(sink.sync(complete(web()))).isEqualTo(new SyncResult(0, 1, 1));
 
@@ -231,7 +231,7 @@ class ConsulSinkIT {
 
   @Test
   void bridgeTtlCheckTurnsCriticalWithoutHeartbeatAndPassesWithIt() {
-    sink = sink(config().withTtl(Duration.ofSeconds(2), Duration.ofSeconds(1)));
+    sink = sink(config().toBuilder().ttl(Duration.ofSeconds(2), Duration.ofSeconds(1)).build());
     sink.sync(complete(db()));
     String ttlCheck = "service:host-a:db-1:5432:ttl";
     assertThat(consul.checks().get(ttlCheck))

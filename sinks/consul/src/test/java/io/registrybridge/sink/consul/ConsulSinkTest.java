@@ -17,6 +17,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
@@ -36,7 +37,9 @@ class ConsulSinkTest {
   }
 
   static ConsulSinkConfig config() {
-    return ConsulSinkConfig.fromUri("consul://127.0.0.1:8500", Map.of(), OWNER);
+    // One write at a time, so that calls come in a fixed order.
+    return ConsulSinkConfig.builder("consul://127.0.0.1:8500", Map.of(), OWNER)
+        .writeConcurrency(1).build();
   }
 
   ConsulSink sink(ConsulSinkConfig config) {
@@ -65,8 +68,11 @@ class ConsulSinkTest {
   void registersWhatIsMissingThenOnlyReads() {
     assertThat(sink.sync(complete(web(), db()))).isEqualTo(new SyncResult(2, 0, 0));
 
-    assertThat(agent.takeCalls()).containsExactly("services", "register host-a:db-1:5432",
-        "register host-a:web-1:8080");
+    // Each ID the sink does not know is looked up first: a foreign service may hold it.
+    assertThat(agent.takeCalls()).containsExactly("services", "service host-a:db-1:5432",
+        "register host-a:db-1:5432", "service host-a:web-1:8080", "register host-a:web-1:8080");
+    assertThat(agent.filters).containsExactly(
+        "Meta[\"registry-bridge-owner\"] == \"host-a\"");
     assertThat(log.take()).containsExactly(
         "INFO consul: registered host-a:db-1:5432 (db :5432)",
         "INFO consul: registered host-a:web-1:8080 (web 10.0.0.5:8080)");
@@ -93,7 +99,7 @@ class ConsulSinkTest {
 
     sink.sync(complete(web(), published));
     assertThat(agent.takeCalls()).containsExactly("services", "self",
-        "register host-a:api-1:80");
+        "service host-a:api-1:80", "register host-a:api-1:80");
     assertThat(agent.registrations.get("host-a:api-1:80").getChecks())
         .extracting(c -> c.getTcp().orElseThrow()).containsExactly("192.0.2.10:32768");
   }
@@ -107,8 +113,7 @@ class ConsulSinkTest {
     ServiceInstance moved = web().toBuilder().port(9090).build();
     assertThat(sink.sync(complete(moved, db()))).isEqualTo(new SyncResult(0, 1, 0));
 
-    assertThat(agent.takeCalls()).containsExactly("services", "register host-a:web-1:8080",
-        "checks");
+    assertThat(agent.takeCalls()).containsExactly("services", "register host-a:web-1:8080");
     assertThat(log.take()).containsExactly(
         "INFO consul: updated host-a:web-1:8080 (web 10.0.0.5:9090)");
     assertThat(agent.services.get("host-a:web-1:8080").port()).isEqualTo(9090);
@@ -128,14 +133,16 @@ class ConsulSinkTest {
         .checks(List.of(ServiceCheck.of(ServiceCheck.Type.TCP, "10.0.0.5:8080"))).build();
     assertThat(sink.sync(complete(oneCheck, db()))).isEqualTo(new SyncResult(0, 1, 0));
 
+    // The sink wrote the old definition itself, so it knows its checks without a read.
     assertThat(agent.takeCalls()).containsExactly("services", "register host-a:web-1:8080",
-        "checks", "deregister-check service:host-a:web-1:8080:2");
+        "deregister-check service:host-a:web-1:8080:2");
     assertThat(agent.checks).containsOnlyKeys("service:host-a:web-1:8080:1", "manual-check");
 
-    // Creates and deletes need no look at the checks.
+    // A service it only read (another run wrote it) has its checks read on update.
+    sink = sink(config());
     sink.sync(complete(oneCheck, db().toBuilder().port(1).build()));
     assertThat(agent.takeCalls()).containsExactly("services", "register host-a:db-1:5432",
-        "checks");
+        "checks host-a:db-1:5432");
     sink.sync(complete());
     assertThat(agent.takeCalls()).containsExactly("services", "deregister host-a:db-1:5432",
         "deregister host-a:web-1:8080");
@@ -203,9 +210,9 @@ class ConsulSinkTest {
     assertThat(agent.calls).doesNotContain("register host-a:web-1:8080");
     assertThat(agent.services.get("host-a:web-1:8080").meta()).isEmpty();
     assertThat(log.take()).containsExactly(
+        "INFO consul: registered host-a:db-1:5432 (db :5432)",
         "WARN consul: not registering host-a:web-1:8080: a service with this ID that "
-            + "registry-bridge does not own is already on the agent",
-        "INFO consul: registered host-a:db-1:5432 (db :5432)");
+            + "registry-bridge does not own is already on the agent");
 
     agent.services.remove("host-a:web-1:8080"); // its owner removed it
     assertThat(sink.sync(complete(web(), db()))).isEqualTo(new SyncResult(1, 0, 0));
@@ -215,7 +222,7 @@ class ConsulSinkTest {
 
   @Test
   void legacyCleanupRemovesAndTakesOverRegistratorServices() {
-    sink = sink(config().withLegacyCleanup("host-a:"));
+    sink = sink(config().toBuilder().legacyCleanup("host-a:").build());
     agent.putForeign("host-a:gone:80", "gone", Map.of());
     agent.putForeign("host-a:web-1:8080", "web", Map.of());
     agent.putForeign("host-b:gone:80", "gone", Map.of());
@@ -226,14 +233,16 @@ class ConsulSinkTest {
     assertThat(agent.services).containsOnlyKeys("host-a:web-1:8080", "host-b:gone:80", "manual");
     assertThat(agent.services.get("host-a:web-1:8080").meta())
         .containsEntry("registry-bridge-owner", OWNER);
+    assertThat(agent.filters).containsExactly("Meta[\"registry-bridge-owner\"] == \"host-a\""
+        + " or \"registry-bridge-owner\" not in Meta");
     assertThat(log.take()).containsExactly(
-        "INFO consul: updated host-a:web-1:8080 (web 10.0.0.5:8080)",
-        "INFO consul: deregistered host-a:gone:80 (gone :80), a legacy registration");
+        "INFO consul: deregistered host-a:gone:80 (gone :80), a legacy registration",
+        "INFO consul: updated host-a:web-1:8080 (web 10.0.0.5:8080)");
   }
 
   @Test
   void legacyCleanupWaitsForACompleteDesiredState() {
-    sink = sink(config().withLegacyCleanup("host-a:"));
+    sink = sink(config().toBuilder().legacyCleanup("host-a:").build());
     agent.putForeign("host-a:gone:80", "gone", Map.of());
 
     assertThat(sink.sync(state(false))).isEqualTo(SyncResult.NOTHING);
@@ -249,8 +258,9 @@ class ConsulSinkTest {
 
     assertThat(sink.sync(complete(web(), bad, db()))).isEqualTo(new SyncResult(2, 0, 0));
 
-    assertThat(agent.takeCalls()).containsExactly("services", "register host-a:bad:1",
-        "register host-a:db-1:5432", "register host-a:web-1:8080");
+    assertThat(agent.takeCalls()).containsExactly("services", "service host-a:bad:1",
+        "register host-a:bad:1", "service host-a:db-1:5432", "register host-a:db-1:5432",
+        "service host-a:web-1:8080", "register host-a:web-1:8080");
     assertThat(log.take()).containsExactly(
         "ERROR consul: Consul rejected the registration of host-a:bad:1 (HTTP 400); skipping it "
             + "until it changes or for 10 minutes: Consul request to "
@@ -268,7 +278,8 @@ class ConsulSinkTest {
     // ...but as soon as it changes,
     ServiceInstance changed = bad.toBuilder().port(2).build();
     assertThat(sink.sync(complete(web(), changed, db()))).isEqualTo(SyncResult.NOTHING);
-    assertThat(agent.takeCalls()).containsExactly("services", "register host-a:bad:1");
+    assertThat(agent.takeCalls()).containsExactly("services", "service host-a:bad:1",
+        "register host-a:bad:1");
 
     // ...and again after ten minutes, in case the agent's configuration changed.
     clock.advance(Duration.ofMinutes(9));
@@ -277,7 +288,8 @@ class ConsulSinkTest {
     clock.advance(Duration.ofMinutes(1));
     agent.registerFailures.clear();
     assertThat(sink.sync(complete(web(), changed, db()))).isEqualTo(new SyncResult(1, 0, 0));
-    assertThat(agent.takeCalls()).containsExactly("services", "register host-a:bad:1");
+    assertThat(agent.takeCalls()).containsExactly("services", "service host-a:bad:1",
+        "register host-a:bad:1");
   }
 
   @Test
@@ -311,20 +323,25 @@ class ConsulSinkTest {
   }
 
   @Test
-  void serverErrorIsThrownAfterTheOtherWrites() {
+  void aServerErrorIsHandedBackForALaterRetryAndTheOthersAreWritten() {
     sink.sync(complete(web(), db()));
     agent.takeCalls();
-    ConsulAgentException failure = answered(500, "rpc error: No cluster leader");
-    agent.registerFailures.put("host-a:bad:1", failure);
+    log.take();
+    agent.registerFailures.put("host-a:bad:1", answered(500, "rpc error: No cluster leader"));
     ServiceInstance bad = ServiceInstance.builder("host-a:bad:1", "bad").build();
     ServiceInstance newer = ServiceInstance.builder("host-a:z:1", "z").build();
 
-    assertThatThrownBy(() -> sink.sync(complete(bad, newer, web()))).isSameAs(failure);
+    assertThat(sink.sync(complete(bad, newer, web())))
+        .isEqualTo(new SyncResult(1, 0, 1, Set.of("host-a:bad:1")));
 
-    assertThat(agent.takeCalls()).containsExactly("services", "register host-a:bad:1",
-        "register host-a:z:1", "deregister host-a:db-1:5432");
+    assertThat(agent.takeCalls()).containsExactly("services", "service host-a:bad:1",
+        "register host-a:bad:1", "deregister host-a:db-1:5432", "service host-a:z:1",
+        "register host-a:z:1");
+    assertThat(log.take()).first().isEqualTo("WARN consul: could not register host-a:bad:1"
+        + " (HTTP 500), trying again later: rpc error: No cluster leader");
     agent.registerFailures.clear();
-    assertThat(sink.sync(complete(bad, newer, web()))).isEqualTo(new SyncResult(1, 0, 0));
+    assertThat(sink.apply(Set.of("host-a:bad:1"), complete(bad, newer, web())))
+        .isEqualTo(new SyncResult(1, 0, 0));
   }
 
   @Test
@@ -334,7 +351,8 @@ class ConsulSinkTest {
 
     assertThatThrownBy(() -> sink.sync(complete(web(), db()))).isSameAs(failure);
 
-    assertThat(agent.takeCalls()).containsExactly("services", "register host-a:db-1:5432");
+    assertThat(agent.takeCalls()).containsExactly("services", "service host-a:db-1:5432",
+        "register host-a:db-1:5432");
   }
 
   @Test
@@ -391,7 +409,7 @@ class ConsulSinkTest {
 
   @Test
   void passesTtlChecksOfRegisteredServicesOnly() {
-    sink = sink(config().withTtl(Duration.ofSeconds(30), Duration.ofSeconds(10)));
+    sink = sink(config().toBuilder().ttl(Duration.ofSeconds(30), Duration.ofSeconds(10)).build());
     assertThat(sink.passTtlChecks()).isZero(); // nothing registered yet
     agent.putForeign("host-a:web-1:8080", "web", Map.of());
     ServiceInstance rejected = ServiceInstance.builder("rejected", "r").build();
@@ -417,7 +435,7 @@ class ConsulSinkTest {
 
   @Test
   void ttlPassSkipsALostCheckButStopsWhenTheAgentIsGone() {
-    sink = sink(config().withTtl(Duration.ofSeconds(30), Duration.ofSeconds(10)));
+    sink = sink(config().toBuilder().ttl(Duration.ofSeconds(30), Duration.ofSeconds(10)).build());
     sink.sync(complete(web(), db()));
     agent.passFailures.put("service:host-a:db-1:5432:ttl",
         answered(500, "CheckID \"service:host-a:db-1:5432:ttl\" does not have associated TTL"));

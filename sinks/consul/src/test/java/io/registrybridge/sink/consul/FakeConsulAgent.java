@@ -22,7 +22,7 @@ final class FakeConsulAgent implements ConsulAgent {
   String nodeAddress = "192.0.2.10";
 
   @Override
-  public String nodeAddress() {
+  public synchronized String nodeAddress() {
     calls.add("self");
     return nodeAddress;
   }
@@ -44,17 +44,56 @@ final class FakeConsulAgent implements ConsulAgent {
     services.put(id, new AgentService(id, name, "", 80, List.of(), meta));
   }
 
+  /** Like an agent older than 1.4 when false: the filter is ignored. */
+  boolean honoursFilter = true;
+  final List<String> filters = new ArrayList<>();
+
   @Override
-  public Map<String, AgentService> services() {
+  public synchronized Map<String, AgentService> services(String filter) {
     calls.add("services");
+    filters.add(filter);
     if (servicesFailure != null) {
       throw servicesFailure;
     }
-    return new LinkedHashMap<>(services);
+    Map<String, AgentService> result = new LinkedHashMap<>(services);
+    if (honoursFilter) {
+      boolean negated = filter.startsWith("not (");
+      result.values().removeIf(s -> matches(filter, s) == negated);
+    }
+    return result;
+  }
+
+  /** The two filters the sink sends: owner equals X, optionally "or no owner". */
+  private static boolean matches(String filter, AgentService service) {
+    java.util.regex.Matcher owner = java.util.regex.Pattern
+        .compile("Meta\\[\"registry-bridge-owner\"\\] == \"([^\"]*)\"").matcher(filter);
+    if (!owner.find()) {
+      throw new AssertionError("unexpected filter: " + filter);
+    }
+    String have = service.meta().get("registry-bridge-owner");
+    boolean orUnowned = filter.contains("\"registry-bridge-owner\" not in Meta");
+    return owner.group(1).equals(have) || (orUnowned && have == null);
   }
 
   @Override
-  public void register(Registration r) {
+  public synchronized java.util.Optional<AgentService> service(String serviceId) {
+    calls.add("service " + serviceId);
+    if (servicesFailure != null) {
+      throw servicesFailure;
+    }
+    return java.util.Optional.ofNullable(services.get(serviceId));
+  }
+
+  @Override
+  public synchronized java.util.Optional<String> watchService(String serviceId, String hash,
+      java.time.Duration wait) {
+    AgentService service = services.get(serviceId);
+    return service == null ? java.util.Optional.empty()
+        : java.util.Optional.of(Integer.toHexString(service.hashCode()));
+  }
+
+  @Override
+  public synchronized void register(Registration r) {
     calls.add("register " + r.getId());
     ConsulAgentException failure = registerFailures.get(r.getId());
     if (failure != null) {
@@ -67,7 +106,7 @@ final class FakeConsulAgent implements ConsulAgent {
   }
 
   @Override
-  public void deregister(String serviceId) {
+  public synchronized void deregister(String serviceId) {
     calls.add("deregister " + serviceId);
     ConsulAgentException failure = deregisterFailures.get(serviceId);
     if (failure != null) {
@@ -79,19 +118,25 @@ final class FakeConsulAgent implements ConsulAgent {
   }
 
   @Override
-  public Map<String, String> checkServiceIds() {
-    calls.add("checks");
-    return new LinkedHashMap<>(checks);
+  public synchronized java.util.Set<String> checksOf(String serviceId) {
+    calls.add("checks " + serviceId);
+    java.util.Set<String> ids = new java.util.TreeSet<>();
+    checks.forEach((check, service) -> {
+      if (service.equals(serviceId)) {
+        ids.add(check);
+      }
+    });
+    return ids;
   }
 
   @Override
-  public void deregisterCheck(String checkId) {
+  public synchronized void deregisterCheck(String checkId) {
     calls.add("deregister-check " + checkId);
     checks.remove(checkId);
   }
 
   @Override
-  public void passCheck(String checkId, String note) {
+  public synchronized void passCheck(String checkId, String note) {
     calls.add("pass " + checkId);
     ConsulAgentException failure = passFailures.get(checkId);
     if (failure != null) {
@@ -100,11 +145,11 @@ final class FakeConsulAgent implements ConsulAgent {
   }
 
   @Override
-  public void close() {
+  public synchronized void close() {
     closed = true;
   }
 
-  List<String> takeCalls() {
+  synchronized List<String> takeCalls() {
     List<String> taken = List.copyOf(calls);
     calls.clear();
     return taken;

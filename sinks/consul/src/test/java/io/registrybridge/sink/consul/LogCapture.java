@@ -7,14 +7,14 @@ import ch.qos.logback.core.read.ListAppender;
 import java.util.List;
 import org.slf4j.LoggerFactory;
 
-/** Collects what one class logs, as {@code LEVEL message} lines. */
+/** Collects what one class logs at INFO and above, as {@code LEVEL message} lines. */
 final class LogCapture implements AutoCloseable {
   private final Logger logger;
   private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
 
   LogCapture(Class<?> type) {
     logger = (Logger) LoggerFactory.getLogger(type);
-    logger.setLevel(Level.DEBUG);
+    logger.setLevel(Level.INFO);
     appender.start();
     logger.addAppender(appender);
   }

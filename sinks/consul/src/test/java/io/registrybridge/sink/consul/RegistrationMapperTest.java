@@ -179,7 +179,7 @@ class RegistrationMapperTest {
     changes.put("no address", b -> b.address(""));
     changes.put("port", b -> b.port(8081));
     changes.put("protocol", b -> b.protocol("grpc"));
-    changes.put("no protocol", b -> b.protocol(null));
+    changes.put("no protocol", b -> b.protocol((String) null));
     changes.put("tag added", b -> b.tags(List.of("v2", "primary", "x")));
     changes.put("tag order", b -> b.tags(List.of("primary", "v2")));
     changes.put("meta value", b -> b.meta(Map.of("team", "payments", "version", "2.2")));

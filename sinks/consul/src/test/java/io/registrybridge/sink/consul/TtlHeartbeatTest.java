@@ -42,7 +42,8 @@ class TtlHeartbeatTest {
 
   @Test
   void passesEveryRefreshIntervalUntilClosed() {
-    ConsulSink sink = sinkWith(config().withTtl(Duration.ofSeconds(5), Duration.ofMillis(50)));
+    ConsulSink sink = sinkWith(
+        config().toBuilder().ttl(Duration.ofSeconds(5), Duration.ofMillis(50)).build());
     TtlHeartbeat heartbeat = new TtlHeartbeat(sink, executor);
     heartbeat.start();
     heartbeat.start(); // idempotent
@@ -65,7 +66,8 @@ class TtlHeartbeatTest {
 
   @Test
   void aFailingRoundIsLoggedOnceAndNeverEscapes() {
-    ConsulSink sink = sinkWith(config().withTtl(Duration.ofSeconds(5), Duration.ofSeconds(1)));
+    ConsulSink sink = sinkWith(
+        config().toBuilder().ttl(Duration.ofSeconds(5), Duration.ofSeconds(1)).build());
     TtlHeartbeat heartbeat = new TtlHeartbeat(sink, executor);
     agent.passFailures.put("service:web-1:ttl", unreachable());
 

@@ -3,6 +3,7 @@ package io.registrybridge.sink.mesh;
 import static java.util.Objects.requireNonNull;
 
 import io.registrybridge.core.DesiredState;
+import io.registrybridge.core.Protocol;
 import io.registrybridge.core.ServiceInstance;
 import io.registrybridge.core.Transport;
 import java.util.ArrayList;
@@ -46,6 +47,14 @@ import java.util.stream.Collectors;
 final class ServiceEntryConverter {
   private static final String KNOWN_PROTOCOLS =
       "http, http2, grpc, grpc-web, https, tls, tcp, mongo, mysql, redis";
+
+  /**
+   * Whether a ServiceEntry port can declare this protocol: not UDP (Istio's proxies do not carry
+   * it), not HTTP_PROXY (it only means something on a Sidecar's egress listener).
+   */
+  static boolean declarable(Protocol protocol) {
+    return protocol != Protocol.UDP && protocol != Protocol.HTTP_PROXY;
+  }
 
   private final MeshSinkConfig config;
   private final VirtualIpAllocator allocator;
@@ -129,7 +138,7 @@ final class ServiceEntryConverter {
   /** One service's entry; empty when no instance can be an endpoint or the ports conflict. */
   private Optional<ServiceEntryModel> build(String host, String hostLabel, String service,
       List<ServiceInstance> instances, List<MeshReport> reports) {
-    Map<MeshProtocol, List<ServiceInstance>> groups = new EnumMap<>(MeshProtocol.class);
+    Map<Protocol, List<ServiceInstance>> groups = new EnumMap<>(Protocol.class);
     for (ServiceInstance instance : instances) {
       Optional<String> skip = skipReason(instance);
       if (skip.isPresent()) {
@@ -139,22 +148,21 @@ final class ServiceEntryConverter {
             + describe(instance) + " skipped: " + skip.get()));
         continue;
       }
-      MeshProtocol protocol = instance.protocol().flatMap(MeshProtocol::parse)
-          .orElse(MeshProtocol.TCP);
+      Protocol protocol = instance.protocol().orElse(Protocol.TCP);
       groups.computeIfAbsent(protocol, p -> new ArrayList<>()).add(instance);
     }
     if (groups.isEmpty()) {
       return Optional.empty();
     }
 
-    Map<MeshProtocol, ServiceEntryModel.Port> portOf = new EnumMap<>(MeshProtocol.class);
-    SortedMap<Integer, List<MeshProtocol>> protocolsByNumber = new TreeMap<>();
+    Map<Protocol, ServiceEntryModel.Port> portOf = new EnumMap<>(Protocol.class);
+    SortedMap<Integer, List<Protocol>> protocolsByNumber = new TreeMap<>();
     groups.forEach((protocol, group) -> {
       int number = group.stream().mapToInt(ServiceInstance::targetPort).min().orElseThrow();
       portOf.put(protocol, ServiceEntryModel.Port.of(number, protocol));
       protocolsByNumber.computeIfAbsent(number, n -> new ArrayList<>()).add(protocol);
     });
-    for (Map.Entry<Integer, List<MeshProtocol>> e : protocolsByNumber.entrySet()) {
+    for (Map.Entry<Integer, List<Protocol>> e : protocolsByNumber.entrySet()) {
       if (e.getValue().size() > 1) {
         String declared = e.getValue().stream()
             .map(p -> p.istioName() + " by " + groups.get(p).stream()
@@ -169,7 +177,7 @@ final class ServiceEntryConverter {
     }
 
     List<EndpointDraft> drafts = new ArrayList<>();
-    for (Map.Entry<MeshProtocol, List<ServiceInstance>> group : groups.entrySet()) {
+    for (Map.Entry<Protocol, List<ServiceInstance>> group : groups.entrySet()) {
       ServiceEntryModel.Port port = portOf.get(group.getKey());
       for (ServiceInstance instance : group.getValue()) {
         EndpointLabels.Result labels = EndpointLabels.of(hostLabel, instance.tags(),
@@ -238,10 +246,9 @@ final class ServiceEntryConverter {
       return Optional.of("UDP; Istio's proxies do not carry UDP, so a ServiceEntry cannot"
           + " describe it");
     }
-    if (instance.protocol().isPresent() && MeshProtocol.parse(instance.protocol().get())
-        .isEmpty()) {
+    if (instance.protocol().isPresent() && !declarable(instance.protocol().get())) {
       return Optional.of("protocol '" + instance.protocol().get()
-          + "' is not one Istio knows (" + KNOWN_PROTOCOLS + ")");
+          + "' cannot be a ServiceEntry port's protocol (" + KNOWN_PROTOCOLS + ")");
     }
     if (instance.port() == 0) {
       return Optional.of("no port");
@@ -278,7 +285,7 @@ final class ServiceEntryConverter {
 
   private static void detectCollisions(SortedMap<String, ServiceEntryModel> entries,
       List<PortCollision> collisions, List<MeshReport> reports) {
-    SortedMap<Integer, SortedMap<String, MeshProtocol>> byPort = new TreeMap<>();
+    SortedMap<Integer, SortedMap<String, Protocol>> byPort = new TreeMap<>();
     for (ServiceEntryModel entry : entries.values()) {
       if (!entry.addresses().isEmpty()) {
         continue;

@@ -2,6 +2,7 @@ package io.registrybridge.sink.mesh;
 
 import static java.util.Objects.requireNonNull;
 
+import io.registrybridge.core.Protocol;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -37,7 +38,7 @@ record ServiceEntryModel(String name, String service, String host, List<String> 
   }
 
   /** Whether a port of this entry is one the proxy cannot route by host (see {@link
-   * MeshProtocol#opaqueTcp()}). */
+   * Protocol#opaqueTcp()}). */
   boolean hasOpaqueTcpPort() {
     return ports.stream().anyMatch(p -> p.protocol().opaqueTcp());
   }
@@ -49,14 +50,14 @@ record ServiceEntryModel(String name, String service, String host, List<String> 
    * @param name {@code <protocol>-<number>}, lower case
    * @param protocol Istio's protocol
    */
-  record Port(int number, String name, MeshProtocol protocol) {
+  record Port(int number, String name, Protocol protocol) {
     Port {
       requireNonNull(name, "name");
       requireNonNull(protocol, "protocol");
     }
 
-    static Port of(int number, MeshProtocol protocol) {
-      return new Port(number, protocol.portNamePrefix() + "-" + number, protocol);
+    static Port of(int number, Protocol protocol) {
+      return new Port(number, protocol.spelling() + "-" + number, protocol);
     }
   }
 

@@ -2,23 +2,26 @@ package io.registrybridge.sink.mesh;
 
 import static io.registrybridge.sink.mesh.Fixtures.bookinfo;
 import static io.registrybridge.sink.mesh.Fixtures.config;
-import static io.registrybridge.sink.mesh.Fixtures.state;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
-import io.registrybridge.core.DesiredState;
+import io.registrybridge.core.DesiredIndex;
+import io.registrybridge.core.ServiceInstance;
 import io.registrybridge.core.SinkReconciler;
+import io.registrybridge.core.SourceListener;
 import io.registrybridge.retry.RetryPolicy;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -32,20 +35,21 @@ class MeshSinkReconcilerTest {
 
   @Test
   void backsOffUntilIstioIsInstalledThenConverges() throws Exception {
-    AtomicReference<DesiredState> desired = new AtomicReference<>(state(bookinfo("http")));
+    DesiredIndex index = new DesiredIndex(Set.of("test"));
+    SourceListener source = index.listenerFor("test");
+    source.replaceAll(byOrigin(bookinfo("http")));
     List<Exception> failures = new CopyOnWriteArrayList<>();
     ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor();
     MeshSink sink = MeshSinks.kubernetes(config(), client);
-    SinkReconciler reconciler = new SinkReconciler(sink, desired::get,
+    SinkReconciler reconciler = new SinkReconciler(sink, index,
         RetryPolicy.forever(Duration.ofMillis(20), Duration.ofMillis(100)),
-        new SinkReconciler.Timing(Duration.ofMillis(200), Duration.ofMillis(10),
-            Duration.ofMillis(50)),
         executor, Clock.systemUTC(), new SinkReconciler.Listener() {
           @Override
           public void failed(String name, Exception error, int consecutiveFailures) {
             failures.add(error);
           }
         });
+    index.addListener(reconciler);
     try {
       reconciler.start();
       await().atMost(Duration.ofSeconds(10)).until(() -> failures.size() >= 2);
@@ -58,8 +62,7 @@ class MeshSinkReconcilerTest {
       assertThat(names()).containsExactlyInAnyOrder("details.service.consul",
           "productpage.service.consul", "ratings.service.consul", "reviews.service.consul");
 
-      desired.set(state(List.of(bookinfo("http").get(0))));
-      reconciler.desiredStateChanged();
+      source.replaceAll(byOrigin(List.of(bookinfo("http").get(0))));
       await().atMost(Duration.ofSeconds(10))
           .until(() -> names().equals(List.of("productpage.service.consul")));
     } finally {
@@ -67,6 +70,10 @@ class MeshSinkReconcilerTest {
       executor.shutdown();
       assertThat(executor.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
     }
+  }
+
+  private static Map<String, List<ServiceInstance>> byOrigin(List<ServiceInstance> instances) {
+    return instances.stream().collect(Collectors.groupingBy(ServiceInstance::id));
   }
 
   private List<String> names() {

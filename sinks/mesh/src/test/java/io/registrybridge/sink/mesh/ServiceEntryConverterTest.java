@@ -1,5 +1,6 @@
 package io.registrybridge.sink.mesh;
 
+import io.registrybridge.core.Protocol;
 import static io.registrybridge.sink.mesh.Fixtures.bookinfo;
 import static io.registrybridge.sink.mesh.Fixtures.config;
 import static io.registrybridge.sink.mesh.Fixtures.instance;
@@ -33,7 +34,7 @@ class ServiceEntryConverterTest {
     assertThat(conversion.held()).isEmpty();
     ServiceEntryModel reviews = conversion.entries().get("reviews.service.consul");
     assertThat(reviews.ports()).containsExactly(
-        new ServiceEntryModel.Port(9080, "http-9080", MeshProtocol.HTTP));
+        new ServiceEntryModel.Port(9080, "http-9080", Protocol.HTTP));
     assertThat(reviews.endpoints()).extracting(e -> e.labels().get("version"))
         .containsExactly("v1", "v2", "v3");
     Golden.assertMatches("bookinfo-http.yaml", Golden.render(conversion, config()));
@@ -46,7 +47,7 @@ class ServiceEntryConverterTest {
     assertThat(conversion.entries()).hasSize(4);
     assertThat(conversion.entries().values()).allSatisfy(e -> {
       assertThat(e.ports()).containsExactly(
-          new ServiceEntryModel.Port(9080, "tcp-9080", MeshProtocol.TCP));
+          new ServiceEntryModel.Port(9080, "tcp-9080", Protocol.TCP));
       assertThat(e.addresses()).isEmpty();
     });
     assertThat(conversion.collisions()).containsExactly(new PortCollision(9080, List.of(
@@ -118,7 +119,7 @@ class ServiceEntryConverterTest {
 
     ServiceEntryModel reviews = conversion.entries().get("reviews.service.consul");
     assertThat(reviews.ports()).containsExactly(ServiceEntryModel.Port.of(9080,
-        MeshProtocol.HTTP));
+        Protocol.HTTP));
     assertThat(reviews.endpoints()).extracting(ServiceEntryModel.Endpoint::address,
             e -> e.ports(), e -> e.labels().get("version"))
         .containsExactly(
@@ -136,7 +137,7 @@ class ServiceEntryConverterTest {
 
     ServiceEntryModel reviews = conversion.entries().get("reviews.service.consul");
     assertThat(reviews.ports()).containsExactly(ServiceEntryModel.Port.of(32768,
-        MeshProtocol.HTTP));
+        Protocol.HTTP));
     assertThat(reviews.endpoints()).extracting(e -> e.ports())
         .containsExactly(Map.of(), Map.of("http-32768", 32769));
   }
@@ -149,8 +150,8 @@ class ServiceEntryConverterTest {
         instance("api2-http", "api", "172.18.0.21", 8080).protocol("http").build()));
 
     ServiceEntryModel api = conversion.entries().get("api.service.consul");
-    assertThat(api.ports()).containsExactly(ServiceEntryModel.Port.of(8080, MeshProtocol.HTTP),
-        ServiceEntryModel.Port.of(9090, MeshProtocol.GRPC));
+    assertThat(api.ports()).containsExactly(ServiceEntryModel.Port.of(8080, Protocol.HTTP),
+        ServiceEntryModel.Port.of(9090, Protocol.GRPC));
     assertThat(api.endpoints()).extracting(ServiceEntryModel.Endpoint::address)
         .containsExactly("172.18.0.20", "172.18.0.21");
     assertThat(conversion.reports()).containsExactly(new MeshReport(
@@ -235,17 +236,17 @@ class ServiceEntryConverterTest {
   }
 
   @Test
-  void unknownProtocolSkipsTheInstanceNotTheService() {
+  void aProtocolAServiceEntryCannotDeclareSkipsTheInstanceNotTheService() {
     Conversion conversion = convert(config(), List.of(
         instance("api-1", "api", "10.0.0.1", 8080).protocol("http").build(),
-        instance("api-2", "api", "10.0.0.2", 8080).protocol("thrift").build()));
+        instance("api-2", "api", "10.0.0.2", 8080).protocol("http_proxy").build()));
 
     assertThat(conversion.entries().get("api.service.consul").endpoints())
         .extracting(ServiceEntryModel.Endpoint::address).containsExactly("10.0.0.1");
     assertThat(conversion.reports()).containsExactly(new MeshReport(
         MeshReport.Kind.SKIPPED_INSTANCE, "api", "service 'api': instance api-2 (10.0.0.2:8080,"
-            + " docker:api-2) skipped: protocol 'thrift' is not one Istio knows (http, http2,"
-            + " grpc, grpc-web, https, tls, tcp, mongo, mysql, redis)"));
+            + " docker:api-2) skipped: protocol 'http_proxy' cannot be a ServiceEntry port's"
+            + " protocol (http, http2, grpc, grpc-web, https, tls, tcp, mongo, mysql, redis)"));
   }
 
   @Test

@@ -1,5 +1,6 @@
 package io.registrybridge.sink.mesh;
 
+import io.registrybridge.core.Protocol;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
@@ -12,7 +13,7 @@ class ServiceEntryValidatorTest {
   @Test
   void aValidEntryHasNoProblems() {
     assertThat(ServiceEntryValidator.problems(entry(List.of(
-        ServiceEntryModel.Port.of(9080, MeshProtocol.HTTP)), List.of(
+        ServiceEntryModel.Port.of(9080, Protocol.HTTP)), List.of(
         new ServiceEntryModel.Endpoint("10.0.0.1", Map.of("http-9080", 32768),
             Map.of("version", "v1")))))).isEmpty();
   }
@@ -21,9 +22,9 @@ class ServiceEntryValidatorTest {
   void reportsEveryRuleIstioWouldApply() {
     List<String> problems = ServiceEntryValidator.problems(new ServiceEntryModel("Bad_Name",
         "svc", "svc.123", List.of("240.241.0.1/33x"),
-        List.of(ServiceEntryModel.Port.of(80, MeshProtocol.HTTP),
-            new ServiceEntryModel.Port(80, "http-80", MeshProtocol.TCP),
-            new ServiceEntryModel.Port(0, "Port_0", MeshProtocol.TCP)),
+        List.of(ServiceEntryModel.Port.of(80, Protocol.HTTP),
+            new ServiceEntryModel.Port(80, "http-80", Protocol.TCP),
+            new ServiceEntryModel.Port(0, "Port_0", Protocol.TCP)),
         List.of(new ServiceEntryModel.Endpoint("db.internal", Map.of("grpc-9090", 70000),
             Map.of("-bad", "v 1"))),
         List.of("*", ".")));

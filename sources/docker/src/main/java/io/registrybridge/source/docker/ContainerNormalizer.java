@@ -2,6 +2,7 @@ package io.registrybridge.source.docker;
 
 import static java.util.Objects.requireNonNull;
 
+import io.registrybridge.core.Protocol;
 import io.registrybridge.core.ServiceCheck;
 import io.registrybridge.core.ServiceInstance;
 import io.registrybridge.core.Transport;
@@ -297,18 +298,18 @@ public final class ContainerNormalizer {
       return Optional.of(isGroup ? base + "-" + containerPort : base);
     }
 
-    private Optional<String> protocol(Map<String, Attribute> attrs, Transport transport) {
+    private Optional<Protocol> protocol(Map<String, Attribute> attrs, Transport transport) {
       Attribute attr = attrs.get("protocol");
       if (attr == null || attr.text().isEmpty()) {
         return Optional.empty();
       }
-      Optional<String> protocol = Protocols.known(attr.value());
+      Optional<Protocol> protocol = Protocol.parse(attr.value());
       if (protocol.isEmpty()) {
         problem(attr.sourceKey(), Values.quote(attr.value()) + " is not a known protocol ("
-            + Protocols.describeKnown() + "); registered without a protocol");
+            + Protocol.describeAll() + "); registered without a protocol");
         return Optional.empty();
       }
-      if (!Protocols.fits(protocol.get(), transport)) {
+      if (!protocol.get().fits(transport)) {
         String message = "protocol " + protocol.get() + " does not fit a "
             + transport.name().toLowerCase(Locale.ROOT)
             + " port; registered without a protocol";

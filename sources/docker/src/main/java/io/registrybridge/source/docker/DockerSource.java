@@ -23,8 +23,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.ArrayList;
+import java.util.concurrent.CompletionService;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorCompletionService;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,6 +55,9 @@ public final class DockerSource implements Source {
   private static final Logger log = LoggerFactory.getLogger(DockerSource.class);
 
   /** Container events that can change what a container serves; all others are ignored. */
+  /** Inspects in flight at once during a listing; the engine answers several in parallel. */
+  private static final int INSPECT_CONCURRENCY = 8;
+
   private static final Set<String> CONTAINER_ACTIONS = Set.of("start", "restart", "unpause",
       "pause", "die", "stop", "kill", "oom", "destroy", "rename", "update", "health_status");
 
@@ -59,12 +71,16 @@ public final class DockerSource implements Source {
 
   // Confined to the executor thread.
   private final Map<String, List<ServiceInstance>> reported = new HashMap<>();
+  // Containers whose inspect after an event failed, with the attempts so far.
+  private final Map<String, Integer> inspectRetries = new HashMap<>();
   private SourceListener listener;
   private EventStream stream;
   private long generation;
   private int failures;
   private boolean connected;
+  private boolean listedOnce;
   private volatile boolean closed;
+  private ExecutorService inspectPool; // guarded by this; created for the first listing
 
   /**
    * @param meters receives {@code registry.bridge.source.events} (by event type), {@code
@@ -112,6 +128,11 @@ public final class DockerSource implements Source {
   public void close() {
     closed = true;
     executor.execute(this::closeStream);
+    synchronized (this) {
+      if (inspectPool != null) {
+        inspectPool.shutdownNow();
+      }
+    }
   }
 
   private void connect() {
@@ -153,21 +174,30 @@ public final class DockerSource implements Source {
   /**
    * Lists running containers and reports all of them at once, replacing what came before. A
    * periodic re-listing ({@code -resync}) logs at DEBUG: it is routine and usually finds nothing.
+   *
+   * <p>The very first listing also reports each container as soon as it is inspected, so that the
+   * sinks start writing while the rest is still being inspected; nothing is deleted before the
+   * closing {@link SourceListener#replaceAll}, so reporting early is safe.
    */
   private void relist(boolean afterConnect) {
     Map<String, List<ServiceInstance>> all = new HashMap<>();
     List<Container> running = docker.listContainersCmd().exec();
     meters.counter("registry.bridge.source.listings", "source", name()).increment();
-    for (Container container : running) {
-      List<ServiceInstance> instances = desiredFor(container.getId());
+    boolean early = !listedOnce;
+    inspectAll(running.stream().map(Container::getId).toList(), (id, inspected) -> {
+      List<ServiceInstance> instances = desiredFor(id, inspected);
       if (!instances.isEmpty()) {
-        all.put(container.getId(), instances);
+        all.put(id, instances);
+        if (early) {
+          listener.update(id, instances);
+        }
       }
-    }
+    });
     // Stopped containers whose services the deregister policy keeps are not in the listing.
     for (Map.Entry<String, List<ServiceInstance>> kept : Map.copyOf(reported).entrySet()) {
       if (!all.containsKey(kept.getKey())) {
-        List<ServiceInstance> instances = desiredFor(kept.getKey());
+        List<ServiceInstance> instances = desiredFor(kept.getKey(),
+            InspectedContainers.inspect(docker, kept.getKey()));
         if (!instances.isEmpty()) {
           all.put(kept.getKey(), instances);
         }
@@ -175,7 +205,9 @@ public final class DockerSource implements Source {
     }
     reported.clear();
     reported.putAll(all);
+    inspectRetries.clear(); // the listing saw everything as it is now
     listener.replaceAll(Map.copyOf(all));
+    listedOnce = true;
     if (afterConnect || log.isDebugEnabled()) {
       String line = "docker: listed {} running containers, {} with services, {} services";
       Object[] counts = {running.size(), all.size(),
@@ -199,21 +231,98 @@ public final class DockerSource implements Source {
     log.debug("docker: {} {} {}", event.getType(), event.getAction(), shortId(containerId));
     meters.counter("registry.bridge.source.events", "source", name(), "type",
         verb(event.getAction())).increment();
-    try {
-      List<ServiceInstance> instances = "destroy".equals(event.getAction())
-          ? List.of()
-          : desiredFor(containerId);
-      List<ServiceInstance> before = instances.isEmpty()
-          ? reported.remove(containerId)
-          : reported.put(containerId, instances);
-      if (!instances.equals(before == null ? List.of() : before)) {
-        listener.update(containerId, instances);
-      }
-    } catch (RuntimeException e) {
-      // The engine went away between the event and the inspect: the stream will end too.
-      log.warn("docker: could not inspect {} after {} event: {}", shortId(containerId),
-          event.getAction(), describe(e));
+    if ("destroy".equals(event.getAction())) {
+      inspectRetries.remove(containerId);
+      report(containerId, List.of());
+      return;
     }
+    refresh(streamGeneration, containerId, event.getAction());
+  }
+
+  /**
+   * Inspects a container and reports what it now serves. When the inspect fails (the engine is
+   * busy or restarting), it is tried again with backoff rather than leaving the container stale
+   * until its next event; a new listing (after a reconnect) makes the retry moot.
+   */
+  private void refresh(long streamGeneration, String containerId, String why) {
+    if (closed || streamGeneration != generation) {
+      return;
+    }
+    List<ServiceInstance> instances;
+    try {
+      instances = desiredFor(containerId, InspectedContainers.inspect(docker, containerId));
+    } catch (RuntimeException e) {
+      int attempt = inspectRetries.merge(containerId, 1, Integer::sum);
+      long delay = reconnect.delay(Math.min(attempt - 1, 30)).toMillis();
+      log.warn("docker: could not inspect {} after {} ({}), trying again in {} ms",
+          shortId(containerId), why, describe(e), delay);
+      executor.schedule(() -> {
+        if (inspectRetries.containsKey(containerId)) {
+          refresh(streamGeneration, containerId, why);
+        }
+      }, delay, TimeUnit.MILLISECONDS);
+      return;
+    }
+    inspectRetries.remove(containerId);
+    report(containerId, instances);
+  }
+
+  private void report(String containerId, List<ServiceInstance> instances) {
+    List<ServiceInstance> before = instances.isEmpty()
+        ? reported.remove(containerId)
+        : reported.put(containerId, instances);
+    if (!instances.equals(before == null ? List.of() : before)) {
+      listener.update(containerId, instances);
+    }
+  }
+
+  /**
+   * Inspects containers a few at a time and hands each result to {@code each} on this thread, in
+   * the order they complete: a listing of hundreds of containers is bounded by the engine's
+   * answers, not by one round trip after another. Only the inspects run in parallel; what is
+   * made of them is made on the source's thread.
+   *
+   * @throws RuntimeException the first inspect failure, like a failed listing: the source
+   *     reconnects and lists again
+   */
+  private void inspectAll(List<String> ids,
+      BiConsumer<String, Optional<InspectContainerResponse>> each) {
+    if (ids.size() <= 1) {
+      ids.forEach(id -> each.accept(id, InspectedContainers.inspect(docker, id)));
+      return;
+    }
+    CompletionService<Map.Entry<String, Optional<InspectContainerResponse>>> done =
+        new ExecutorCompletionService<>(inspectPool());
+    List<Future<?>> pending = new ArrayList<>(ids.size());
+    for (String id : ids) {
+      pending.add(done.submit(() -> Map.entry(id, InspectedContainers.inspect(docker, id))));
+    }
+    try {
+      for (int i = 0; i < ids.size(); i++) {
+        Map.Entry<String, Optional<InspectContainerResponse>> result = done.take().get();
+        each.accept(result.getKey(), result.getValue());
+      }
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof RuntimeException r ? r
+          : new IllegalStateException(e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while listing containers", e);
+    } finally {
+      pending.forEach(f -> f.cancel(true));
+    }
+  }
+
+  private synchronized ExecutorService inspectPool() {
+    if (inspectPool == null) {
+      AtomicInteger n = new AtomicInteger();
+      inspectPool = Executors.newFixedThreadPool(INSPECT_CONCURRENCY, runnable -> {
+        Thread thread = new Thread(runnable, "docker-inspect-" + n.incrementAndGet());
+        thread.setDaemon(true);
+        return thread;
+      });
+    }
+    return inspectPool;
   }
 
   /** The container ID an event is about, or null for events we do not act on. */
@@ -242,9 +351,8 @@ public final class DockerSource implements Source {
    * What a container should have registered now: its services while it runs and is not paused;
    * after it stopped, what it had if the deregister policy keeps them; nothing once it is gone.
    */
-  private List<ServiceInstance> desiredFor(String containerId) {
-    Optional<InspectContainerResponse> inspected =
-        InspectedContainers.inspect(docker, containerId);
+  private List<ServiceInstance> desiredFor(String containerId,
+      Optional<InspectContainerResponse> inspected) {
     if (inspected.isEmpty()) {
       return List.of();
     }

@@ -8,6 +8,7 @@ import static io.registrybridge.source.docker.Fixtures.problem;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
+import io.registrybridge.core.Protocol;
 import io.registrybridge.core.ServiceInstance;
 import io.registrybridge.core.Transport;
 import io.registrybridge.source.docker.ContainerNormalizer.Problem;
@@ -133,20 +134,21 @@ class NormalizerAttributesTest {
         .env("SERVICE_82_PROTOCOL", " Redis "));
 
     assertThat(r.instances()).extracting(ServiceInstance::protocol).containsExactly(
-        Optional.of("http"), Optional.of("grpc-web"), Optional.of("redis"));
+        Optional.of(Protocol.HTTP), Optional.of(Protocol.GRPC_WEB), Optional.of(Protocol.REDIS));
     assertThat(r.instances()).allSatisfy(s -> assertThat(s.meta()).isEmpty());
   }
 
   @Test
   void everyKnownProtocolIsAccepted() {
-    for (String p : List.of("http", "http2", "https", "grpc", "grpc-web", "tcp", "tls",
-        "mongo", "mysql", "redis")) {
+    for (String p : List.of("http", "http2", "https", "grpc", "grpc-web", "http_proxy", "tcp",
+        "tls", "mongo", "mysql", "redis")) {
       assertThat(normalize(container("app").published(80, 8080).env("SERVICE_PROTOCOL", p))
-          .instances()).extracting(ServiceInstance::protocol).containsExactly(Optional.of(p));
+          .instances()).extracting(s -> s.protocol().map(Protocol::spelling))
+          .containsExactly(Optional.of(p));
     }
     assertThat(normalize(container("app").published(53, Transport.UDP, "", 53)
         .env("SERVICE_PROTOCOL", "udp")).instances())
-        .extracting(ServiceInstance::protocol).containsExactly(Optional.of("udp"));
+        .extracting(ServiceInstance::protocol).containsExactly(Optional.of(Protocol.UDP));
   }
 
   @Test
@@ -157,8 +159,8 @@ class NormalizerAttributesTest {
     assertThat(r.instances()).extracting(ServiceInstance::protocol)
         .containsExactly(Optional.empty(), Optional.empty());
     assertThat(r.problems()).containsExactly(problem("SERVICE_PROTOCOL",
-        "'soap' is not a known protocol (http, http2, https, grpc, grpc-web, tcp, tls, udp, "
-            + "mongo, mysql, redis); registered without a protocol"));
+        "'soap' is not a known protocol (http, http2, https, grpc, grpc-web, http_proxy, tcp, "
+            + "tls, udp, mongo, mysql, redis); registered without a protocol"));
   }
 
   @Test
@@ -168,7 +170,7 @@ class NormalizerAttributesTest {
         .env("SERVICE_PROTOCOL", "http"));
     assertThat(generic.instances()).extracting(ServiceInstance::transport,
         ServiceInstance::protocol).containsExactly(
-            tuple(Transport.UDP, Optional.empty()), tuple(Transport.TCP, Optional.of("http")));
+            tuple(Transport.UDP, Optional.empty()), tuple(Transport.TCP, Optional.of(Protocol.HTTP)));
     assertThat(generic.problems()).isEmpty();
     assertThat(generic.notes()).containsExactly(problem("SERVICE_PROTOCOL",
         "protocol http does not fit a udp port; registered without a protocol"));
@@ -267,7 +269,7 @@ class NormalizerAttributesTest {
         instance("host1:web-1:82", "app-82").address("10.0.0.1").port(8082).targetPort(82).build());
     assertThat(r.problems()).containsExactly(
         problem("SERVICE_80_PROTOCOL", "'bogus' is not a known protocol (http, http2, https, "
-            + "grpc, grpc-web, tcp, tls, udp, mongo, mysql, redis); registered without a "
+            + "grpc, grpc-web, http_proxy, tcp, tls, udp, mongo, mysql, redis); registered without a "
             + "protocol"),
         problem("SERVICE_81_CHECK_INTERVAL", "'abc' is not a duration (use e.g. 10s, 1m30s, "
             + "500ms); no check registered"),
@@ -294,6 +296,6 @@ class NormalizerAttributesTest {
 
     assertThat(r.problems()).extracting(Problem::message).containsExactly(
         "'http\\nFAKE LOG LINE' is not a known protocol (http, http2, https, grpc, grpc-web, "
-            + "tcp, tls, udp, mongo, mysql, redis); registered without a protocol");
+            + "http_proxy, tcp, tls, udp, mongo, mysql, redis); registered without a protocol");
   }
 }

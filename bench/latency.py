@@ -1,0 +1,82 @@
+#!/usr/bin/env python3
+"""Start containers one at a time and time each from its start to its service on the agent.
+
+    bench/latency.py --consul 127.0.0.1:8500 --host HOSTNAME --count 300 --prefix rb-lat \
+        --label rbbench-123 [--expose 80]
+
+Start is the engine's State.StartedAt; visible is the first 200 of GET /v1/agent/service/<id>
+from a poller that runs from before `docker run` (a persistent connection, a poll every 0.2 ms),
+so a registration that lands before `docker run` returns is not timed late. Prints one latency
+in milliseconds per line; the summary goes to stderr.
+"""
+import argparse
+import datetime
+import http.client
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+
+
+def started_ns(container):
+    text = subprocess.run(["docker", "inspect", "-f", "{{.State.StartedAt}}", container],
+                          check=True, capture_output=True, text=True).stdout.strip()
+    # 2026-11-30T23:07:13.123456789Z: datetime keeps microseconds, so split the fraction off.
+    base, _, frac = text.rstrip("Z").partition(".")
+    seconds = datetime.datetime.fromisoformat(base).replace(tzinfo=datetime.timezone.utc)
+    return int(seconds.timestamp()) * 1_000_000_000 + int((frac + "000000000")[:9])
+
+
+def poll_until_visible(consul, service_id, seen, stop):
+    host, port = consul.rsplit(":", 1)
+    conn = http.client.HTTPConnection(host, int(port), timeout=10)
+    path = "/v1/agent/service/" + urllib.parse.quote(service_id, safe="")
+    while not stop.is_set():
+        conn.request("GET", path)
+        response = conn.getresponse()
+        response.read()
+        if response.status == 200:
+            seen.append(time.time_ns())
+            return
+        time.sleep(0.0002)
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--consul", required=True)
+    p.add_argument("--host", required=True, help="the bridge's -hostname")
+    p.add_argument("--count", type=int, default=300)
+    p.add_argument("--prefix", required=True)
+    p.add_argument("--label", required=True)
+    p.add_argument("--port", type=int, default=80)
+    a = p.parse_args()
+    latencies = []
+    for i in range(a.count):
+        name = f"{a.prefix}-{i}"
+        seen, stop = [], threading.Event()
+        poller = threading.Thread(target=poll_until_visible,
+                                  args=(a.consul, f"{a.host}:{name}:{a.port}", seen, stop))
+        poller.start()
+        subprocess.run(["docker", "run", "-d", "--label", a.label, "--name", name,
+                        "-e", f"SERVICE_NAME={name}", "--expose", str(a.port), "busybox:1.36",
+                        "sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done"],
+                       check=True, stdout=subprocess.DEVNULL)
+        poller.join(timeout=30)
+        stop.set()
+        if not seen:
+            print(f"{name}: not visible within 30 s", file=sys.stderr)
+            continue
+        latency = (seen[0] - started_ns(name)) / 1e6
+        latencies.append(latency)
+        print(f"{latency:.2f}", flush=True)
+    latencies.sort()
+    if latencies:
+        def pct(q):
+            return latencies[min(len(latencies) - 1, max(0, int(len(latencies) * q / 100 + 0.999) - 1))]
+        print(f"n={len(latencies)} p50={pct(50):.1f} p90={pct(90):.1f} p99={pct(99):.1f} "
+              f"max={latencies[-1]:.1f} ms", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

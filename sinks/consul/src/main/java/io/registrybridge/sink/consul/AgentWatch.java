@@ -1,0 +1,120 @@
+package io.registrybridge.sink.consul;
+
+import static java.util.Objects.requireNonNull;
+
+import io.registrybridge.core.SinkContext;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Notices an agent that lost the services we registered, without re-reading them all every few
+ * seconds: a blocking query ({@code GET /v1/agent/service/:id?hash=..&wait=5s}) on one service we
+ * own, the sentinel. Consul answers when that service changes, or after the wait with nothing
+ * new. An agent restarted in dev mode (or with its data directory wiped) has lost every service,
+ * so the sentinel answers 404; one that went away breaks the connection. Either way the watch
+ * asks the reconciler for a full sync, which reads our services back and registers what is
+ * missing. Detection takes the agent's restart plus at most one second.
+ *
+ * <p>The wait is short (5 s) so that an agent that restarted behind a connection that never
+ * broke (a partition, a proxy that holds the client side open) is also noticed within seconds.
+ * Idle, this costs 12 small requests a minute, whatever the number of services.
+ *
+ * <p>Runs on a daemon thread of its own; the sink's mirror is read through the two functions.
+ */
+final class AgentWatch implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(AgentWatch.class);
+  static final Duration WAIT = Duration.ofSeconds(5);
+  private static final long IDLE_MILLIS = 1000;
+  private static final long MAX_BACKOFF_MILLIS = 1000;
+
+  private final ConsulAgent agent;
+  private final Supplier<Optional<String>> pickSentinel;
+  private final Predicate<String> held;
+  private volatile boolean closed;
+  private Thread thread;
+
+  /**
+   * @param pickSentinel any service we wrote and the agent should have; empty when we hold none
+   * @param held whether the sink still holds a service (it did not remove it itself)
+   */
+  AgentWatch(ConsulAgent agent, Supplier<Optional<String>> pickSentinel,
+      Predicate<String> held) {
+    this.agent = requireNonNull(agent, "agent");
+    this.pickSentinel = requireNonNull(pickSentinel, "pickSentinel");
+    this.held = requireNonNull(held, "held");
+  }
+
+  synchronized void start(SinkContext context) {
+    if (thread != null || closed) {
+      return;
+    }
+    thread = new Thread(() -> run(context), "consul-watch");
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  private void run(SinkContext context) {
+    String sentinel = null;
+    String hash = "";
+    int failures = 0;
+    while (!closed) {
+      if (sentinel == null || !held.test(sentinel)) {
+        sentinel = pickSentinel.get().orElse(null);
+        hash = "";
+      }
+      if (sentinel == null) {
+        pause(IDLE_MILLIS); // we own nothing, so nothing can be lost
+        continue;
+      }
+      try {
+        Optional<String> now = agent.watchService(sentinel, hash, WAIT);
+        if (failures > 0) {
+          // It was away; whether it kept its state or not, read it back once.
+          failures = 0;
+          context.requestFullSync("the Consul agent answers again");
+          hash = "";
+          continue;
+        }
+        if (now.isPresent()) {
+          hash = now.get();
+        } else if (held.test(sentinel)) {
+          log.info("consul: the agent no longer has {}; it lost its services, registering them"
+              + " again", sentinel);
+          context.requestFullSync("the agent lost " + sentinel);
+          sentinel = null;
+          pause(IDLE_MILLIS); // let the full sync run before looking again
+        } else {
+          sentinel = null; // we removed it ourselves meanwhile
+        }
+      } catch (RuntimeException e) {
+        if (closed) {
+          return;
+        }
+        failures++;
+        log.debug("consul: watch of {} failed ({}), retrying", sentinel, e.toString());
+        pause(Math.min(MAX_BACKOFF_MILLIS, 100L << Math.min(failures, 4)));
+      }
+    }
+  }
+
+  private void pause(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      closed = true;
+    }
+  }
+
+  @Override
+  public synchronized void close() {
+    closed = true;
+    if (thread != null) {
+      thread.interrupt();
+    }
+  }
+}

@@ -1,0 +1,221 @@
+package io.registrybridge.sink.consul;
+
+import static java.util.Objects.requireNonNull;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sends the writes {@link ConsulSink} planned: one at a time on the caller's thread when there is
+ * one (the common case, a single change, with no thread hand-off), several at a time otherwise.
+ * Each write updates the sink's mirror as soon as the agent accepted it. Once the agent fails to
+ * answer, the writes not yet started are abandoned: they would only wait for their timeouts.
+ *
+ * <p>Outcomes come back in the order of the ops, so the sink logs them deterministically.
+ */
+final class AgentWrites implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(AgentWrites.class);
+
+  /** A write to make. */
+  sealed interface Op permits Register, Deregister {
+    String id();
+  }
+
+  /**
+   * Registers {@code plan}; {@code have} is what the mirror holds for it, null for an ID the sink
+   * does not know, which it first looks up on the agent (it may be foreign, or ours from before),
+   * unless {@code knownFree}: a full read just showed nobody holds it.
+   */
+  record Register(PlannedRegistration plan, HeldService have, boolean knownFree) implements Op {
+    @Override
+    public String id() {
+      return plan.id();
+    }
+  }
+
+  record Deregister(HeldService have) implements Op {
+    @Override
+    public String id() {
+      return have.id();
+    }
+  }
+
+  enum Result {
+    CREATED,
+    UPDATED,
+    /** The ID was ours on the agent already, as desired; found by the lookup before a create. */
+    UNCHANGED,
+    DELETED,
+    /** Deregistered by someone else already. */
+    GONE,
+    /** A service we do not own holds the ID. */
+    FOREIGN,
+    /** Refused in a way that sending it again will not fix (400, 403). */
+    REJECTED,
+    /** The agent answered with another error: try this ID again later. */
+    RETRY,
+    /** The agent did not answer. */
+    UNREACHABLE,
+    /** Not sent, because the agent had stopped answering. */
+    ABANDONED
+  }
+
+  /** @param error set for REJECTED, RETRY and UNREACHABLE */
+  record Outcome(Op op, Result result, ConsulAgentException error) {}
+
+  private final ConsulAgent agent;
+  private final Ownership ownership;
+  private final Map<String, HeldService> mirror;
+  private final int concurrency;
+  private ExecutorService pool; // created on first use: most runs have one op
+
+  AgentWrites(ConsulAgent agent, Ownership ownership, Map<String, HeldService> mirror,
+      int concurrency) {
+    this.agent = requireNonNull(agent, "agent");
+    this.ownership = requireNonNull(ownership, "ownership");
+    this.mirror = requireNonNull(mirror, "mirror");
+    this.concurrency = concurrency;
+  }
+
+  List<Outcome> run(List<Op> ops) {
+    AtomicBoolean unreachable = new AtomicBoolean();
+    if (ops.size() <= 1 || concurrency <= 1) {
+      List<Outcome> outcomes = new ArrayList<>(ops.size());
+      for (Op op : ops) {
+        outcomes.add(send(op, unreachable));
+      }
+      return outcomes;
+    }
+    List<Future<Outcome>> futures = new ArrayList<>(ops.size());
+    ExecutorService workers = pool();
+    for (Op op : ops) {
+      futures.add(workers.submit(() -> send(op, unreachable)));
+    }
+    List<Outcome> outcomes = new ArrayList<>(ops.size());
+    for (Future<Outcome> future : futures) {
+      try {
+        outcomes.add(future.get());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new ConsulAgentException(ConsulAgentException.NO_RESPONSE, "interrupted", e);
+      } catch (ExecutionException e) {
+        throw new IllegalStateException("a Consul write failed unexpectedly", e.getCause());
+      }
+    }
+    return outcomes;
+  }
+
+  private Outcome send(Op op, AtomicBoolean unreachable) {
+    if (unreachable.get()) {
+      return new Outcome(op, Result.ABANDONED, null);
+    }
+    try {
+      return switch (op) {
+        case Register register -> register(register);
+        case Deregister deregister -> deregister(deregister);
+      };
+    } catch (ConsulAgentException e) {
+      if (!e.answered()) {
+        unreachable.set(true);
+        return new Outcome(op, Result.UNREACHABLE, e);
+      }
+      boolean refused = op instanceof Register ? e.rejectsRegistration()
+          : e.status() == 400 || e.status() == 403;
+      return new Outcome(op, refused ? Result.REJECTED : Result.RETRY, e);
+    }
+  }
+
+  private Outcome register(Register op) {
+    PlannedRegistration plan = op.plan();
+    HeldService have = op.have();
+    if (have == null && !op.knownFree()) {
+      Optional<AgentService> existing = agent.service(plan.id());
+      if (existing.isPresent()) {
+        if (!ownership.isManaged(existing.get())) {
+          return new Outcome(op, Result.FOREIGN, null);
+        }
+        have = HeldService.read(existing.get());
+        if (have.matches(plan)) {
+          mirror.put(plan.id(), have);
+          return new Outcome(op, Result.UNCHANGED, null);
+        }
+      }
+    }
+    agent.register(plan.registration());
+    if (have != null) {
+      try {
+        removeStaleChecks(plan, have);
+      } catch (ConsulAgentException e) {
+        // Registered, but a stale check may be left: forget the hash so it is done again.
+        mirror.put(plan.id(), new HeldService(plan.id(), plan.describe(), null, null, false));
+        throw e;
+      }
+    }
+    mirror.put(plan.id(), HeldService.written(plan));
+    return new Outcome(op, have == null ? Result.CREATED : Result.UPDATED, null);
+  }
+
+  /**
+   * Consul (1.8 at least) keeps the checks of a re-registered service that the new definition no
+   * longer has, so a check that was removed or renumbered would stay, often critical. When the
+   * sink wrote the old definition itself it knows its checks; otherwise it reads this service's.
+   */
+  private void removeStaleChecks(PlannedRegistration plan, HeldService have) {
+    Set<String> stale = new HashSet<>(have.checkIds() != null ? have.checkIds()
+        : agent.checksOf(plan.id()));
+    stale.removeAll(plan.checkIds());
+    for (String checkId : stale) {
+      agent.deregisterCheck(checkId);
+      log.debug("consul: removed stale check {} of {}", checkId, plan.id());
+    }
+  }
+
+  private Outcome deregister(Deregister op) {
+    HeldService have = op.have();
+    // Out of the mirror first, so that the watch does not take our own removal for a lost state.
+    mirror.remove(have.id());
+    try {
+      agent.deregister(have.id());
+      return new Outcome(op, Result.DELETED, null);
+    } catch (ConsulAgentException e) {
+      if (e.status() == 404) { // gone already (Consul 1.9+ answers 404 for unknown IDs)
+        return new Outcome(op, Result.GONE, null);
+      }
+      mirror.put(have.id(), have);
+      throw e;
+    }
+  }
+
+  private synchronized ExecutorService pool() {
+    if (pool == null) {
+      AtomicInteger n = new AtomicInteger();
+      ThreadFactory threads = runnable -> {
+        Thread thread = new Thread(runnable, "consul-write-" + n.incrementAndGet());
+        thread.setDaemon(true);
+        return thread;
+      };
+      pool = Executors.newFixedThreadPool(concurrency, threads);
+    }
+    return pool;
+  }
+
+  @Override
+  public synchronized void close() {
+    if (pool != null) {
+      pool.shutdownNow();
+    }
+  }
+}

@@ -1,0 +1,145 @@
+package io.registrybridge.sink.consul;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.kiwiproject.consul.model.agent.Registration;
+
+/** The sentinel watch, against an agent whose answers the test scripts. */
+class AgentWatchTest {
+  private final ScriptedAgent agent = new ScriptedAgent();
+  private final List<String> requests = new CopyOnWriteArrayList<>();
+  private final AtomicReference<String> held = new AtomicReference<>("svc-1");
+  private final AgentWatch watch = new AgentWatch(agent, () -> Optional.ofNullable(held.get()),
+      id -> id.equals(held.get()));
+
+  @AfterEach
+  void close() {
+    watch.close();
+  }
+
+  @Test
+  void blocksOnTheSentinelWithItsLastHash() throws Exception {
+    agent.answers.add(Optional.of("h1"));
+    agent.answers.add(Optional.of("h2"));
+    watch.start(requests::add);
+
+    await().atMost(Duration.ofSeconds(5)).until(() -> agent.calls.size() >= 3);
+    assertThat(agent.calls.subList(0, 3)).containsExactly("svc-1@", "svc-1@h1", "svc-1@h2");
+    assertThat(requests).isEmpty();
+  }
+
+  @Test
+  void aSentinelTheAgentLostAsksForAFullSync() {
+    agent.answers.add(Optional.of("h1"));
+    agent.answers.add(Optional.empty());
+    watch.start(requests::add);
+
+    await().atMost(Duration.ofSeconds(5)).until(() -> !requests.isEmpty());
+    assertThat(requests).containsExactly("the agent lost svc-1");
+  }
+
+  @Test
+  void aSentinelWeRemovedOurselvesIsNotALoss() {
+    agent.answers.add(Optional.of("h1"));
+    agent.onCall = () -> held.set(null); // the sink deregistered it meanwhile
+    agent.answers.add(Optional.empty());
+    watch.start(requests::add);
+
+    await().atMost(Duration.ofSeconds(5)).until(() -> agent.calls.size() >= 2);
+    assertThat(requests).isEmpty();
+  }
+
+  @Test
+  void anAgentThatComesBackIsReadInFull() {
+    agent.answers.add(Optional.of("h1"));
+    agent.answers.add(Optional.of("h1"));
+    agent.failNext = 2;
+    watch.start(requests::add);
+
+    await().atMost(Duration.ofSeconds(5)).until(() -> !requests.isEmpty());
+    assertThat(requests).containsExactly("the Consul agent answers again");
+  }
+
+  /** Answers watch calls from a queue; an empty queue blocks like a quiet agent. */
+  private static final class ScriptedAgent implements ConsulAgent {
+    final LinkedBlockingQueue<Optional<String>> answers = new LinkedBlockingQueue<>();
+    final List<String> calls = new CopyOnWriteArrayList<>();
+    volatile int failNext;
+    volatile Runnable onCall;
+
+    @Override
+    public Optional<String> watchService(String serviceId, String hash, Duration wait) {
+      calls.add(serviceId + "@" + hash);
+      Runnable hook = onCall;
+      if (hook != null && calls.size() == 2) {
+        hook.run();
+      }
+      if (failNext > 0 && calls.size() > 1) {
+        failNext--;
+        throw FakeConsulAgent.unreachable();
+      }
+      try {
+        Optional<String> answer = answers.poll(wait.toMillis(), TimeUnit.MILLISECONDS);
+        return answer == null ? Optional.of(hash) : answer;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw FakeConsulAgent.unreachable();
+      }
+    }
+
+    @Override
+    public Map<String, AgentService> services(String filter) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public Optional<AgentService> service(String serviceId) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public void register(Registration registration) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public void deregister(String serviceId) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public Set<String> checksOf(String serviceId) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public void deregisterCheck(String checkId) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public void passCheck(String checkId, String note) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public String nodeAddress() {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public void close() {}
+  }
+}
