@@ -219,9 +219,17 @@ public final class Bridge implements AutoCloseable {
       String pending = reconcilers.stream().map(SinkReconciler::status)
           .filter(s -> !s.convergedOnce()).map(SinkReconciler.Status::sink)
           .collect(Collectors.joining(", "));
-      return pending.isEmpty()
+      if (!pending.isEmpty()) {
+        return new HealthServer.Probe(false, "waiting for sinks: " + pending);
+      }
+      // A sink whose control plane fails now is not doing its job, even if it did before.
+      String failing = reconcilers.stream().map(SinkReconciler::status)
+          .filter(s -> s.consecutiveFailures() > 0)
+          .map(s -> s.sink() + " (" + s.consecutiveFailures() + " failed attempts)")
+          .collect(Collectors.joining(", "));
+      return failing.isEmpty()
           ? new HealthServer.Probe(true, "ok")
-          : new HealthServer.Probe(false, "waiting for sinks: " + pending);
+          : new HealthServer.Probe(false, "sinks failing: " + failing);
     }
   }
 

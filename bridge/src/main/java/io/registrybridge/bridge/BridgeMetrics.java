@@ -1,5 +1,6 @@
 package io.registrybridge.bridge;
 
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
@@ -50,22 +51,45 @@ final class BridgeMetrics {
 
   void watchIndex(DesiredIndex index) {
     Gauge.builder("registry.bridge.desired.services", index, DesiredIndex::size)
-        .register(meters);
+        .description("Services the sources currently see").register(meters);
   }
 
   void watchSink(SinkReconciler reconciler) {
     String sink = reconciler.sinkName();
     Gauge.builder("registry.bridge.sink.services", reconciler, r -> r.status().services())
+        .description("Services desired when the sink last wrote successfully")
         .tag("sink", sink).register(meters);
     Gauge.builder("registry.bridge.sink.backlog", reconciler, r -> r.status().backlog())
+        .description("Service IDs that changed and that the sink has not written yet")
         .tag("sink", sink).register(meters);
     Gauge.builder("registry.bridge.sink.consecutive.failures", reconciler,
-        r -> r.status().consecutiveFailures()).tag("sink", sink).register(meters);
+            r -> r.status().consecutiveFailures())
+        .description("Failed calls to the sink since its last success; above 0 means its"
+            + " control plane is failing now")
+        .tag("sink", sink).register(meters);
     Gauge.builder("registry.bridge.sink.seconds.since.last.sync", reconciler, r -> {
       var last = r.status().lastSuccess();
       return last == null ? Double.NaN
           : Duration.between(last, clock.instant()).toMillis() / 1000.0;
-    }).tag("sink", sink).register(meters);
+    }).description("Seconds since the sink last succeeded; NaN before the first success")
+        .tag("sink", sink).register(meters);
+    // Counters exist from the start, at zero, so that increase() sees their first event.
+    failures(sink);
+    for (String op : new String[] {"create", "update", "delete"}) {
+      writes(sink, op);
+    }
+  }
+
+  private Counter failures(String sink) {
+    return Counter.builder("registry.bridge.sink.failures")
+        .description("Failed calls to the sink (its control plane did not answer or refused)")
+        .tag("sink", sink).register(meters);
+  }
+
+  private Counter writes(String sink, String op) {
+    return Counter.builder("registry.bridge.sink.writes")
+        .description("Writes the sink made to its control plane, by operation")
+        .tag("sink", sink).tag("op", op).register(meters);
   }
 
   void synced(String sink, SyncResult result) {
@@ -75,11 +99,10 @@ final class BridgeMetrics {
   }
 
   void failed(String sink) {
-    meters.counter("registry.bridge.sink.failures", "sink", sink).increment();
+    failures(sink).increment();
   }
 
   private void count(String sink, String op, int n) {
-    // Registered even at zero so that dashboards see the series from the start.
-    meters.counter("registry.bridge.sink.writes", "sink", sink, "op", op).increment(n);
+    writes(sink, op).increment(n);
   }
 }

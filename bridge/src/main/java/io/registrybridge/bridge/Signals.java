@@ -15,9 +15,15 @@ final class Signals {
   private Signals() {}
 
   static void onTermination(Runnable stop) {
+    // docker stop and a shell's Ctrl-C can both deliver signals; stop (and say so) once.
+    java.util.concurrent.atomic.AtomicBoolean stopping =
+        new java.util.concurrent.atomic.AtomicBoolean();
     for (String name : new String[] {"TERM", "INT"}) {
       try {
         Signal.handle(new Signal(name), signal -> {
+          if (!stopping.compareAndSet(false, true)) {
+            return;
+          }
           log.info("received SIG{}, stopping", name);
           Thread stopper = new Thread(stop, "registry-bridge-stop");
           stopper.start();

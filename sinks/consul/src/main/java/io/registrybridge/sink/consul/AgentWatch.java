@@ -17,7 +17,9 @@ import org.slf4j.LoggerFactory;
  * new. An agent restarted in dev mode (or with its data directory wiped) has lost every service,
  * so the sentinel answers 404; one that went away breaks the connection. Either way the watch
  * asks the reconciler for a full sync, which reads our services back and registers what is
- * missing. Detection takes the agent's restart plus at most one second.
+ * missing. Detection takes the agent's restart plus at most one second. An agent that stops
+ * answering is reported the same way after three failed attempts (under a second), so that an
+ * outage shows in the metrics and in {@code /readyz} even when nothing is due to be written.
  *
  * <p>The wait is short (5 s) so that an agent that restarted behind a connection that never
  * broke (a partition, a proxy that holds the client side open) is also noticed within seconds.
@@ -30,6 +32,7 @@ final class AgentWatch implements AutoCloseable {
   static final Duration WAIT = Duration.ofSeconds(5);
   private static final long IDLE_MILLIS = 1000;
   private static final long MAX_BACKOFF_MILLIS = 1000;
+  private static final int REPORT_AFTER_FAILURES = 3;
 
   private final ConsulAgent agent;
   private final Supplier<Optional<String>> pickSentinel;
@@ -96,6 +99,11 @@ final class AgentWatch implements AutoCloseable {
         }
         failures++;
         log.debug("consul: watch of {} failed ({}), retrying", sentinel, e.toString());
+        if (failures == REPORT_AFTER_FAILURES) {
+          // Nothing may be due to write, yet the outage must show (metrics, /readyz): a full
+          // sync now fails, and the reconciler backs off and counts the failures.
+          context.requestFullSync("the Consul agent does not answer");
+        }
         pause(Math.min(MAX_BACKOFF_MILLIS, 100L << Math.min(failures, 4)));
       }
     }

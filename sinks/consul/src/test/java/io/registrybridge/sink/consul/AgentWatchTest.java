@@ -72,6 +72,18 @@ class AgentWatchTest {
     assertThat(requests).containsExactly("the Consul agent answers again");
   }
 
+  @Test
+  void anAgentThatStopsAnsweringIsReportedWithinASecondThenReadInFullWhenBack() {
+    agent.answers.add(Optional.of("h1"));
+    agent.answers.add(Optional.of("h1"));
+    agent.failNext = 4;
+    watch.start(requests::add);
+
+    await().atMost(Duration.ofSeconds(5)).until(() -> requests.size() == 2);
+    assertThat(requests).containsExactly("the Consul agent does not answer",
+        "the Consul agent answers again");
+  }
+
   /** Answers watch calls from a queue; an empty queue blocks like a quiet agent. */
   private static final class ScriptedAgent implements ConsulAgent {
     final LinkedBlockingQueue<Optional<String>> answers = new LinkedBlockingQueue<>();

@@ -64,6 +64,10 @@ public final class ContainerNormalizer {
   /** The container label that picks the network whose address {@code -internal} registers. */
   public static final String NETWORK_LABEL = ContainerAddresses.NETWORK_LABEL;
 
+  /** Keys whose {@code SERVICE_<x>_<KEY>} form, with a non-numeric x, is probably a typo. */
+  private static final Set<String> PORT_SPECIFIC_KEYS =
+      Set.of("name", "id", "tags", "ignore", "protocol");
+
   private final NormalizerConfig config;
 
   public ContainerNormalizer(NormalizerConfig config) {
@@ -148,9 +152,11 @@ public final class ContainerNormalizer {
         byPort.computeIfAbsent(new PortKey(p.containerPort(), p.transport()),
             k -> new ArrayList<>()).add(p);
       }
-      noteUnusedPortKeys(byPort.keySet());
+      reportUnusedPortKeys(byPort.keySet());
+      reportPortLikeGenericKeys();
       List<Candidate> candidates = candidates(byPort);
       if (candidates.isEmpty()) {
+        reportNothingToRegister(byPort.isEmpty());
         return result(List.of());
       }
       Optional<String> labelIp = config.useIpFromLabel()
@@ -325,16 +331,60 @@ public final class ContainerNormalizer {
       return protocol;
     }
 
-    private void noteUnusedPortKeys(Set<PortKey> ports) {
+    /**
+     * A {@code SERVICE_<port>_*} key for a port the container does not have is a mistake (a
+     * typo, a port that changed): it is reported, as Registrator's users asked, rather than
+     * ignored without a word.
+     */
+    private void reportUnusedPortKeys(Set<PortKey> ports) {
       Set<Integer> numbers = new TreeSet<>();
       ports.forEach(p -> numbers.add(p.port()));
       attributes.portSpecific().forEach((port, attrs) -> {
         if (!numbers.contains(port)) {
-          attrs.values().forEach(a -> note(a.sourceKey(), port < 0
-              ? "not a port number; ignored"
+          attrs.values().forEach(a -> problem(a.sourceKey(), port < 0
+              ? "not a port number (1-65535); ignored"
               : "the container does not expose port " + port + "; ignored"));
         }
       });
+    }
+
+    /**
+     * {@code SERVICE_abc_NAME} reads like a port-specific key with a mistyped port, yet by
+     * Registrator's rules it is the generic attribute {@code abc_name}, which becomes meta. It is
+     * kept that way, and said so.
+     */
+    private void reportPortLikeGenericKeys() {
+      for (Attribute a : attributes.generic().values()) {
+        int underscore = a.key().lastIndexOf('_');
+        if (!a.portSpecific() && underscore > 0
+            && PORT_SPECIFIC_KEYS.contains(a.key().substring(underscore + 1))) {
+          String middle = a.sourceKey().substring(ContainerView.SERVICE_PREFIX.length(),
+              ContainerView.SERVICE_PREFIX.length() + underscore);
+          problem(a.sourceKey(), "reads like SERVICE_<port>_" + a.key().substring(underscore + 1)
+              .toUpperCase(Locale.ROOT) + ", but " + Values.quote(middle) + " is not a port"
+              + " number; kept as the meta attribute " + Values.quote(a.key()));
+        }
+      }
+    }
+
+    /** A container that asked for a service and gets none is told why. */
+    private void reportNothingToRegister(boolean noPorts) {
+      Attribute name = attributes.generic().get("name");
+      Attribute ignore = attributes.generic().get("ignore");
+      if (ignore != null && Values.isOn(ignore.value())) {
+        return;
+      }
+      boolean asked = (name != null && name.text().isPresent())
+          || attributes.portSpecific().values().stream().anyMatch(a -> a.containsKey("name"));
+      if (!asked) {
+        return;
+      }
+      String key = name != null ? name.sourceKey() : "SERVICE_<port>_NAME";
+      problem(key, noPorts
+          ? "the container exposes and publishes no port; nothing registered (EXPOSE or"
+              + " --expose one, or publish one with -p)"
+          : "no port is published on the host; nothing registered (publish one with -p, or"
+              + " run the bridge with -internal)");
     }
 
     private String attributeKey(int port, String key) {

@@ -95,6 +95,21 @@ public final class DockerSource implements Source {
     this.executor = requireNonNull(executor, "executor");
     this.clock = requireNonNull(clock, "clock");
     this.meters = requireNonNull(meters, "meters");
+    // At zero from the start, so that increase() sees the first reconnect or listing.
+    reconnects();
+    listings();
+  }
+
+  private io.micrometer.core.instrument.Counter reconnects() {
+    return io.micrometer.core.instrument.Counter.builder("registry.bridge.source.reconnects")
+        .description("Times the source lost its backend and connected again")
+        .tag("source", name()).register(meters);
+  }
+
+  private io.micrometer.core.instrument.Counter listings() {
+    return io.micrometer.core.instrument.Counter.builder("registry.bridge.source.listings")
+        .description("Full listings of running containers").tag("source", name())
+        .register(meters);
   }
 
   @Override
@@ -166,7 +181,7 @@ public final class DockerSource implements Source {
     }
     long delay = reconnect.delay(Math.min(failures, 30)).toMillis();
     failures++;
-    meters.counter("registry.bridge.source.reconnects", "source", name()).increment();
+    reconnects().increment();
     log.warn("docker: engine not reachable ({}), retrying in {} ms", describe(cause), delay);
     executor.schedule(this::connect, delay, TimeUnit.MILLISECONDS);
   }
@@ -182,7 +197,7 @@ public final class DockerSource implements Source {
   private void relist(boolean afterConnect) {
     Map<String, List<ServiceInstance>> all = new HashMap<>();
     List<Container> running = docker.listContainersCmd().exec();
-    meters.counter("registry.bridge.source.listings", "source", name()).increment();
+    listings().increment();
     boolean early = !listedOnce;
     inspectAll(running.stream().map(Container::getId).toList(), (id, inspected) -> {
       List<ServiceInstance> instances = desiredFor(id, inspected);
@@ -229,8 +244,9 @@ public final class DockerSource implements Source {
       return;
     }
     log.debug("docker: {} {} {}", event.getType(), event.getAction(), shortId(containerId));
-    meters.counter("registry.bridge.source.events", "source", name(), "type",
-        verb(event.getAction())).increment();
+    io.micrometer.core.instrument.Counter.builder("registry.bridge.source.events")
+        .description("Engine events the source acted on, by type").tag("source", name())
+        .tag("type", verb(event.getAction())).register(meters).increment();
     if ("destroy".equals(event.getAction())) {
       inspectRetries.remove(containerId);
       report(containerId, List.of());

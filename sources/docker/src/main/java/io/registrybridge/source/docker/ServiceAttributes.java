@@ -111,6 +111,11 @@ final class ServiceAttributes {
     return Collections.unmodifiableSortedMap(resolved);
   }
 
+  /** The generic attributes ({@code SERVICE_<KEY>}), by key. */
+  SortedMap<String, Attribute> generic() {
+    return Collections.unmodifiableSortedMap(generic);
+  }
+
   /** The port-specific attributes by port, including ports the container does not have. */
   SortedMap<Integer, SortedMap<String, Attribute>> portSpecific() {
     return Collections.unmodifiableSortedMap(byPort);

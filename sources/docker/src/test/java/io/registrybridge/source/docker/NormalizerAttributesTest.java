@@ -268,16 +268,41 @@ class NormalizerAttributesTest {
         instance("host1:web-1:81", "app-81").address("10.0.0.1").port(8081).targetPort(81).build(),
         instance("host1:web-1:82", "app-82").address("10.0.0.1").port(8082).targetPort(82).build());
     assertThat(r.problems()).containsExactly(
+        problem("SERVICE_99999_NAME", "not a port number (1-65535); ignored"),
+        problem("SERVICE_8080_NAME", "the container does not expose port 8080; ignored"),
         problem("SERVICE_80_PROTOCOL", "'bogus' is not a known protocol (http, http2, https, "
-            + "grpc, grpc-web, http_proxy, tcp, tls, udp, mongo, mysql, redis); registered without a "
-            + "protocol"),
+            + "grpc, grpc-web, http_proxy, tcp, tls, udp, mongo, mysql, redis); registered"
+            + " without a protocol"),
         problem("SERVICE_81_CHECK_INTERVAL", "'abc' is not a duration (use e.g. 10s, 1m30s, "
             + "500ms); no check registered"),
         problem("SERVICE_82_A.B",
             "meta key 'a.b' dropped: key may only hold letters, digits, '_' and '-'"));
-    assertThat(r.notes()).containsExactly(
-        problem("SERVICE_99999_NAME", "not a port number; ignored"),
-        problem("SERVICE_8080_NAME", "the container does not expose port 8080; ignored"));
+  }
+
+  @Test
+  void aKeyThatReadsLikeAMistypedPortIsKeptAsMetaAndSaidSo() {
+    Result r = normalize(container("app").published(80, 8080).env("SERVICE_abc_NAME", "x")
+        .env("SERVICE_TEAM", "payments"));
+
+    assertThat(r.instances()).singleElement()
+        .satisfies(s -> assertThat(s.meta()).containsEntry("abc_name", "x"));
+    assertThat(r.problems()).containsExactly(problem("SERVICE_abc_NAME",
+        "reads like SERVICE_<port>_NAME, but 'abc' is not a port number; kept as the meta"
+            + " attribute 'abc_name'"));
+  }
+
+  @Test
+  void aNamedContainerWithoutPortsIsToldWhyNothingIsRegistered() {
+    assertThat(normalize(container("app").env("SERVICE_NAME", "api")).problems())
+        .containsExactly(problem("SERVICE_NAME", "the container exposes and publishes no port;"
+            + " nothing registered (EXPOSE or --expose one, or publish one with -p)"));
+    assertThat(normalize(container("app").exposed(80).env("SERVICE_NAME", "api")).problems())
+        .containsExactly(problem("SERVICE_NAME", "no port is published on the host; nothing"
+            + " registered (publish one with -p, or run the bridge with -internal)"));
+    // Without a name it was not asked for; with SERVICE_IGNORE it was refused on purpose.
+    assertThat(normalize(container("app").exposed(80)).problems()).isEmpty();
+    assertThat(normalize(container("app").env("SERVICE_NAME", "api")
+        .env("SERVICE_IGNORE", "true")).problems()).isEmpty();
   }
 
   @Test
