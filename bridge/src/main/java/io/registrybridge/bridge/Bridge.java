@@ -94,7 +94,8 @@ public final class Bridge implements AutoCloseable {
    * Serves the probes, connects to Docker (waiting for it if needed), starts the sinks, then the
    * source.
    *
-   * @throws IOException when the {@code -http-listen} address cannot be bound
+   * @throws IllegalArgumentException when the {@code -http-listen} address is taken
+   * @throws IOException when the {@code -http-listen} address cannot be bound otherwise
    */
   public void start() throws InterruptedException, IOException {
     synchronized (lifecycle) {
@@ -103,13 +104,21 @@ public final class Bridge implements AutoCloseable {
       }
       log.info("registry-bridge starting with sinks {}", config.sinkUris());
       if (config.httpListen().isPresent()) {
-        http = HealthServer.start(HealthServer.parseListen(config.httpListen().get()),
-            this::alive, this::ready, meters);
+        String listen = config.httpListen().get();
+        try {
+          http = HealthServer.start(HealthServer.parseListen(listen), this::alive, this::ready,
+              meters);
+        } catch (java.net.BindException e) {
+          throw new IllegalArgumentException("-http-listen=" + listen + ": " + e.getMessage()
+              + " (another process listens there; pick another address or stop it)", e);
+        }
       }
       docker = DockerClients.open(env);
     }
+    String dockerHost = DockerClients.resolveHost(env, java.nio.file.Files::exists);
     String host = config.hostname().orElseGet(() -> HostIdentity.waitForEngineName(docker,
-        backoff(), this::isClosed));
+        dockerHost, new RetryPolicy(config.retryAttempts(), backoff()), this::isClosed,
+        () -> exit.complete(1)));
     synchronized (lifecycle) {
       if (closed || host == null) {
         return;

@@ -17,21 +17,18 @@ import picocli.CommandLine.Spec;
     name = "registry-bridge",
     versionProvider = BridgeCommand.Version.class,
     sortOptions = false,
-    usageHelpAutoWidth = true,
+    usageHelpWidth = 100,
+    synopsisHeading = "Usage: ",
+    customSynopsis = "registry-bridge [FLAGS] SINK-URI...",
     description = {
-        "Keeps Consul and the Istio mesh equal to the services running in Docker.",
-        "A drop-in replacement for Registrator: same flags, same SERVICE_* labels and"
-            + " environment, plus ServiceMeta (protocol) on every registration.",
-        ""},
-    footer = {
         "",
-        "Environment: DOCKER_HOST (default unix:///var/run/docker.sock, then"
-            + " unix:///tmp/docker.sock), DOCKER_TLS_VERIFY, DOCKER_CERT_PATH,"
-            + " CONSUL_HTTP_TOKEN, CONSUL_HTTP_TOKEN_FILE, CONSUL_CACERT, CONSUL_CLIENT_CERT,"
-            + " CONSUL_CLIENT_KEY, KUBECONFIG.",
-        "Exit status: 0 after SIGTERM, 1 when a control plane never answered within"
-            + " -retry-attempts, 2 for a wrong flag or URI.",
-        "Reference: docs/configuration.md"})
+        "Keeps Consul and the Istio mesh equal to the services running in Docker.",
+        "A drop-in replacement for Registrator: same flags, same SERVICE_* labels and",
+        "environment, plus ServiceMeta (protocol) on every registration.",
+        ""},
+    parameterListHeading = "%n",
+    optionListHeading = "",
+    footer = {HelpLayout.EXAMPLES, HelpLayout.ENVIRONMENT})
 final class BridgeCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
@@ -62,7 +59,12 @@ final class BridgeCommand implements Callable<Integer> {
     }
     Signals.onTermination(bridge::close);
     Runtime.getRuntime().addShutdownHook(new Thread(bridge::close, "registry-bridge-shutdown"));
-    bridge.start();
+    try {
+      bridge.start();
+    } catch (IllegalArgumentException e) {
+      bridge.close(); // e.g. -http-listen taken: a usage error, exit 2
+      throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+    }
     return bridge.awaitExit();
   }
 

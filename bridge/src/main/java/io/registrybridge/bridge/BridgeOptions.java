@@ -31,7 +31,7 @@ final class BridgeOptions {
 
   @Option(names = {"-internal", "--internal"}, arity = "0..1", fallbackValue = "true",
       description = "Register the container's own address and exposed ports instead of the"
-          + " published host ports.")
+          + " published host ports. Default: off.")
   boolean internal;
 
   @Option(names = {"-ip", "--ip"}, paramLabel = "IP",
@@ -41,21 +41,22 @@ final class BridgeOptions {
   String hostIp;
 
   @Option(names = {"-explicit", "--explicit"}, arity = "0..1", fallbackValue = "true",
-      description = "Only register containers that set SERVICE_NAME (or SERVICE_<port>_NAME).")
+      description = "Only register containers that set SERVICE_NAME (or SERVICE_<port>_NAME)."
+          + " Default: off.")
   boolean explicit;
 
   @Option(names = {"-useIpFromLabel", "--useIpFromLabel"}, paramLabel = "LABEL",
       description = "Take the service address from this container label (a /prefix is"
-          + " stripped).")
+          + " stripped). Default: none.")
   String useIpFromLabel;
 
   @Option(names = {"-tags", "--tags"}, paramLabel = "TAGS",
-      description = "Comma-separated tags appended to every service.")
+      description = "Comma-separated tags appended to every service. Default: none.")
   String tags;
 
   @Option(names = {"-ttl", "--ttl"}, paramLabel = "SECONDS",
       description = "Give every service a TTL check of this many seconds that the bridge keeps"
-          + " passing (0: none).")
+          + " passing. Default: 0 (none).")
   int ttl;
 
   @Option(names = {"-ttl-refresh", "--ttl-refresh"}, paramLabel = "SECONDS",
@@ -64,8 +65,8 @@ final class BridgeOptions {
   int ttlRefresh;
 
   @Option(names = {"-resync", "--resync"}, paramLabel = "SECONDS",
-      description = "Re-list all containers this often (0: never). Only differences are"
-          + " written, so this adds no writes at steady state.")
+      description = "Re-list all containers this often. Only differences are written, so this"
+          + " adds no writes at steady state. Default: 0 (never; the event stream suffices).")
   int resync;
 
   @Option(names = {"-deregister", "--deregister"}, paramLabel = "WHEN", defaultValue = "always",
@@ -95,7 +96,7 @@ final class BridgeOptions {
   @Option(names = {"-cleanup", "--cleanup"}, arity = "0..1", fallbackValue = "true",
       description = "Also remove services that an old Registrator on this host left behind"
           + " (ID <hostname>:<container>:<port>, no owner mark) when no container runs for"
-          + " them. The bridge's own orphans are always removed.")
+          + " them. The bridge's own orphans are always removed. Default: off.")
   boolean cleanup;
 
   @Option(names = {"-hostname", "--hostname"}, paramLabel = "NAME",
@@ -107,7 +108,8 @@ final class BridgeOptions {
   @Option(names = {"-network", "--network"}, paramLabel = "NAME",
       description = "With -internal, the Docker network whose address is registered when a"
           + " container is on several; the container label registry-bridge.network wins over"
-          + " it.")
+          + " it. Default: Docker's bridge network, then the network mode's, then the first by"
+          + " name.")
   String network;
 
   @Option(names = {"-verify-interval", "--verify-interval"}, paramLabel = "SECONDS",

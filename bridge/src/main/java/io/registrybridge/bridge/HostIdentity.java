@@ -1,7 +1,7 @@
 package io.registrybridge.bridge;
 
 import com.github.dockerjava.api.DockerClient;
-import io.registrybridge.retry.Backoff;
+import io.registrybridge.retry.RetryPolicy;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,8 +17,15 @@ final class HostIdentity {
 
   private HostIdentity() {}
 
-  /** Asks the engine for its name, waiting with backoff while it is not reachable. */
-  static String waitForEngineName(DockerClient docker, Backoff backoff, BooleanSupplier stop) {
+  /**
+   * Asks the engine for its name, waiting with backoff while it is not reachable, as long as
+   * {@code retry} allows (Registrator's {@code -retry-attempts} applies to the engine too).
+   *
+   * @param host the engine's address, for the log lines
+   * @return the name; null when stopped or when the retries ran out ({@code gaveUp} is told)
+   */
+  static String waitForEngineName(DockerClient docker, String host, RetryPolicy retry,
+      BooleanSupplier stop, Runnable gaveUp) {
     for (int attempt = 0; !stop.getAsBoolean(); attempt++) {
       try {
         String name = docker.infoCmd().exec().getName();
@@ -27,8 +34,15 @@ final class HostIdentity {
         }
         throw new IllegalStateException("the engine reported no host name");
       } catch (RuntimeException e) {
-        long delay = backoff.delay(Math.min(attempt, 30)).toMillis();
-        log.warn("docker: engine not reachable ({}), retrying in {} ms", e.getMessage(), delay);
+        if (!retry.mayRetryAfter(attempt + 1)) {
+          log.error("docker: engine at {} not reachable after {} attempt(s): {}; exiting", host,
+              attempt + 1, explain(e, host));
+          gaveUp.run();
+          return null;
+        }
+        long delay = retry.delayAfter(attempt + 1).toMillis();
+        log.warn("docker: engine at {} not reachable ({}), retrying in {} ms", host,
+            explain(e, host), delay);
         try {
           Thread.sleep(delay);
         } catch (InterruptedException interrupted) {
@@ -38,5 +52,30 @@ final class HostIdentity {
       }
     }
     return null;
+  }
+
+  /**
+   * What a failed connection means for the user. A missing socket and a permission problem are
+   * by far the most common and say little in Java's words.
+   */
+  static String explain(Throwable e, String host) {
+    String text = String.valueOf(e.getMessage());
+    for (Throwable cause = e.getCause(); cause != null; cause = cause.getCause()) {
+      text += " / " + cause.getMessage();
+    }
+    String path = host.startsWith("unix://") ? host.substring("unix://".length()) : host;
+    if (text.contains("No such file or directory")) {
+      return "there is no socket at " + path + "; mount the engine's socket there"
+          + " (-v /var/run/docker.sock:" + path + ") or set DOCKER_HOST";
+    }
+    if (text.contains("Permission denied")) {
+      return "permission denied on " + path + "; run with the socket's group (docker run"
+          + " --group-add $(stat -c %g /var/run/docker.sock), compose group_add) or as a user"
+          + " in it";
+    }
+    if (text.contains("Connection refused")) {
+      return "connection refused at " + host + "; is the engine running?";
+    }
+    return e.getClass().getSimpleName() + ": " + e.getMessage();
   }
 }

@@ -12,9 +12,33 @@ public final class Main {
 
   /** The command line with Registrator's conventions: no abbreviations, one-dash long flags. */
   static CommandLine commandLine(java.util.Map<String, String> env) {
-    return new CommandLine(new BridgeCommand(env))
+    CommandLine commandLine = new CommandLine(new BridgeCommand(env))
         .setAbbreviatedOptionsAllowed(false)
         .setCaseInsensitiveEnumValuesAllowed(true)
-        .setOverwrittenOptionsAllowed(true);
+        .setOverwrittenOptionsAllowed(true)
+        .setParameterExceptionHandler(Main::wrongArguments);
+    return HelpLayout.install(commandLine);
+  }
+
+  /**
+   * A wrong flag or value: the error, a suggestion for a misspelt flag, and where the help is;
+   * not the whole usage, which would scroll the error away. Exit status 2.
+   */
+  static int wrongArguments(CommandLine.ParameterException e, String[] args) {
+    java.io.PrintWriter err = e.getCommandLine().getErr();
+    String message = e.getMessage();
+    if (e instanceof CommandLine.UnmatchedArgumentException unmatched
+        && !unmatched.getUnmatched().isEmpty()) {
+      String first = unmatched.getUnmatched().get(0);
+      message = (first.startsWith("-") ? "unknown flag: " : "unexpected argument: ") + first;
+      java.util.List<String> suggestions = unmatched.getSuggestions();
+      if (!suggestions.isEmpty()) {
+        message += " (did you mean " + suggestions.get(0) + "?)";
+      }
+    }
+    err.println("registry-bridge: " + message);
+    err.println("Run 'registry-bridge --help' for the flags and sink URIs.");
+    err.flush();
+    return 2;
   }
 }

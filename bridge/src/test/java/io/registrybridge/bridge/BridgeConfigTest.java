@@ -143,7 +143,7 @@ class BridgeConfigTest {
   void theCommandExitsWithTwoAndNamesTheProblem() {
     assertThat(exitAndError("-bogus", "consul://x")).satisfies(r -> {
       assertThat(r.code()).isEqualTo(2);
-      assertThat(r.stderr()).contains("Unknown option: '-bogus'");
+      assertThat(r.stderr()).contains("unknown flag: -bogus");
     });
     assertThat(exitAndError("carrier-pigeon://x")).satisfies(r -> {
       assertThat(r.code()).isEqualTo(2);
@@ -180,6 +180,67 @@ class BridgeConfigTest {
         "consul-unix://", "istio-k8s://", "istio-dir://", "CONSUL_HTTP_TOKEN")) {
       assertThat(out.toString()).contains(flag);
     }
+  }
+
+  @Test
+  void helpIsGroupedWithExamplesTheWholeEnvironmentAndUnbrokenUris() {
+    CommandLine cli = Main.commandLine(Map.of());
+    StringWriter out = new StringWriter();
+    cli.setOut(new PrintWriter(out));
+    assertThat(cli.execute("--help")).isZero();
+    String help = out.toString();
+    assertThat(help).contains("Registration (what is registered, as Registrator):",
+        "Retry and repair:", "Operations:", "Examples:",
+        "registry-bridge -internal -retry-attempts=-1 consul://consul:8500",
+        "LOG_LEVEL", "LOG_FORMAT", "CONSUL_HTTP_SSL_VERIFY", "unix:///tmp/docker.sock",
+        "Default: -1");
+    assertThat(help.indexOf("Registration")).isLessThan(help.indexOf("Retry and repair"));
+    // Every flag appears once: each is in exactly one group.
+    long internal = help.lines().filter(l -> l.trim().startsWith("-internal")).count();
+    assertThat(internal).isEqualTo(1);
+  }
+
+  @Test
+  void aWrongFlagGivesOneShortErrorWithASuggestionNotTheWholeUsage() {
+    Run typo = exitAndError("-intenral", "consul://localhost");
+    assertThat(typo.code()).isEqualTo(2);
+    assertThat(typo.stderr().lines()).containsExactly(
+        "registry-bridge: unknown flag: -intenral (did you mean -internal?)",
+        "Run 'registry-bridge --help' for the flags and sink URIs.");
+
+    Run bogus = exitAndError("-bogus", "consul://localhost");
+    assertThat(bogus.code()).isEqualTo(2);
+    assertThat(bogus.stderr().lines()).hasSize(2).first().asString()
+        .startsWith("registry-bridge: unknown flag: -bogus");
+  }
+
+  @Test
+  void aTakenHttpListenAddressIsAUsageErrorNamingTheFlag() throws Exception {
+    try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1,
+        java.net.InetAddress.getLoopbackAddress())) {
+      String listen = "127.0.0.1:" + taken.getLocalPort();
+      Run run = exitAndError("-http-listen=" + listen, "-hostname=h", "consul://127.0.0.1:1");
+      assertThat(run.code()).isEqualTo(2);
+      assertThat(run.stderr()).contains("-http-listen=" + listen, "another process listens");
+    }
+  }
+
+  @Test
+  void anEngineThatNeverAnswersEndsTheDaemonWithinTheRetryAttempts() {
+    CommandLine cli = Main.commandLine(Map.of("DOCKER_HOST", "unix:///nonexistent/docker.sock"));
+    cli.setErr(new PrintWriter(new StringWriter()));
+    assertThat(cli.execute("-retry-attempts=0", "consul://127.0.0.1:1")).isEqualTo(1);
+  }
+
+  @Test
+  void socketProblemsAreExplainedWithThePath() {
+    String host = "unix:///var/run/docker.sock";
+    assertThat(HostIdentity.explain(new RuntimeException(
+        new java.net.SocketException("No such file or directory")), host))
+        .contains("there is no socket at /var/run/docker.sock", "DOCKER_HOST");
+    assertThat(HostIdentity.explain(new RuntimeException(
+        new java.net.BindException("Permission denied")), host))
+        .contains("permission denied on /var/run/docker.sock", "--group-add", "group_add");
   }
 
   private record Run(int code, String stderr) {}

@@ -73,7 +73,7 @@ class DaemonProcessIT {
     Process wrong = start("-internall", "consul://localhost:8500");
     assertThat(wrong.waitFor(30, TimeUnit.SECONDS)).isTrue();
     assertThat(wrong.exitValue()).isEqualTo(2);
-    assertThat(output(wrong, tmp)).contains("Unknown option: '-internall'");
+    assertThat(output(wrong, tmp)).contains("unknown flag: -internall (did you mean -internal?)");
   }
 
   @Test
