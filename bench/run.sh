@@ -31,13 +31,13 @@ OUT=bench/out/$RUN; mkdir -p "$OUT"
 RESULT=$OUT/result.md
 HOSTNAME_ID=$RUN
 
+JAVA=${JAVA:-java}
+for j in "$JAVA" /usr/lib/jvm/temurin-25-jdk-amd64/bin/java /usr/lib/jvm/*/bin/java; do
+  if "$j" -version 2>&1 | grep -qE 'version "(2[1-9]|[3-9][0-9])'; then JAVA=$j; break; fi
+done
 if [ -x bin/registry-bridge ]; then
   LAUNCH=(bin/registry-bridge)
 else
-  JAVA=${JAVA:-java}
-  for j in "$JAVA" /usr/lib/jvm/temurin-25-jdk-amd64/bin/java; do
-    if "$j" -version 2>&1 | grep -qE 'version "(2[1-9]|[3-9][0-9])'; then JAVA=$j; break; fi
-  done
   [ -f bridge/target/registry-bridge.jar ] || ./mvnw -q -DskipTests package
   LAUNCH=("$JAVA" -jar bridge/target/registry-bridge.jar)
 fi
@@ -94,11 +94,11 @@ remove_containers() { # prefix
 }
 synthetic() { # args for SyntheticLoad
   if [ ! -f "$OUT/cp.txt" ]; then
-    ./mvnw -q -DskipTests install >/dev/null
-    ./mvnw -q -pl tests dependency:build-classpath -Dmdep.includeScope=test \
-      -Dmdep.outputFile="$PWD/$OUT/cp.txt" >/dev/null
+    # In the reactor, so that our own modules come from this checkout, not from ~/.m2.
+    ./mvnw -q -DskipTests package dependency:build-classpath -pl tests -am \
+      -Dmdep.includeScope=test -Dmdep.outputFile="$PWD/$OUT/cp.txt" >/dev/null
   fi
-  "${SYNTH_JAVA:-${JAVA:-java}}" -cp "tests/target/test-classes:$(cat "$OUT/cp.txt")" \
+  "$JAVA" -cp "tests/target/test-classes:$(cat "$OUT/cp.txt")" \
     io.registrybridge.tests.bench.SyntheticLoad "$@"
 }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
@@ -196,8 +196,11 @@ synthetic)
   fresh_agent; synthetic bridge "http://$CONSUL" "$N" 200 | tee "$OUT/bridge-big.txt"
   fresh_agent; synthetic bridge "http://$CONSUL" 100 200 | tee "$OUT/bridge-small.txt"
   fresh_agent; synthetic floor "http://$CONSUL" 100 1 | tee "$OUT/floor-small.txt"
+  synthetic ourside - 100 2000 | tee "$OUT/ourside-small.txt"
+  synthetic ourside - "$N" 2000 | tee "$OUT/ourside-big.txt"
   say "synthetic: $N services: $(cat "$OUT/floor1.txt" "$OUT/floor4.txt" "$OUT/bridge-big.txt" | tr '\n' ' ')"
   say "synthetic: 100 services: $(cat "$OUT/bridge-small.txt" "$OUT/floor-small.txt" | tr '\n' ' ')"
+  say "our side of the wire (an agent that answers at once): 100: $(cat "$OUT/ourside-small.txt" | tr '\n' ' '); $N: $(cat "$OUT/ourside-big.txt" | tr '\n' ' ')"
   ;;
 *) echo "unknown phase $phase" >&2; exit 2 ;;
 esac; done

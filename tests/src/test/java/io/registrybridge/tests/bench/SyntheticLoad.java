@@ -35,6 +35,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * <pre>
  *   SyntheticLoad floor  http://127.0.0.1:8500 N THREADS   # bare client, fresh agent
  *   SyntheticLoad bridge http://127.0.0.1:8500 N CHANGES   # the sink, fresh agent, then changes
+ *   SyntheticLoad ourside - N CHANGES                      # the same against an agent that
+ *                                                          # answers at once: our side only
  * </pre>
  *
  * Prints {@code key=value} lines.
@@ -43,6 +45,8 @@ public final class SyntheticLoad {
   private SyntheticLoad() {}
 
   public static void main(String[] args) throws Exception {
+    ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(
+        org.slf4j.Logger.ROOT_LOGGER_NAME)).setLevel(ch.qos.logback.classic.Level.WARN);
     String mode = args[0];
     String consul = args[1];
     int n = Integer.parseInt(args[2]);
@@ -50,6 +54,7 @@ public final class SyntheticLoad {
     switch (mode) {
       case "floor" -> floor(consul, n, extra);
       case "bridge" -> bridge(consul, n, extra);
+      case "ourside" -> ourSide(n, extra);
       default -> throw new IllegalArgumentException("mode: floor or bridge");
     }
     System.exit(0);
@@ -141,16 +146,73 @@ public final class SyntheticLoad {
     for (int k = 0; k < changes; k++) {
       long before = written.get();
       long t0 = System.nanoTime();
-      source.update("c" + k, List.of(instance(k, 81 + k % 2)));
+      // Round r moves every service to port 81 or 82 and back, so each update is a change.
+      source.update("c" + (k % n), List.of(instance(k % n, 81 + (k / n) % 2)));
       while (written.get() == before) {
         Thread.onSpinWait();
       }
       took[k] = System.nanoTime() - t0;
     }
-    System.out.printf("bridge_change_p50_ms=%.2f bridge_change_p99_ms=%.2f changes=%d%n",
-        percentile(took, 50) / 1e6, percentile(took, 99) / 1e6, changes);
+    System.out.printf("bridge_change_p50_ms=%.2f bridge_change_p90_ms=%.2f"
+        + " bridge_change_p99_ms=%.2f changes=%d%n", percentile(took, 50) / 1e6,
+        percentile(took, 90) / 1e6, percentile(took, 99) / 1e6, changes);
     reconciler.close();
     sink.close();
+  }
+
+  /**
+   * The bridge against an agent that answers every request at once, on loopback: what remains
+   * of a change's time is our side of the wire (index, queue, plan, HTTP client). Run at two
+   * sizes, with the first half of the changes as warm-up.
+   */
+  private static void ourSide(int n, int changes) throws Exception {
+    com.sun.net.httpserver.HttpServer agent = com.sun.net.httpserver.HttpServer.create(
+        new java.net.InetSocketAddress("127.0.0.1", 0), 64);
+    Set<String> held = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    java.util.regex.Pattern idField = java.util.regex.Pattern.compile("\"ID\"\\s*:\\s*\"([^\"]+)\"");
+    agent.createContext("/", exchange -> {
+      String path = exchange.getRequestURI().getPath();
+      String query = String.valueOf(exchange.getRequestURI().getQuery());
+      String request = new String(exchange.getRequestBody().readAllBytes());
+      int status = 200;
+      String body = "{}";
+      if (path.equals("/v1/agent/service/register")) {
+        java.util.regex.Matcher id = idField.matcher(request);
+        if (id.find()) {
+          held.add(id.group(1));
+        }
+      } else if (path.startsWith("/v1/agent/service/deregister/")) {
+        held.remove(path.substring("/v1/agent/service/deregister/".length()));
+      } else if (path.startsWith("/v1/agent/service/")) {
+        String id = java.net.URLDecoder.decode(path.substring("/v1/agent/service/".length()),
+            java.nio.charset.StandardCharsets.UTF_8);
+        if (!held.contains(id)) {
+          status = 404;
+          body = "";
+        } else {
+          if (query.contains("hash=h1")) {
+            try {
+              Thread.sleep(5000); // a quiet blocking query
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+          }
+          body = "{\"ID\":\"" + id + "\",\"Service\":\"s\",\"Tags\":[],\"Meta\":{},"
+              + "\"Port\":80,\"Address\":\"\",\"ContentHash\":\"h1\"}";
+        }
+      } else if (path.equals("/v1/agent/self")) {
+        body = "{\"Member\":{\"Addr\":\"127.0.0.1\"}}";
+      }
+      byte[] bytes = body.getBytes();
+      exchange.getResponseHeaders().add("Content-Type", "application/json");
+      exchange.sendResponseHeaders(status, bytes.length == 0 ? -1 : bytes.length);
+      exchange.getResponseBody().write(bytes);
+      exchange.close();
+    });
+    agent.setExecutor(Executors.newFixedThreadPool(8));
+    agent.start();
+    bridge("http://127.0.0.1:" + agent.getAddress().getPort(), n, changes);
+    agent.stop(0);
   }
 
   private static double percentile(long[] values, int p) {
