@@ -83,6 +83,7 @@ public final class Bridge implements AutoCloseable {
     requireNonNull(config, "config");
     requireNonNull(env, "env");
     requireNonNull(clock, "clock");
+    DockerClients.validate(env);
     List<SinkFactory.Spec> specs = new ArrayList<>();
     for (String uri : config.sinkUris()) {
       specs.add(SinkFactory.parse(uri, env));

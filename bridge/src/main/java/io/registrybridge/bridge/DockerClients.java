@@ -58,4 +58,28 @@ final class DockerClients {
         .build();
     return DockerClientImpl.getInstance(config, http);
   }
+
+  /**
+   * Refuses a {@code DOCKER_HOST} that docker-java would fail on deep inside (a bare path has no
+   * scheme and ends in a NullPointerException there), naming the value and the fix.
+   *
+   * @throws IllegalArgumentException for a value that is not {@code unix://PATH} or
+   *     {@code tcp://HOST:PORT}
+   */
+  static void validate(Map<String, String> env) {
+    String configured = env.get("DOCKER_HOST");
+    if (configured == null || configured.isBlank()) {
+      return;
+    }
+    String host = configured.trim();
+    if (host.startsWith("/")) {
+      throw new IllegalArgumentException("DOCKER_HOST=" + host + " has no scheme; use unix://"
+          + host);
+    }
+    if (!(host.startsWith("unix:///") || host.startsWith("tcp://")
+        || host.startsWith("npipe:"))) {
+      throw new IllegalArgumentException("DOCKER_HOST=" + host + " is not unix:///PATH or"
+          + " tcp://HOST:PORT");
+    }
+  }
 }

@@ -233,6 +233,16 @@ class BridgeConfigTest {
   }
 
   @Test
+  void aDockerHostWithoutSchemeIsAUsageErrorNamingTheValue() {
+    CommandLine cli = Main.commandLine(Map.of("DOCKER_HOST", "/var/run/docker.sock"));
+    StringWriter err = new StringWriter();
+    cli.setErr(new PrintWriter(err));
+    assertThat(cli.execute("consul://127.0.0.1:1")).isEqualTo(2);
+    assertThat(err.toString()).contains("DOCKER_HOST=/var/run/docker.sock has no scheme; use"
+        + " unix:///var/run/docker.sock");
+  }
+
+  @Test
   void socketProblemsAreExplainedWithThePath() {
     String host = "unix:///var/run/docker.sock";
     assertThat(HostIdentity.explain(new RuntimeException(
