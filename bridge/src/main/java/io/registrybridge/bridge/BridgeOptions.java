@@ -159,7 +159,7 @@ final class BridgeOptions {
     if (httpListen != null && !httpListen.isBlank()) {
       HealthServer.parseListen(httpListen.trim());
     }
-    if (hostIp != null && !com.google.common.net.InetAddresses.isInetAddress(hostIp)) {
+    if (hostIp != null && !IpLiterals.isIpLiteral(hostIp)) {
       throw new IllegalArgumentException("-ip must be an IP address, not '" + hostIp + "'");
     }
     return new BridgeConfig(

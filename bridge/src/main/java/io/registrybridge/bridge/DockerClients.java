@@ -23,11 +23,19 @@ final class DockerClients {
    * {@code DOCKER_HOST} when set; otherwise the default socket, or Registrator's {@code
    * /tmp/docker.sock} when only that one exists. When neither exists yet the default is used and
    * the source waits for it to appear.
+   *
+   * @throws IllegalArgumentException for Windows named pipes ({@code npipe://}): docker-java needs
+   *     JNA for them, which the jar leaves out (see the root pom)
    */
   static String resolveHost(Map<String, String> env, Predicate<Path> exists) {
     String configured = env.get("DOCKER_HOST");
     if (configured != null && !configured.isBlank()) {
-      return configured.trim();
+      String host = configured.trim();
+      if (host.startsWith("npipe:")) {
+        throw new IllegalArgumentException("DOCKER_HOST=" + host
+            + ": Windows named pipes are not supported; use tcp:// or unix://");
+      }
+      return host;
     }
     if (!exists.test(Path.of("/var/run/docker.sock")) && exists.test(Path.of("/tmp/docker.sock"))) {
       return REGISTRATOR_SOCKET;

@@ -105,6 +105,14 @@ class BridgeConfigTest {
   }
 
   @Test
+  void ipTakesIpv4AndIpv6Literals() {
+    assertThat(BridgeConfig.fromArgs("-ip=192.168.1.10", "consul://x").hostIp())
+        .contains("192.168.1.10");
+    assertThat(BridgeConfig.fromArgs("-ip=fd00:10::1", "consul://x").hostIp())
+        .contains("fd00:10::1");
+  }
+
+  @Test
   void severalSinksAreKeptInOrder() {
     assertThat(BridgeConfig.fromArgs("consul://a", "istio-dir:///tmp/se").sinkUris())
         .containsExactly("consul://a", "istio-dir:///tmp/se");
@@ -119,6 +127,8 @@ class BridgeConfigTest {
       "-retry-attempts=-2|-retry-attempts must be -1 (forever) or >= 0, not -2",
       "-retry-interval=0|-retry-interval must be positive",
       "-ip=not-an-ip|-ip must be an IP address, not 'not-an-ip'",
+      "-ip=localhost|-ip must be an IP address, not 'localhost'",
+      "-ip=10.0.0.256|-ip must be an IP address, not '10.0.0.256'",
       "-resync=-1|must not be negative",
       "-ttl=abc|'abc' is not an int",
       "-inter|Unknown option: '-inter'",
@@ -260,6 +270,15 @@ class BridgeConfigTest {
     StringWriter err = new StringWriter();
     cli.setErr(new PrintWriter(err));
     return new Run(cli.execute(args), err.toString());
+  }
+
+  @Test
+  void windowsNamedPipesAreRejectedByName() {
+    assertThatThrownBy(() -> DockerClients.resolveHost(
+        Map.of("DOCKER_HOST", "npipe:////./pipe/docker_engine"), path -> true))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("DOCKER_HOST=npipe:////./pipe/docker_engine: Windows named pipes are not "
+            + "supported; use tcp:// or unix://");
   }
 
   @Test
