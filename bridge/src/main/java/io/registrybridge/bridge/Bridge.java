@@ -129,8 +129,11 @@ public final class Bridge implements AutoCloseable {
           hostname);
       index = new DesiredIndex(Set.of("docker"));
       metrics.watchIndex(index);
-      startSinks();
+      // The source first: its listing (on its own thread) overlaps with building the sinks'
+      // clients here. Nothing is missed: each reconciler subscribes to the index before its
+      // first full sync, which starts from the index's current state.
       startSource();
+      startSinks();
     }
   }
 
