@@ -23,7 +23,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -79,6 +78,7 @@ final class KubernetesServiceEntryStore implements ServiceEntryStore {
   static final SinkTiming TIMING = new SinkTiming(Duration.ofMinutes(5));
   private static final int MAX_ATTEMPTS = 3;
   private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+  private static final Duration WATCH_POLL = Duration.ofMillis(10);
   private static final String BY_HOST = "hosts";
 
   private final MeshSinkConfig config;
@@ -168,8 +168,21 @@ final class KubernetesServiceEntryStore implements ServiceEntryStore {
     owned.addEventHandler(started.ownedHandler());
     others.addEventHandler(started.foreignHandler());
     try {
-      CompletableFuture.allOf(owned.start().toCompletableFuture(),
-          others.start().toCompletableFuture()).get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+      // One after the other: when the first list fails, the second informer has not started, so
+      // there is no watch being opened that stopping it could leave behind.
+      long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+      owned.start().toCompletableFuture().get(START_TIMEOUT.toNanos(), TimeUnit.NANOSECONDS);
+      others.start().toCompletableFuture()
+          .get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+      // start() completes with the list; the watches open after it. Until they do, the caches
+      // would not follow changes (and a watch still opening when the informer is stopped may be
+      // left open), so wait for them: without a watch (no permission), fail and back off.
+      while (!(owned.isWatching() && others.isWatching())) {
+        if (System.nanoTime() > deadline) {
+          throw new TimeoutException();
+        }
+        Thread.sleep(WATCH_POLL.toMillis());
+      }
     } catch (ExecutionException | CompletionException e) {
       started.stop();
       Throwable cause = e.getCause() == null ? e : e.getCause();
@@ -184,8 +197,8 @@ final class KubernetesServiceEntryStore implements ServiceEntryStore {
       throw e;
     } catch (TimeoutException e) {
       started.stop();
-      throw new KubernetesClientException("the ServiceEntry caches were not filled within "
-          + START_TIMEOUT.toSeconds() + " s");
+      throw new KubernetesClientException("the ServiceEntry informers did not list and watch"
+          + " within " + START_TIMEOUT.toSeconds() + " s (is watch allowed?)");
     } catch (InterruptedException e) {
       started.stop();
       Thread.currentThread().interrupt();
@@ -253,6 +266,21 @@ final class KubernetesServiceEntryStore implements ServiceEntryStore {
       return Current.of(cached);
     }
     return Current.of(null); // deleted; the cache has not seen it yet
+  }
+
+  /**
+   * How many of our writes and deletes the cache has not seen yet. For tests, which should not
+   * close the informers while the server is still sending them events (fabric8's mock server
+   * stalls on that).
+   */
+  int unseenWrites() {
+    if (informers == null) {
+      return 0;
+    }
+    for (String name : List.copyOf(intents.keySet())) {
+      current(name); // forgets what the cache has caught up with
+    }
+    return intents.size();
   }
 
   private record Current(Optional<StoredEntry> entry, String resourceVersion) {

@@ -111,6 +111,11 @@ final class MeshEngine implements MeshSink {
     return model;
   }
 
+  /** For tests: the store. */
+  ServiceEntryStore store() {
+    return store;
+  }
+
   @Override
   public void start(SinkContext context) {
     this.context = requireNonNull(context, "context");

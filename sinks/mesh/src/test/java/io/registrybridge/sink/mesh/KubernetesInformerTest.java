@@ -62,8 +62,11 @@ class KubernetesInformerTest {
     IstioCrds.installServiceEntry(client, "v1");
   }
 
+  private final MockServerSinks sinks = new MockServerSinks();
+
   @AfterEach
   void tearDown() throws Exception {
+    sinks.closeAll();
     for (AutoCloseable closeable : closeables.reversed()) {
       closeable.close();
     }
@@ -72,6 +75,10 @@ class KubernetesInformerTest {
   private <T extends AutoCloseable> T closeLater(T closeable) {
     closeables.add(closeable);
     return closeable;
+  }
+
+  private MeshSink opened(MeshSink sink) {
+    return sinks.add(sink);
   }
 
   /** The requests since the last call, as "METHOD path", without watches re-established. */
@@ -107,7 +114,7 @@ class KubernetesInformerTest {
   @Test
   void changesAreAppliedFromTheCacheWithoutAList() throws Exception {
     desire(bookinfo("http"));
-    MeshSink sink = closeLater(MeshSinks.kubernetes(config(), client));
+    MeshSink sink = opened(MeshSinks.kubernetes(config(), client));
     sink.sync(index.snapshot());
     changed.clear();
     requests();
@@ -152,7 +159,7 @@ class KubernetesInformerTest {
               }
             }))));
     desire(bookinfo("http"));
-    MeshSink sink = closeLater(MeshSinks.kubernetes(config(), lagging));
+    MeshSink sink = opened(MeshSinks.kubernetes(config(), lagging));
 
     assertThat(sink.sync(index.snapshot())).isEqualTo(new SyncResult(4, 0, 0));
     assertThat(requests()).anyMatch(r -> r.contains("/namespaces/elsewhere/serviceentries?")
@@ -188,7 +195,7 @@ class KubernetesInformerTest {
   void anObjectOfOursDeletedOrEditedByHandComesBack() throws Exception {
     desire(bookinfo("http"));
     ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor();
-    MeshSink sink = MeshSinks.kubernetes(config(), client);
+    MeshSink sink = opened(MeshSinks.kubernetes(config(), client));
     SinkReconciler reconciler = reconciler(sink, executor);
     try {
       reconciler.start();
@@ -219,7 +226,6 @@ class KubernetesInformerTest {
       reconciler.close();
       executor.shutdown();
       assertThat(executor.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
-      sink.close();
     }
   }
 
@@ -236,7 +242,7 @@ class KubernetesInformerTest {
         .resource(legacy).create();
     desire(bookinfo("http"));
     ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor();
-    MeshSink sink = MeshSinks.kubernetes(config(), client);
+    MeshSink sink = opened(MeshSinks.kubernetes(config(), client));
     SinkReconciler reconciler = reconciler(sink, executor);
     try {
       reconciler.start();
@@ -255,7 +261,6 @@ class KubernetesInformerTest {
       reconciler.close();
       executor.shutdown();
       assertThat(executor.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
-      sink.close();
     }
   }
 }

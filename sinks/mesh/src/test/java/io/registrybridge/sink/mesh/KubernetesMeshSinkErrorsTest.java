@@ -45,11 +45,10 @@ class KubernetesMeshSinkErrorsTest {
   private int requestsTaken;
 
   // Closed after each test, so that their informers stop watching before the server does.
-  private final List<MeshSink> sinks = new ArrayList<>();
+  private final MockServerSinks sinks = new MockServerSinks();
 
   private MeshSink opened(MeshSink sink) {
-    sinks.add(sink);
-    return sink;
+    return sinks.add(sink);
   }
 
   @BeforeEach
@@ -61,7 +60,7 @@ class KubernetesMeshSinkErrorsTest {
 
   @AfterEach
   void tearDown() {
-    sinks.forEach(MeshSink::close);
+    sinks.closeAll();
     client.close();
   }
 

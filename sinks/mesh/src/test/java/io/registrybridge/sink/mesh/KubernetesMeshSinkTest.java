@@ -45,16 +45,15 @@ class KubernetesMeshSinkTest {
   private int requestsTaken; // JUnit makes a new instance, and the extension a new server, per test
 
   // Closed after each test, so that their informers stop watching before the server does.
-  private final List<MeshSink> sinks = new ArrayList<>();
+  private final MockServerSinks sinks = new MockServerSinks();
 
   private MeshSink opened(MeshSink sink) {
-    sinks.add(sink);
-    return sink;
+    return sinks.add(sink);
   }
 
   @AfterEach
   void closeSinks() {
-    sinks.forEach(MeshSink::close);
+    sinks.closeAll();
   }
 
   private static ResourceDefinitionContext context(String version) {
