@@ -60,7 +60,6 @@ final class MeshEngine implements MeshSink {
   private static final String FOREIGN_KEY = " foreign";
   private static final String REJECTED_KEY = " rejected";
 
-  private final MeshSinkConfig config;
   private final ServiceEntryStore store;
   private final ServiceEntryRenderer renderer;
   private final MeshModel model;
@@ -83,7 +82,7 @@ final class MeshEngine implements MeshSink {
   private record Blocked(String host, MeshReport report) {}
 
   MeshEngine(MeshSinkConfig config, ServiceEntryStore store, MeshSinkListener listener) {
-    this.config = requireNonNull(config, "config");
+    requireNonNull(config, "config");
     this.store = requireNonNull(store, "store");
     this.renderer = new ServiceEntryRenderer(config.namespace(), config.ownerId());
     this.model = new MeshModel(new ServiceEntryConverter(config));
