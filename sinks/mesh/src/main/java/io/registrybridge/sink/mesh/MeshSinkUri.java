@@ -35,8 +35,8 @@ import java.util.TreeSet;
  * <p>Query parameters override the daemon-wide {@link MeshSinkConfig} for this sink: {@code
  * namespace}, {@code domain}, {@code exportTo} (comma-separated), {@code collision} ({@code
  * report} or {@code allocate}), {@code vipRange} (CIDR), {@code apiVersion} ({@code auto}, {@code
- * v1}, {@code v1beta1}); {@code istio-k8s} also takes {@code context}. Values are
- * percent-decoded; '+' is a plus sign.
+ * v1}, {@code v1beta1}, {@code v1alpha3}); {@code istio-k8s} also takes {@code context}. Values
+ * are percent-decoded; '+' is a plus sign.
  *
  * @param uri the text as given, for messages
  * @param transport which transport

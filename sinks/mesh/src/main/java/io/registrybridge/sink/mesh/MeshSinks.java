@@ -9,8 +9,9 @@ import java.nio.file.Path;
 import java.util.Optional;
 
 /**
- * Creates mesh sinks. Each sink is a {@link io.registrybridge.core.Sink} of its own, to be driven
- * by its own {@code SinkReconciler}, so one transport failing never delays the other.
+ * Creates mesh sinks: one {@link MeshEngine} over the store of a transport. Each sink is a {@link
+ * io.registrybridge.core.Sink} of its own, to be driven by its own {@code SinkReconciler}, so one
+ * transport failing never delays the other.
  */
 public final class MeshSinks {
   private MeshSinks() {}
@@ -26,7 +27,8 @@ public final class MeshSinks {
   /** Like {@link #kubernetes(MeshSinkConfig, KubernetesClient)}, telling {@code listener}. */
   public static MeshSink kubernetes(MeshSinkConfig config, KubernetesClient client,
       MeshSinkListener listener) {
-    return new KubernetesMeshSink(config, client, false, listener);
+    return new MeshEngine(config, new KubernetesServiceEntryStore(config, client, false),
+        listener);
   }
 
   /** A sink writing one YAML file per ServiceEntry into {@code directory}. */
@@ -37,7 +39,7 @@ public final class MeshSinks {
   /** Like {@link #directory(MeshSinkConfig, Path)}, telling {@code listener}. */
   public static MeshSink directory(MeshSinkConfig config, Path directory,
       MeshSinkListener listener) {
-    return new DirectoryMeshSink(config, directory, listener);
+    return new MeshEngine(config, new DirectoryServiceEntryStore(config, directory), listener);
   }
 
   /**
@@ -50,7 +52,8 @@ public final class MeshSinks {
     MeshSinkConfig config = uri.applyTo(requireNonNull(base, "base"));
     return switch (uri.transport()) {
       case DIRECTORY -> directory(config, uri.directory().orElseThrow(), listener);
-      case KUBERNETES -> new KubernetesMeshSink(config, kubernetesClient(uri.context()), true,
+      case KUBERNETES -> new MeshEngine(config,
+          new KubernetesServiceEntryStore(config, kubernetesClient(uri.context()), true),
           listener);
     };
   }

@@ -12,8 +12,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Finds which version of {@code networking.istio.io} serves ServiceEntry, by API discovery, and
- * remembers it until the API server says it is gone. {@code v1} is served from Istio 1.22 on;
- * older control planes serve {@code v1beta1}. Both store the same objects, so switching versions
+ * remembers it until the API server says it is gone. {@code v1} is served from Istio 1.22 on,
+ * {@code v1beta1} from 1.5 (or so) on, and the oldest control planes (Istio 1.1 to 1.4) serve only
+ * {@code v1alpha3}. All of them hold the same objects with the same spec, so switching versions
  * does not rewrite anything.
  */
 final class ServiceEntryApi {
@@ -40,7 +41,7 @@ final class ServiceEntryApi {
       return current;
     }
     List<String> candidates = preference.version().map(List::of)
-        .orElse(List.of("v1", "v1beta1"));
+        .orElse(IstioApiVersion.DISCOVERY_ORDER);
     List<String> tried = new ArrayList<>();
     for (String version : candidates) {
       String groupVersion = IstioApiVersion.GROUP + "/" + version;

@@ -21,15 +21,16 @@ import java.util.TreeSet;
 import java.util.stream.Collectors;
 
 /**
- * Turns a {@link DesiredState} into validated ServiceEntry models and reports. Pure: no I/O, no
- * clock, no logging; the same input always gives the same output, which is what makes the content
- * hash a reliable "nothing changed" test for both transports.
+ * Turns the instances of one host into a validated ServiceEntry model and reports. Pure: no I/O,
+ * no clock, no logging; the same input always gives the same output, which is what makes the
+ * content hash a reliable "nothing changed" test for every transport.
  *
  * <p>The rules, in the order they apply:
  *
  * <ol>
- *   <li>Instances are grouped by host {@code <name>.<domain>}; the name is lower-cased with '_'
- *       and '.' turned into '-', and a name that still is no DNS label is rejected.
+ *   <li>Instances are grouped by host {@code <name>.<domain>} ({@link #hostOf}); the name is
+ *       lower-cased with '_' and '.' turned into '-', and a name that still is no DNS label is
+ *       rejected.
  *   <li>UDP instances are skipped (ServiceEntry cannot carry UDP); so are instances with a
  *       protocol Istio does not know, without a port, or without an IP address (STATIC
  *       endpoints need one).
@@ -40,9 +41,11 @@ import java.util.stream.Collectors;
  *       one port number make the service invalid: a port has one protocol.
  *   <li>Instances at the same address with the same labels share one endpoint, which then serves
  *       several ports; otherwise every instance is an endpoint of its own.
- *   <li>The collision guard looks at opaque TCP ports across hosts (see {@link CollisionMode}).
- *   <li>Every entry passes {@link ServiceEntryValidator}, or is held back with a report.
  * </ol>
+ *
+ * <p>What concerns several hosts at once (the collision guard, virtual IPs, the final validation)
+ * is {@link MeshModel}'s, which calls {@link #convertHost} for the hosts that changed; {@link
+ * #convert} runs the whole pipeline over a full desired state.
  */
 final class ServiceEntryConverter {
   private static final String KNOWN_PROTOCOLS =
@@ -57,11 +60,13 @@ final class ServiceEntryConverter {
   }
 
   private final MeshSinkConfig config;
-  private final VirtualIpAllocator allocator;
 
   ServiceEntryConverter(MeshSinkConfig config) {
     this.config = requireNonNull(config, "config");
-    this.allocator = new VirtualIpAllocator(VirtualIpRange.parse(config.virtualIpRange()));
+  }
+
+  MeshSinkConfig config() {
+    return config;
   }
 
   /** The object name of the entry for {@code host}: the host itself, a valid DNS subdomain. */
@@ -70,69 +75,69 @@ final class ServiceEntryConverter {
   }
 
   /**
-   * Converts {@code desired}.
+   * The host a service name maps to.
+   *
+   * @return the host, or empty with {@code problem} holding the report when the name cannot be
+   *     one
+   */
+  Optional<String> hostOf(String serviceName, List<MeshReport> problem) {
+    try {
+      return Optional.of(KubernetesNames.hostLabelOf(serviceName) + "." + config.domain());
+    } catch (IllegalArgumentException e) {
+      problem.add(new MeshReport(MeshReport.Kind.INVALID_SERVICE, serviceName,
+          e.getMessage() + "; no ServiceEntry is written for it"));
+      return Optional.empty();
+    }
+  }
+
+  /**
+   * What one host's instances give, before the collision guard and the final validation.
+   *
+   * @param entry the entry; empty when no instance can be an endpoint or the ports conflict
+   * @param held whether the host's existing object must be left as it is (there are instances,
+   *     but none can be written now); false when only UDP instances remain
+   * @param reports the problems found, in a stable order
+   */
+  record HostConversion(Optional<ServiceEntryModel> entry, boolean held,
+      List<MeshReport> reports) {
+    HostConversion {
+      reports = List.copyOf(reports);
+    }
+  }
+
+  /**
+   * Converts the instances of one host.
+   *
+   * @param host what {@link #hostOf} gave for the instances' names
+   * @param instances every instance whose name maps to {@code host}, sorted by ID
+   */
+  HostConversion convertHost(String host, List<ServiceInstance> instances) {
+    List<MeshReport> reports = new ArrayList<>();
+    SortedSet<String> names = new TreeSet<>();
+    instances.forEach(i -> names.add(i.name()));
+    String service = names.first();
+    if (names.size() > 1) {
+      reports.add(new MeshReport(MeshReport.Kind.MERGED_NAMES, String.join(",", names),
+          "service names " + String.join(", ", names) + " all map to host " + host
+              + "; their instances are merged into one ServiceEntry"));
+    }
+    Optional<ServiceEntryModel> entry =
+        build(host, host.substring(0, host.indexOf('.')), service, instances, reports);
+    boolean held = entry.isEmpty()
+        && instances.stream().anyMatch(i -> i.transport() != Transport.UDP);
+    return new HostConversion(entry, held, reports);
+  }
+
+  /**
+   * Converts a whole desired state, the collision guard and the final validation included.
    *
    * @param currentAddresses the virtual IP each host has in the control plane now, so that
    *     allocation keeps it (see {@link VirtualIpAllocator})
    */
   Conversion convert(DesiredState desired, Map<String, String> currentAddresses) {
-    List<MeshReport> reports = new ArrayList<>();
-    SortedMap<String, List<ServiceInstance>> byHost = new TreeMap<>();
-    SortedMap<String, SortedSet<String>> namesByHost = new TreeMap<>();
-    Set<String> badNames = new TreeSet<>();
-    for (ServiceInstance instance : desired.services().values()) {
-      String label;
-      try {
-        label = KubernetesNames.hostLabelOf(instance.name());
-      } catch (IllegalArgumentException e) {
-        if (badNames.add(instance.name())) {
-          reports.add(new MeshReport(MeshReport.Kind.INVALID_SERVICE, instance.name(),
-              e.getMessage() + "; no ServiceEntry is written for it"));
-        }
-        continue;
-      }
-      String host = label + "." + config.domain();
-      byHost.computeIfAbsent(host, h -> new ArrayList<>()).add(instance);
-      namesByHost.computeIfAbsent(host, h -> new TreeSet<>()).add(instance.name());
-    }
-
-    SortedMap<String, ServiceEntryModel> entries = new TreeMap<>();
-    SortedSet<String> held = new TreeSet<>();
-    for (Map.Entry<String, List<ServiceInstance>> e : byHost.entrySet()) {
-      String host = e.getKey();
-      SortedSet<String> names = namesByHost.get(host);
-      String service = names.first();
-      if (names.size() > 1) {
-        reports.add(new MeshReport(MeshReport.Kind.MERGED_NAMES, String.join(",", names),
-            "service names " + String.join(", ", names) + " all map to host " + host
-                + "; their instances are merged into one ServiceEntry"));
-      }
-      Optional<ServiceEntryModel> entry =
-          build(host, host.substring(0, host.indexOf('.')), service, e.getValue(), reports);
-      if (entry.isPresent()) {
-        entries.put(entry.get().name(), entry.get());
-      } else if (e.getValue().stream().anyMatch(i -> i.transport() != Transport.UDP)) {
-        held.add(objectName(host));
-      }
-    }
-
-    List<PortCollision> collisions = new ArrayList<>();
-    if (config.collisionMode() == CollisionMode.ALLOCATE) {
-      allocate(entries, currentAddresses, reports);
-    }
-    detectCollisions(entries, collisions, reports);
-
-    for (ServiceEntryModel entry : List.copyOf(entries.values())) {
-      List<String> problems = ServiceEntryValidator.problems(entry);
-      if (!problems.isEmpty()) {
-        entries.remove(entry.name());
-        held.add(entry.name());
-        reports.add(new MeshReport(MeshReport.Kind.INVALID_SERVICE, entry.service(),
-            "service '" + entry.service() + "': the ServiceEntry for " + entry.host()
-                + " would be invalid (" + String.join("; ", problems) + "); it is not written"));
-      }
-    }
-    return new Conversion(entries, held, reports, collisions);
+    MeshModel model = new MeshModel(this);
+    model.rebuild(desired, host -> Optional.ofNullable(currentAddresses.get(host)));
+    return model.conversion();
   }
 
   /** One service's entry; empty when no instance can be an endpoint or the ports conflict. */
@@ -263,66 +268,7 @@ final class ServiceEntryConverter {
     return Optional.empty();
   }
 
-  private void allocate(SortedMap<String, ServiceEntryModel> entries,
-      Map<String, String> currentAddresses, List<MeshReport> reports) {
-    List<String> hosts = entries.values().stream().filter(ServiceEntryModel::hasOpaqueTcpPort)
-        .map(ServiceEntryModel::host).toList();
-    SortedMap<String, String> addresses = allocator.allocate(hosts, currentAddresses);
-    for (ServiceEntryModel entry : List.copyOf(entries.values())) {
-      if (!entry.hasOpaqueTcpPort()) {
-        continue;
-      }
-      String address = addresses.get(entry.host());
-      if (address == null) {
-        reports.add(new MeshReport(MeshReport.Kind.NO_VIRTUAL_IP, entry.service(),
-            "service '" + entry.service() + "': no free virtual IP left in "
-                + config.virtualIpRange() + " for " + entry.host()));
-      } else {
-        entries.put(entry.name(), entry.withAddresses(List.of(address)));
-      }
-    }
-  }
-
-  private static void detectCollisions(SortedMap<String, ServiceEntryModel> entries,
-      List<PortCollision> collisions, List<MeshReport> reports) {
-    SortedMap<Integer, SortedMap<String, Protocol>> byPort = new TreeMap<>();
-    for (ServiceEntryModel entry : entries.values()) {
-      if (!entry.addresses().isEmpty()) {
-        continue;
-      }
-      for (ServiceEntryModel.Port port : entry.ports()) {
-        if (port.protocol().opaqueTcp()) {
-          byPort.computeIfAbsent(port.number(), n -> new TreeMap<>())
-              .put(entry.host(), port.protocol());
-        }
-      }
-    }
-    byPort.forEach((port, hosts) -> {
-      if (hosts.size() < 2) {
-        return;
-      }
-      collisions.add(new PortCollision(port, List.copyOf(hosts.keySet())));
-      Set<String> described = new LinkedHashSet<>();
-      hosts.forEach((host, protocol) -> described.add(host + " (" + protocol.istioName() + ")"));
-      reports.add(new MeshReport(MeshReport.Kind.PORT_COLLISION,
-          String.join(",", hosts.keySet()), "port collision on " + port + ": "
-              + joinAnd(described) + " declare it without addresses, so Istio builds one"
-              + " listener 0.0.0.0_" + port + " for all of them and sends every connection to"
-              + " one; declare an application protocol (SERVICE_PROTOCOL=http, grpc, ...) or"
-              + " use collision mode allocate"));
-    });
-  }
-
-  private static String joinAnd(Set<String> items) {
-    List<String> list = List.copyOf(items);
-    if (list.size() == 1) {
-      return list.get(0);
-    }
-    return String.join(", ", list.subList(0, list.size() - 1)) + " and "
-        + list.get(list.size() - 1);
-  }
-
-  private static String describe(ServiceInstance instance) {
+  static String describe(ServiceInstance instance) {
     String where = instance.address().isEmpty() ? "" : instance.address() + ":";
     String origin = instance.origin().isEmpty() ? "" : ", " + instance.origin();
     return instance.id() + " (" + where + instance.port() + origin + ")";

@@ -3,7 +3,10 @@ package io.registrybridge.sink.mesh;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static java.util.Objects.requireNonNull;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
@@ -27,7 +30,8 @@ import java.util.TreeMap;
  *
  * <p>ServiceEntry objects are {@link GenericKubernetesResource}s with a spec built here rather
  * than fabric8's typed Istio model: the spec the bridge writes is small and already validated, one
- * code path serves {@code v1} and {@code v1beta1} (the typed model has a class per version), the
+ * code path serves {@code v1}, {@code v1beta1} and {@code v1alpha3} (the typed model has a class
+ * per version; the spec is the same in all three), the
  * field order is ours (stable files, stable hashes), and nothing depends on the istio-model jar's
  * {@code META-INF/services} registration surviving shading.
  */
@@ -44,6 +48,10 @@ final class ServiceEntryRenderer {
 
   private static final KubernetesSerialization YAML = new KubernetesSerialization(
       new ObjectMapper(), false, new YamlDumpSettingsBuilder().setMinimizeQuotes(true).build());
+  // Map keys sorted at every level: the same content gives the same text whatever order a
+  // reader (an API server, a YAML parser) left the fields in.
+  private static final ObjectMapper CANONICAL = JsonMapper.builder()
+      .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS).build();
 
   private final String namespace;
   private final String ownerId;
@@ -61,6 +69,14 @@ final class ServiceEntryRenderer {
     return labels;
   }
 
+  /**
+   * The object for {@code entry} without {@code apiVersion}, which the store sets: the content
+   * (and so the hash and the fingerprint) is the same for every version.
+   */
+  GenericKubernetesResource render(ServiceEntryModel entry) {
+    return render(entry, null);
+  }
+
   /** The object for {@code entry}, with {@code apiVersion} like {@code networking.istio.io/v1}. */
   GenericKubernetesResource render(ServiceEntryModel entry, String apiVersion) {
     Map<String, Object> spec = spec(entry);
@@ -75,6 +91,41 @@ final class ServiceEntryRenderer {
     resource.setMetadata(metadata);
     resource.setAdditionalProperty("spec", spec);
     return resource;
+  }
+
+  /** A copy of {@code object} with {@code apiVersion}; the spec is shared, not copied. */
+  static GenericKubernetesResource withApiVersion(GenericKubernetesResource object,
+      String apiVersion) {
+    GenericKubernetesResource copy = new GenericKubernetesResource();
+    copy.setApiVersion(apiVersion);
+    copy.setKind(object.getKind());
+    copy.setMetadata(new ObjectMetaBuilder(object.getMetadata()).build());
+    copy.setAdditionalProperties(new LinkedHashMap<>(object.getAdditionalProperties()));
+    return copy;
+  }
+
+  /**
+   * What an object says, as a short digest: its labels, annotations and spec, with map keys in a
+   * fixed order, so that an object read back from an API server (which may order fields its own
+   * way, and add bookkeeping such as {@code resourceVersion}) has the fingerprint of the object
+   * rendered here exactly when they say the same. Unlike the content-hash annotation, which only
+   * says what was meant, it notices a spec edited by hand.
+   */
+  static String fingerprint(HasMetadata object) {
+    Map<String, Object> content = new LinkedHashMap<>();
+    ObjectMeta metadata = object.getMetadata();
+    content.put("labels", metadata == null || metadata.getLabels() == null ? Map.of()
+        : metadata.getLabels());
+    content.put("annotations", metadata == null || metadata.getAnnotations() == null ? Map.of()
+        : metadata.getAnnotations());
+    Object spec = object instanceof GenericKubernetesResource generic
+        ? generic.getAdditionalProperties().get("spec") : null;
+    content.put("spec", spec == null ? Map.of() : spec);
+    try {
+      return digest(CANONICAL.writeValueAsString(content));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("a ServiceEntry that cannot be written as JSON", e);
+    }
   }
 
   /** The YAML document for a file: {@code ---}, then the object, minimal quoting. */
@@ -191,9 +242,12 @@ final class ServiceEntryRenderer {
     content.put("labels", new TreeMap<>(labels));
     content.put("annotations", new TreeMap<>(annotations));
     content.put("spec", spec);
+    return digest(YAML.asJson(content));
+  }
+
+  private static String digest(String text) {
     try {
-      byte[] digest = MessageDigest.getInstance("SHA-256")
-          .digest(YAML.asJson(content).getBytes(UTF_8));
+      byte[] digest = MessageDigest.getInstance("SHA-256").digest(text.getBytes(UTF_8));
       // 128 bits are plenty to tell two versions of one object apart.
       return HexFormat.of().formatHex(digest, 0, 16);
     } catch (NoSuchAlgorithmException e) {

@@ -2,14 +2,17 @@ package io.registrybridge.sink.mesh;
 
 import static io.registrybridge.sink.mesh.Fixtures.bookinfo;
 import static io.registrybridge.sink.mesh.Fixtures.config;
+import static io.registrybridge.sink.mesh.Fixtures.instance;
 import static io.registrybridge.sink.mesh.Fixtures.state;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.registrybridge.core.DesiredIndex;
 import io.registrybridge.core.DesiredState;
 import io.registrybridge.core.ServiceInstance;
+import io.registrybridge.core.SourceListener;
 import io.registrybridge.core.SyncResult;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -19,8 +22,10 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
@@ -29,6 +34,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -206,6 +212,92 @@ class DirectoryMeshSinkTest {
         files().get("reviews.service.consul.yaml"));
     assertThat(reviews.getApiVersion()).isEqualTo("networking.istio.io/v1beta1");
     assertThat(reviews.getMetadata().getNamespace()).isEqualTo("mesh-config");
+  }
+
+  private final DesiredIndex index = new DesiredIndex(Set.of("test"));
+  private final Set<String> changed = new LinkedHashSet<>();
+
+  DirectoryMeshSinkTest() {
+    index.addListener(change -> changed.addAll(change.ids()));
+  }
+
+  private SourceListener source() {
+    return index.listenerFor("test");
+  }
+
+  private SyncResult applyChanges(MeshSink sink) throws Exception {
+    Set<String> ids = new LinkedHashSet<>(changed);
+    changed.clear();
+    return sink.apply(ids, index);
+  }
+
+  /**
+   * The incremental path reads no directory: a file of ours added by hand and a hand edit are
+   * only noticed by the next full sync, which removes the one and puts the other back.
+   */
+  @Test
+  void changesAreAppliedWithoutScanningAndAFullSyncRepairsWhatWasDoneByHand() throws Exception {
+    SourceListener source = source();
+    source.replaceAll(byId(bookinfo("http")));
+    MeshSink sink = MeshSinks.directory(config(), dir());
+    assertThat(sink.sync(index.snapshot())).isEqualTo(new SyncResult(4, 0, 0));
+    changed.clear();
+    Path details = dir().resolve("details.service.consul.yaml");
+    String detailsWritten = Files.readString(details);
+    Files.writeString(details, detailsWritten.replace("172.18.0.3", "172.18.0.99"));
+    Path ghost = dir().resolve("ghost.service.consul.yaml");
+    Files.writeString(ghost, detailsWritten.replace("details", "ghost"));
+    String reviewsBefore = files().get("reviews.service.consul.yaml");
+
+    source.update("reviews-v3", List.of());
+    assertThat(applyChanges(sink)).isEqualTo(new SyncResult(0, 1, 0));
+
+    assertThat(files().get("reviews.service.consul.yaml")).isNotEqualTo(reviewsBefore)
+        .doesNotContain("172.18.0.7");
+    assertThat(ghost).exists();
+    assertThat(Files.readString(details)).contains("172.18.0.99");
+
+    assertThat(sink.sync(index.snapshot())).isEqualTo(new SyncResult(0, 1, 1));
+    assertThat(ghost).doesNotExist();
+    assertThat(Files.readString(details)).isEqualTo(detailsWritten);
+  }
+
+  /** Before a file is replaced it is read again, so a foreign file put there is left alone. */
+  @Test
+  void aForeignFilePutUnderOurNameSinceTheLastScanIsNotOverwritten() throws Exception {
+    SourceListener source = source();
+    source.replaceAll(byId(bookinfo("http")));
+    MeshSink sink = MeshSinks.directory(config(), dir());
+    sink.sync(index.snapshot());
+    changed.clear();
+    Path ratings = dir().resolve("ratings.service.consul.yaml");
+    String foreign = """
+        apiVersion: networking.istio.io/v1
+        kind: ServiceEntry
+        metadata:
+          name: ratings.service.consul
+        spec:
+          hosts: [ratings.service.consul]
+        """;
+    Files.writeString(ratings, foreign);
+
+    source.update("ratings-v1", List.of(instance("ratings-v1", "ratings", "172.18.0.4", 9080)
+        .protocol("http").tags(List.of("version|v2")).build()));
+    assertThat(applyChanges(sink)).isEqualTo(SyncResult.NOTHING);
+
+    assertThat(Files.readString(ratings)).isEqualTo(foreign);
+    assertThat(sink.status().reports()).extracting(MeshReport::kind)
+        .containsExactly(MeshReport.Kind.FOREIGN_OWNER);
+  }
+
+  @Test
+  void aScanIsCheapSoTheDirectoryIsVerifiedOften() {
+    assertThat(MeshSinks.directory(config(), dir()).timing().verifyInterval())
+        .isEqualTo(Duration.ofSeconds(30));
+  }
+
+  private static Map<String, List<ServiceInstance>> byId(List<ServiceInstance> instances) {
+    return instances.stream().collect(Collectors.groupingBy(ServiceInstance::id));
   }
 
   /**

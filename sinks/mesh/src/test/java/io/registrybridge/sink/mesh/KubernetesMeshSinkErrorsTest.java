@@ -7,10 +7,8 @@ import static io.registrybridge.sink.mesh.Fixtures.state;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.fabric8.kubernetes.api.model.APIResourceListBuilder;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
-import io.fabric8.kubernetes.api.model.GenericKubernetesResourceList;
 import io.fabric8.kubernetes.api.model.Status;
 import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -30,19 +28,28 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The Kubernetes transport against scripted API server answers: conflicts, rejections, server
- * errors, and discovery without {@code v1}. Requests nobody expected get a 404 from the mock.
+ * errors, a resource that vanishes. The mock server runs in CRUD mode (so the informers can list
+ * and watch); a scripted answer for a method and path takes precedence over it until it is used
+ * up.
  */
-@EnableKubernetesMockClient
+@EnableKubernetesMockClient(crud = true)
 class KubernetesMeshSinkErrorsTest {
   private static final String API = "/apis/networking.istio.io/v1";
   private static final String OBJECTS = API + "/namespaces/istio-system/serviceentries";
-  private static final String OWNED = OBJECTS + "?labelSelector=app.kubernetes.io%2Fmanaged-by"
-      + "%3Dregistry-bridge%2Cregistry-bridge.io%2Fowner%3Dtest-bridge";
+  private static final String OWNED_LIST = OBJECTS + "?labelSelector="
+      + KubernetesMeshSinkTest.OWNED_SELECTOR + "&resourceVersion=0";
   private static final String NAME = "productpage.service.consul";
 
   KubernetesMockServer server;
   private KubernetesClient client;
   private int requestsTaken;
+
+  // Closed after each test, so that their informers stop watching before the server does.
+  private final MockServerSinks sinks = new MockServerSinks();
+
+  private MeshSink opened(MeshSink sink) {
+    return sinks.add(sink);
+  }
 
   @BeforeEach
   void setUp() {
@@ -53,6 +60,7 @@ class KubernetesMeshSinkErrorsTest {
 
   @AfterEach
   void tearDown() {
+    sinks.closeAll();
     client.close();
   }
 
@@ -75,30 +83,18 @@ class KubernetesMeshSinkErrorsTest {
     return object;
   }
 
-  private void discovery(String path) {
-    server.expect().get().withPath(path).andReturn(200, new APIResourceListBuilder()
-        .withGroupVersion(path.substring("/apis/".length())).addNewResource()
-        .withName("serviceentries").withKind("ServiceEntry").withNamespaced(true).endResource()
-        .build()).always();
-  }
-
-  private void list(String path, GenericKubernetesResource... items) {
-    GenericKubernetesResourceList list = new GenericKubernetesResourceList();
-    list.setItems(List.of(items));
-    server.expect().get().withPath(path).andReturn(200, list).always();
-  }
-
   private static Status status(int code, String reason, String message) {
     return new StatusBuilder().withStatus("Failure").withCode(code).withReason(reason)
         .withMessage(message).build();
   }
 
+  /** The requests about ServiceEntry since the last call, as "METHOD path". */
   private List<String> requests() throws InterruptedException {
     List<String> result = new ArrayList<>();
-    while (requestsTaken < server.getRequestCount()) {
-      RecordedRequest request = server.takeRequest();
-      requestsTaken++;
-      result.add(request.getMethod() + " " + request.getPath());
+    for (RecordedRequest request : takeAll()) {
+      if (request.getPath().startsWith("/apis/networking.istio.io/")) {
+        result.add(request.getMethod() + " " + request.getPath());
+      }
     }
     return result;
   }
@@ -112,38 +108,44 @@ class KubernetesMeshSinkErrorsTest {
     return result;
   }
 
+  private GenericKubernetesResource stored() {
+    return client.genericKubernetesResources("networking.istio.io/v1", "ServiceEntry")
+        .inNamespace("istio-system").withName(NAME).get();
+  }
+
   @Test
   void conflictOnUpdateReadsTheObjectAgainAndRetries() throws Exception {
-    discovery(API);
-    list(OWNED, rendered(desired("v1"), "1"));
+    IstioCrds.installServiceEntry(client, "v1");
+    MeshSink sink = opened(MeshSinks.kubernetes(config(), client));
+    sink.sync(desired("v1"));
+    String written = stored().getMetadata().getResourceVersion();
     server.expect().put().withPath(OBJECTS + "/" + NAME)
         .andReturn(409, status(409, "Conflict", "the object has been modified")).once();
     server.expect().get().withPath(OBJECTS + "/" + NAME)
         .andReturn(200, rendered(desired("v1"), "2")).once();
     server.expect().put().withPath(OBJECTS + "/" + NAME)
         .andReturn(200, rendered(desired("v2"), "3")).once();
-    MeshSink sink = MeshSinks.kubernetes(config(), client);
+    takeAll();
 
     assertThat(sink.sync(desired("v2"))).isEqualTo(new SyncResult(0, 1, 0));
     List<RecordedRequest> puts = takeAll().stream().filter(r -> r.getMethod().equals("PUT"))
         .toList();
     assertThat(puts).hasSize(2);
-    assertThat(puts.get(0).getBody().readUtf8()).contains("\"resourceVersion\":\"1\"");
+    assertThat(puts.get(0).getBody().readUtf8())
+        .contains("\"resourceVersion\":\"" + written + "\"");
     assertThat(puts.get(1).getBody().readUtf8()).contains("\"resourceVersion\":\"2\"");
   }
 
   @Test
   void conflictOnCreateWithAForeignObjectLeavesItAlone() throws Exception {
-    discovery(API);
-    list(OWNED);
-    list(OBJECTS);
+    IstioCrds.installServiceEntry(client, "v1");
     server.expect().post().withPath(OBJECTS)
         .andReturn(409, status(409, "AlreadyExists", "already exists")).once();
     GenericKubernetesResource foreign = new GenericKubernetesResourceBuilder()
         .withApiVersion("networking.istio.io/v1").withKind("ServiceEntry")
         .withNewMetadata().withName(NAME).withNamespace("istio-system").endMetadata().build();
     server.expect().get().withPath(OBJECTS + "/" + NAME).andReturn(200, foreign).once();
-    MeshSink sink = MeshSinks.kubernetes(config(), client);
+    MeshSink sink = opened(MeshSinks.kubernetes(config(), client));
 
     assertThat(sink.sync(desired("v1"))).isEqualTo(SyncResult.NOTHING);
     assertThat(sink.status().reports()).extracting(MeshReport::kind)
@@ -154,14 +156,12 @@ class KubernetesMeshSinkErrorsTest {
 
   @Test
   void unprocessableObjectIsReportedAndNotSentAgainUntilItChanges() throws Exception {
-    discovery(API);
-    list(OWNED);
-    list(OBJECTS);
+    IstioCrds.installServiceEntry(client, "v1");
     server.expect().post().withPath(OBJECTS).andReturn(422, status(422, "Invalid",
         "ServiceEntry.networking.istio.io \"" + NAME + "\" is invalid: spec.ports[0].protocol:"
             + " Unsupported value")).once();
     List<MeshReport> heard = new ArrayList<>();
-    MeshSink sink = MeshSinks.kubernetes(config(), client, (name, r) -> heard.add(r));
+    MeshSink sink = opened(MeshSinks.kubernetes(config(), client, (name, r) -> heard.add(r)));
 
     assertThat(sink.sync(desired("v1"))).isEqualTo(SyncResult.NOTHING);
     assertThat(sink.sync(desired("v1"))).isEqualTo(SyncResult.NOTHING);
@@ -175,21 +175,18 @@ class KubernetesMeshSinkErrorsTest {
             + " spec.ports[0].protocol: Unsupported value; it is not sent again until the service"
             + " changes"));
 
-    // The service changes: the new content is tried.
-    server.expect().post().withPath(OBJECTS).andReturn(201, rendered(desired("v2"), "1")).once();
+    // The service changes: the new content is tried (and the mock stores it).
     assertThat(sink.sync(desired("v2"))).isEqualTo(new SyncResult(1, 0, 0));
     assertThat(sink.status().rejectedObjects()).isZero();
   }
 
   @Test
   void admissionWebhookDenialIsARejection() throws Exception {
-    discovery(API);
-    list(OWNED);
-    list(OBJECTS);
+    IstioCrds.installServiceEntry(client, "v1");
     server.expect().post().withPath(OBJECTS).andReturn(400, status(400, "BadRequest",
         "admission webhook \"validation.istio.io\" denied the request: configuration is invalid:"
             + " port name must be set")).once();
-    MeshSink sink = MeshSinks.kubernetes(config(), client);
+    MeshSink sink = opened(MeshSinks.kubernetes(config(), client));
 
     assertThat(sink.sync(desired("v1"))).isEqualTo(SyncResult.NOTHING);
     assertThat(sink.status().reports()).extracting(MeshReport::kind)
@@ -198,12 +195,10 @@ class KubernetesMeshSinkErrorsTest {
 
   @Test
   void serverErrorsAreThrownForTheReconcilerToBackOff() throws Exception {
-    discovery(API);
-    list(OWNED);
-    list(OBJECTS);
+    IstioCrds.installServiceEntry(client, "v1");
     server.expect().post().withPath(OBJECTS)
         .andReturn(500, status(500, "InternalError", "etcdserver: request timed out")).once();
-    MeshSink sink = MeshSinks.kubernetes(config(), client);
+    MeshSink sink = opened(MeshSinks.kubernetes(config(), client));
 
     assertThatThrownBy(() -> sink.sync(desired("v1")))
         .isInstanceOfSatisfying(KubernetesClientException.class,
@@ -212,51 +207,59 @@ class KubernetesMeshSinkErrorsTest {
   }
 
   @Test
-  void tooManyRequestsIsThrown() throws Exception {
-    discovery(API);
-    server.expect().get().withPath(OWNED)
+  void tooManyRequestsOnTheFirstListIsThrownAndTheInformersStartAgainNextTime()
+      throws Exception {
+    IstioCrds.installServiceEntry(client, "v1");
+    server.expect().get().withPath(OWNED_LIST)
         .andReturn(429, status(429, "TooManyRequests", "slow down")).once();
-    MeshSink sink = MeshSinks.kubernetes(config(), client);
+    MeshSink sink = opened(MeshSinks.kubernetes(config(), client));
 
     assertThatThrownBy(() -> sink.sync(desired("v1")))
         .isInstanceOfSatisfying(KubernetesClientException.class,
             e -> assertThat(e.getCode()).isEqualTo(429));
+    assertThat(sink.sync(desired("v1"))).isEqualTo(new SyncResult(1, 0, 0));
+  }
+
+  @Test
+  void tooManyRequestsOnAWriteIsThrown() throws Exception {
+    IstioCrds.installServiceEntry(client, "v1");
+    server.expect().post().withPath(OBJECTS)
+        .andReturn(429, status(429, "TooManyRequests", "slow down")).once();
+    MeshSink sink = opened(MeshSinks.kubernetes(config(), client));
+
+    assertThatThrownBy(() -> sink.sync(desired("v1")))
+        .isInstanceOfSatisfying(KubernetesClientException.class,
+            e -> assertThat(e.getCode()).isEqualTo(429));
+    assertThat(sink.sync(desired("v1"))).isEqualTo(new SyncResult(1, 0, 0));
   }
 
   @Test
   void discoveryWithoutV1UsesV1beta1() throws Exception {
-    String beta = "/apis/networking.istio.io/v1beta1";
-    String betaObjects = beta + "/namespaces/istio-system/serviceentries";
-    server.expect().get().withPath(API).andReturn(404, status(404, "NotFound", "not found"))
-        .always();
-    discovery(beta);
-    list(betaObjects + OWNED.substring(OBJECTS.length()));
-    list(betaObjects);
-    server.expect().post().withPath(betaObjects).andReturn(201, rendered(desired("v1"), "1"))
-        .once();
-    MeshSink sink = MeshSinks.kubernetes(config(), client);
+    IstioCrds.installServiceEntry(client, "v1beta1");
+    MeshSink sink = opened(MeshSinks.kubernetes(config(), client));
 
     assertThat(sink.sync(desired("v1"))).isEqualTo(new SyncResult(1, 0, 0));
-    RecordedRequest post = takeAll().stream().filter(r -> r.getMethod().equals("POST"))
-        .findFirst().orElseThrow();
-    assertThat(post.getBody().readUtf8())
-        .contains("\"apiVersion\":\"networking.istio.io/v1beta1\"");
+    assertThat(requests()).startsWith("GET " + API, "GET /apis/networking.istio.io/v1beta1")
+        .contains("POST /apis/networking.istio.io/v1beta1/namespaces/istio-system/"
+            + "serviceentries");
+    assertThat(client.genericKubernetesResources("networking.istio.io/v1beta1", "ServiceEntry")
+        .inNamespace("istio-system").withName(NAME).get().getApiVersion())
+        .isEqualTo("networking.istio.io/v1beta1");
   }
 
   @Test
   void aResourceThatVanishesIsDiscoveredAgain() throws Exception {
-    discovery(API);
-    server.expect().get().withPath(OWNED).andReturn(404, status(404, "NotFound", "not found"))
-        .once();
-    list(OWNED, rendered(desired("v1"), "1"));
-    MeshSink sink = MeshSinks.kubernetes(config(), client);
+    IstioCrds.installServiceEntry(client, "v1");
+    server.expect().get().withPath(OWNED_LIST)
+        .andReturn(404, status(404, "NotFound", "not found")).once();
+    MeshSink sink = opened(MeshSinks.kubernetes(config(), client));
+    takeAll();
 
     assertThatThrownBy(() -> sink.sync(desired("v1")))
         .isInstanceOf(IstioNotReadyException.class)
         .hasMessage("listing ServiceEntry objects in namespace istio-system returned 404; the"
             + " resource is no longer served");
-    assertThat(sink.sync(desired("v1"))).isEqualTo(SyncResult.NOTHING);
-    assertThat(requests()).containsExactly("GET " + API, "GET " + OWNED, "GET " + API,
-        "GET " + OWNED);
+    assertThat(sink.sync(desired("v1"))).isEqualTo(new SyncResult(1, 0, 0));
+    assertThat(requests()).filteredOn(r -> r.equals("GET " + API)).hasSize(2);
   }
 }

@@ -8,6 +8,7 @@ import static io.registrybridge.sink.mesh.Fixtures.state;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.groups.Tuple.tuple;
+import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
@@ -16,13 +17,18 @@ import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.registrybridge.core.DesiredIndex;
 import io.registrybridge.core.ServiceInstance;
 import io.registrybridge.core.SyncResult;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** The Kubernetes transport against fabric8's mock API server in CRUD mode. */
@@ -30,10 +36,25 @@ import org.junit.jupiter.api.Test;
 class KubernetesMeshSinkTest {
   private static final String NS = "istio-system";
   private static final ResourceDefinitionContext V1 = context("v1");
+  static final String OWNED_SELECTOR = "app.kubernetes.io%2Fmanaged-by%3Dregistry-bridge%2C"
+      + "registry-bridge.io%2Fowner%3Dtest-bridge";
+  static final String FOREIGN_SELECTOR = "registry-bridge.io%2Fowner%21%3Dtest-bridge";
 
   KubernetesMockServer server;
   KubernetesClient client;
   private int requestsTaken; // JUnit makes a new instance, and the extension a new server, per test
+
+  // Closed after each test, so that their informers stop watching before the server does.
+  private final MockServerSinks sinks = new MockServerSinks();
+
+  private MeshSink opened(MeshSink sink) {
+    return sinks.add(sink);
+  }
+
+  @AfterEach
+  void closeSinks() {
+    sinks.closeAll();
+  }
 
   private static ResourceDefinitionContext context(String version) {
     return new ResourceDefinitionContext.Builder().withGroup("networking.istio.io")
@@ -42,7 +63,7 @@ class KubernetesMeshSinkTest {
   }
 
   private MeshSink sink(MeshSinkConfig config) {
-    return MeshSinks.kubernetes(config, client);
+    return opened(MeshSinks.kubernetes(config, client));
   }
 
   private List<GenericKubernetesResource> stored(ResourceDefinitionContext context) {
@@ -104,7 +125,7 @@ class KubernetesMeshSinkTest {
   }
 
   @Test
-  void steadyStateReadsButWritesNothing() throws Exception {
+  void steadyStateReadsAndWritesNothing() throws Exception {
     IstioCrds.installServiceEntry(client, "v1");
     MeshSink sink = sink(config());
     sink.sync(state(bookinfo("http")));
@@ -112,14 +133,53 @@ class KubernetesMeshSinkTest {
 
     assertThat(sink.sync(state(bookinfo("http")))).isEqualTo(SyncResult.NOTHING);
     assertThat(sink.sync(state(bookinfo("http")))).isEqualTo(SyncResult.NOTHING);
-    // Discovery is cached: only the owned list, twice.
-    assertThat(requests()).containsExactly(
-        "GET /apis/networking.istio.io/v1/namespaces/istio-system/serviceentries?labelSelector="
-            + "app.kubernetes.io%2Fmanaged-by%3Dregistry-bridge%2Cregistry-bridge.io%2Fowner%3D"
-            + "test-bridge",
-        "GET /apis/networking.istio.io/v1/namespaces/istio-system/serviceentries?labelSelector="
-            + "app.kubernetes.io%2Fmanaged-by%3Dregistry-bridge%2Cregistry-bridge.io%2Fowner%3D"
-            + "test-bridge");
+    // Discovery is cached and full syncs read the informers' caches: not even a list.
+    assertThat(requests()).isEmpty();
+  }
+
+  @Test
+  void theFirstSyncDiscoversThenListsAndWatchesOnceAndWritesWithoutReadingAgain()
+      throws Exception {
+    IstioCrds.installServiceEntry(client, "v1");
+    requests();
+    MeshSink sink = sink(config());
+
+    sink.sync(state(bookinfo("http")));
+
+    String objects = "/apis/networking.istio.io/v1/namespaces/istio-system/serviceentries";
+    assertThat(requests()).containsExactlyInAnyOrder(
+        "GET /apis/networking.istio.io/v1",
+        "GET " + objects + "?labelSelector=" + OWNED_SELECTOR + "&resourceVersion=0",
+        "GET " + objects + "?labelSelector=" + FOREIGN_SELECTOR + "&resourceVersion=0",
+        "GET " + objects + "?allowWatchBookmarks=true&labelSelector=" + OWNED_SELECTOR
+            + "&resourceVersion=1&timeoutSeconds=600&watch=true",
+        "GET " + objects + "?allowWatchBookmarks=true&labelSelector=" + FOREIGN_SELECTOR
+            + "&resourceVersion=1&timeoutSeconds=600&watch=true",
+        "POST " + objects, "POST " + objects, "POST " + objects, "POST " + objects);
+  }
+
+  @Test
+  void theCacheIsWatchedSoAFullReadIsRarelyNeeded() {
+    assertThat(sink(config()).timing().verifyInterval()).isEqualTo(Duration.ofMinutes(5));
+  }
+
+  @Test
+  void theForeignInformerSelectsEverythingButOurObjects() {
+    IstioCrds.installServiceEntry(client, "v1");
+    for (GenericKubernetesResource object : List.of(
+        foreign("ours", "ours.service.consul", Map.of("app.kubernetes.io/managed-by",
+            "registry-bridge", "registry-bridge.io/owner", OWNER)),
+        foreign("other-bridge", "other.service.consul", Map.of("registry-bridge.io/owner",
+            "other-bridge")),
+        foreign("unlabelled", "api.example.com", Map.of()))) {
+      client.genericKubernetesResources(V1).inNamespace(NS).resource(object).create();
+    }
+    // What the store's second informer lists: the server filters, so our objects are not cached
+    // twice.
+    assertThat(client.genericKubernetesResources(V1).inNamespace(NS)
+        .withoutLabel("registry-bridge.io/owner", OWNER).list().getItems())
+        .extracting(o -> o.getMetadata().getName())
+        .containsExactlyInAnyOrder("other-bridge", "unlabelled");
   }
 
   @Test
@@ -208,7 +268,8 @@ class KubernetesMeshSinkTest {
     assertThatThrownBy(() -> sink.sync(state(bookinfo("http"))))
         .isInstanceOf(IstioNotReadyException.class)
         .hasMessage("the API server does not serve ServiceEntry (networking.istio.io/v1,"
-            + " networking.istio.io/v1beta1); is Istio installed?");
+            + " networking.istio.io/v1beta1, networking.istio.io/v1alpha3); is Istio"
+            + " installed?");
     // Still not there: every attempt asks again.
     assertThatThrownBy(() -> sink.sync(state(bookinfo("http"))))
         .isInstanceOf(IstioNotReadyException.class);
@@ -248,7 +309,7 @@ class KubernetesMeshSinkTest {
   void collisionsAreCountedOnceWhileTheyLast() throws Exception {
     IstioCrds.installServiceEntry(client, "v1");
     List<MeshReport> heard = new ArrayList<>();
-    MeshSink sink = MeshSinks.kubernetes(config(), client, (name, r) -> heard.add(r));
+    MeshSink sink = opened(MeshSinks.kubernetes(config(), client, (name, r) -> heard.add(r)));
 
     sink.sync(state(bookinfo(null)));
     sink.sync(state(bookinfo(null)));
@@ -277,13 +338,75 @@ class KubernetesMeshSinkTest {
   }
 
   @Test
-  void repairsAnObjectThatWasDeletedBehindItsBack() throws Exception {
+  void anObjectDeletedBehindItsBackAsksForARepairThatPutsItBack() throws Exception {
     IstioCrds.installServiceEntry(client, "v1");
     MeshSink sink = sink(config());
+    List<String> repairs = new CopyOnWriteArrayList<>();
+    sink.start(repairs::add);
     sink.sync(state(bookinfo("http")));
+    // Our own writes are no reason to repair anything.
+    await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(5))
+        .until(repairs::isEmpty);
+
     client.genericKubernetesResources(V1).inNamespace(NS).withName("details.service.consul")
         .delete();
 
+    await().atMost(Duration.ofSeconds(10)).until(() -> repairs.contains(
+        "ServiceEntry istio-system/details.service.consul was deleted by someone else"));
     assertThat(sink.sync(state(bookinfo("http")))).isEqualTo(new SyncResult(1, 0, 0));
+    assertThat(storedByName()).containsKey("details.service.consul");
+  }
+
+  @Test
+  void anObjectEditedByHandAsksForARepairThatPutsItBack() throws Exception {
+    IstioCrds.installServiceEntry(client, "v1");
+    MeshSink sink = sink(config());
+    List<String> repairs = new CopyOnWriteArrayList<>();
+    sink.start(repairs::add);
+    sink.sync(state(bookinfo("http")));
+    GenericKubernetesResource written = storedByName().get("details.service.consul");
+
+    // kubectl edit: the spec changes, the hash annotation stays what it was.
+    client.genericKubernetesResources(V1).inNamespace(NS).withName("details.service.consul")
+        .edit(o -> {
+          @SuppressWarnings("unchecked")
+          Map<String, Object> spec = (Map<String, Object>) o.getAdditionalProperties()
+              .get("spec");
+          spec.put("endpoints", List.of(Map.of("address", "10.9.9.9")));
+          return o;
+        });
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> repairs.contains(
+        "ServiceEntry istio-system/details.service.consul was changed by someone else"));
+    assertThat(sink.sync(state(bookinfo("http")))).isEqualTo(new SyncResult(0, 1, 0));
+    assertThat(storedByName().get("details.service.consul").getAdditionalProperties())
+        .isEqualTo(written.getAdditionalProperties());
+  }
+
+  @Test
+  void istio11ServesOnlyV1alpha3() throws Exception {
+    IstioCrds.installServiceEntry(client, "v1alpha3");
+    MeshSink sink = sink(config());
+
+    assertThat(sink.sync(state(bookinfo("http")))).isEqualTo(new SyncResult(4, 0, 0));
+    assertThat(stored(context("v1alpha3"))).hasSize(4)
+        .allSatisfy(o -> assertThat(o.getApiVersion()).isEqualTo("networking.istio.io/v1alpha3"));
+    assertThat(requests()).contains("GET /apis/networking.istio.io/v1",
+        "GET /apis/networking.istio.io/v1beta1", "GET /apis/networking.istio.io/v1alpha3");
+    assertThat(sink.sync(state(bookinfo("http")))).isEqualTo(SyncResult.NOTHING);
+
+    // The incremental path works on it too.
+    DesiredIndex index = new DesiredIndex(Set.of("test"));
+    index.listenerFor("test").replaceAll(Map.of("all", bookinfo("http")));
+    List<ServiceInstance> fewer = new ArrayList<>(bookinfo("http"));
+    fewer.removeIf(i -> i.id().equals("reviews-v3"));
+    index.listenerFor("test").replaceAll(Map.of("all", fewer));
+    requests();
+    assertThat(sink.apply(Set.of("reviews-v3"), index)).isEqualTo(new SyncResult(0, 1, 0));
+    assertThat(requests()).containsExactly("PUT /apis/networking.istio.io/v1alpha3/namespaces/"
+        + "istio-system/serviceentries/reviews.service.consul");
+    assertThat(stored(context("v1alpha3"))).filteredOn(
+        o -> o.getMetadata().getName().equals("reviews.service.consul"))
+        .singleElement().satisfies(o -> assertThat(o.toString()).doesNotContain("172.18.0.7"));
   }
 }

@@ -40,7 +40,8 @@ class MeshSinkReconcilerTest {
     source.replaceAll(byOrigin(bookinfo("http")));
     List<Exception> failures = new CopyOnWriteArrayList<>();
     ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor();
-    MeshSink sink = MeshSinks.kubernetes(config(), client);
+    MockServerSinks sinks = new MockServerSinks();
+    MeshSink sink = sinks.add(MeshSinks.kubernetes(config(), client));
     SinkReconciler reconciler = new SinkReconciler(sink, index,
         RetryPolicy.forever(Duration.ofMillis(20), Duration.ofMillis(100)),
         executor, Clock.systemUTC(), new SinkReconciler.Listener() {
@@ -69,6 +70,7 @@ class MeshSinkReconcilerTest {
       reconciler.close();
       executor.shutdown();
       assertThat(executor.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
+      sinks.closeAll();
     }
   }
 

@@ -95,7 +95,7 @@ class MeshSinkUriTest {
             "virtual IP range '240.241.0.1/16' is invalid: address bits are set after the"
                 + " prefix (did you mean 240.241.0.0/16?)"),
         Arguments.of("istio-k8s://?apiVersion=v2",
-            "unknown Istio API version 'v2' (expected auto, v1 or v1beta1)"),
+            "unknown Istio API version 'v2' (expected auto, v1, v1beta1 or v1alpha3)"),
         Arguments.of("istio-k8s://?exportTo=*,shop",
             "exportTo [*, shop] is invalid: '*' cannot be combined with other entries"),
         Arguments.of("istio-k8s://#top",

@@ -204,15 +204,15 @@ class ServiceEntryConverterTest {
     assertThat(conversion.entries()).containsOnlyKeys("details.service.consul");
     assertThat(conversion.held()).isEmpty();
     assertThat(conversion.reports()).extracting(MeshReport::kind, MeshReport::message)
-        .containsExactly(
-            tuple(MeshReport.Kind.INVALID_SERVICE,
-                "service name 'web/frontend' cannot be a host name: 'web/frontend' must consist"
-                    + " of lower-case letters, digits and '-', and start and end with a letter"
-                    + " or digit; no ServiceEntry is written for it"),
+        .containsExactly( // in name order
             tuple(MeshReport.Kind.INVALID_SERVICE,
                 "service name '-leading-dash' cannot be a host name: '-leading-dash' must"
                     + " consist of lower-case letters, digits and '-', and start and end with a"
                     + " letter or digit; no ServiceEntry is written for it"),
+            tuple(MeshReport.Kind.INVALID_SERVICE,
+                "service name 'web/frontend' cannot be a host name: 'web/frontend' must consist"
+                    + " of lower-case letters, digits and '-', and start and end with a letter"
+                    + " or digit; no ServiceEntry is written for it"),
             tuple(MeshReport.Kind.INVALID_SERVICE,
                 "service name '" + "x".repeat(64) + "' cannot be a host name: '"
                     + "x".repeat(64) + "' longer than 63 characters; no ServiceEntry is written"

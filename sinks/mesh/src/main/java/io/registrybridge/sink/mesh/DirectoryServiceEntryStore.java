@@ -1,0 +1,290 @@
+package io.registrybridge.sink.mesh;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static java.util.Objects.requireNonNull;
+
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.registrybridge.core.SinkTiming;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One YAML file per ServiceEntry in a directory ({@code istio-dir}), for istiod's file config
+ * source ({@code configSources: fs://...}, {@code --configDir}), GitOps, or {@code kubectl apply
+ * -f}.
+ *
+ * <p><b>Reads.</b> {@link #readAll} scans the directory: our files (one ServiceEntry document
+ * with this bridge's owner labels, named {@code <object name>.yaml}), and, for {@link
+ * #heldElsewhere}, the names and hosts of every other {@code .yaml}/{@code .yml} file. Between
+ * scans the store answers from that index plus its own writes, so the incremental path reads no
+ * directory: a file changed or added by hand is noticed by the next scan, which a full sync runs
+ * (the sink's verify interval is short for that reason; a scan is cheap). A file is ours only
+ * byte for byte: one that does not read back exactly as this bridge writes it (edited by hand,
+ * another {@code apiVersion}) gets a fingerprint no rendering has, so it is written again.
+ *
+ * <p><b>Writes.</b> Each file is written to a temporary file in the same directory, flushed to
+ * disk, and renamed over the old one ({@code ATOMIC_MOVE}), which POSIX makes atomic: a reader
+ * never sees a partial file. Temporary files start with '.' and end in {@code .tmp}, so neither
+ * istiod (which reads {@code *.yaml} and {@code *.yml}) nor kubectl picks them up; ones left by a
+ * crash are removed at the next scan. Before a file is replaced or deleted it is read again (that
+ * one file), so a file that someone else put under that name since the last scan is never
+ * touched.
+ *
+ * <p>Called by one {@code SinkReconciler} thread.
+ */
+final class DirectoryServiceEntryStore implements ServiceEntryStore {
+  private static final Logger log = LoggerFactory.getLogger(DirectoryServiceEntryStore.class);
+  static final String NAME = "mesh-dir";
+  /** A full scan every 30 s: it reads a few kilobytes per service, and finds hand edits. */
+  static final SinkTiming TIMING = new SinkTiming(Duration.ofSeconds(30));
+  private static final String SUFFIX = ".yaml";
+  private static final String TEMP_SUFFIX = ".tmp";
+  /** The fingerprint of a file of ours that is not exactly what this bridge writes. */
+  private static final String CHANGED = "changed-outside-the-bridge";
+  // A line that starts a YAML document.
+  private static final Pattern DOCUMENT_START = Pattern.compile("(?m)^---(?:[ \\t].*)?$");
+
+  private final Path directory;
+  private final String apiVersion;
+  private final String tempPrefix;
+  private final ServiceEntryRenderer renderer;
+
+  // The index: the last scan plus our writes since.
+  private final Map<String, StoredEntry> owned = new HashMap<>();
+  private final Map<String, String> foreignByName = new HashMap<>();
+  private final Map<String, String> foreignByHost = new HashMap<>();
+
+  DirectoryServiceEntryStore(MeshSinkConfig config, Path directory) {
+    requireNonNull(config, "config");
+    this.directory = requireNonNull(directory, "directory");
+    this.apiVersion = IstioApiVersion.GROUP + "/" + config.apiVersion().version().orElse("v1");
+    // Includes the owner, so two bridges sharing a directory never clean up each other's files.
+    this.tempPrefix = ".rb." + config.ownerId() + ".";
+    this.renderer = new ServiceEntryRenderer(config.namespace(), config.ownerId());
+  }
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public SinkTiming timing() {
+    return TIMING;
+  }
+
+  @Override
+  public void open() throws IOException {
+    Files.createDirectories(directory);
+  }
+
+  @Override
+  public Optional<StoredEntry> held(String name) {
+    return Optional.ofNullable(owned.get(name));
+  }
+
+  @Override
+  public Optional<String> heldElsewhere(String name, String host) {
+    String holder = foreignByName.get(name);
+    if (holder == null) {
+      holder = foreignByHost.get(host);
+    }
+    return Optional.ofNullable(holder).map(this::phrase);
+  }
+
+  private String phrase(String holder) {
+    return "is already held by " + holder + " in " + directory;
+  }
+
+  @Override
+  public WriteResult write(RenderedEntry entry) throws IOException {
+    String name = entry.name();
+    Path file = fileOf(name);
+    Optional<String> holder = foreignHolderOf(file);
+    if (holder.isPresent()) {
+      owned.remove(name);
+      foreignByName.put(name, holder.get());
+      return new WriteResult.HeldElsewhere(phrase(holder.get()));
+    }
+    GenericKubernetesResource object =
+        ServiceEntryRenderer.withApiVersion(entry.object(), apiVersion);
+    writeAtomically(file, ServiceEntryRenderer.yaml(object));
+    StoredEntry before = owned.put(name, new StoredEntry(name, entry.fingerprint(),
+        ServiceEntryRenderer.addressesOf(object)));
+    return before == null ? new WriteResult.Created() : new WriteResult.Updated();
+  }
+
+  @Override
+  public boolean delete(String name) throws IOException {
+    Path file = fileOf(name);
+    if (owned.remove(name) == null) {
+      return false;
+    }
+    Optional<String> holder = foreignHolderOf(file);
+    if (holder.isPresent()) {
+      foreignByName.put(name, holder.get());
+      return false;
+    }
+    return Files.deleteIfExists(file);
+  }
+
+  /** Who holds {@code file} when it exists and is not ours; reads that one file. */
+  private Optional<String> foreignHolderOf(Path file) throws IOException {
+    String text;
+    try {
+      text = Files.readString(file, UTF_8);
+    } catch (NoSuchFileException e) {
+      return Optional.empty();
+    }
+    List<GenericKubernetesResource> documents = documents(text);
+    if (isOurs(documents)) {
+      return Optional.empty();
+    }
+    return Optional.of(holderOf(file.getFileName().toString(), documents));
+  }
+
+  private Path fileOf(String name) {
+    return directory.resolve(name + SUFFIX);
+  }
+
+  @Override
+  public Map<String, StoredEntry> readAll() throws IOException {
+    Files.createDirectories(directory);
+    owned.clear();
+    foreignByName.clear();
+    foreignByHost.clear();
+    Set<Path> files = new HashSet<>();
+    try (DirectoryStream<Path> stream = Files.newDirectoryStream(directory)) {
+      stream.forEach(files::add);
+    }
+    for (Path file : files) {
+      String fileName = file.getFileName().toString();
+      if (fileName.startsWith(tempPrefix) && fileName.endsWith(TEMP_SUFFIX)) {
+        // Left by a crash between writing and renaming; ours by its prefix.
+        log.info("{}: removing stale temporary file {}", NAME, file);
+        Files.deleteIfExists(file);
+        continue;
+      }
+      boolean yaml = fileName.endsWith(SUFFIX);
+      if (fileName.startsWith(".") || !(yaml || fileName.endsWith(".yml"))
+          || !Files.isRegularFile(file)) {
+        continue;
+      }
+      String text;
+      try {
+        text = Files.readString(file, UTF_8);
+      } catch (NoSuchFileException e) {
+        continue; // removed by someone else while we looked
+      }
+      String stem = fileName.substring(0, fileName.lastIndexOf('.'));
+      List<GenericKubernetesResource> documents = documents(text);
+      if (yaml && isOurs(documents)) {
+        owned.put(stem, stored(stem, text, documents.get(0)));
+        continue;
+      }
+      String holder = holderOf(fileName, documents);
+      if (yaml) {
+        foreignByName.put(stem, holder);
+      }
+      for (GenericKubernetesResource document : documents) {
+        if (isServiceEntry(document) && !renderer.ownedByUs(document)) {
+          for (String host : ServiceEntryRenderer.hostsOf(document)) {
+            foreignByHost.putIfAbsent(host, holder);
+          }
+        }
+      }
+    }
+    return Map.copyOf(owned);
+  }
+
+  /** A file of ours as the engine compares it: exactly what we would write, or changed. */
+  private StoredEntry stored(String name, String text, GenericKubernetesResource object) {
+    boolean exact = apiVersion.equals(object.getApiVersion())
+        && text.equals(ServiceEntryRenderer.yaml(object));
+    return new StoredEntry(name, exact ? ServiceEntryRenderer.fingerprint(object) : CHANGED,
+        ServiceEntryRenderer.addressesOf(object));
+  }
+
+  private boolean isOurs(List<GenericKubernetesResource> documents) {
+    return documents.size() == 1 && isServiceEntry(documents.get(0))
+        && renderer.ownedByUs(documents.get(0));
+  }
+
+  private static String holderOf(String fileName, List<GenericKubernetesResource> documents) {
+    return documents.size() == 1
+        ? "file " + fileName + " of " + ServiceEntryRenderer.ownerOf(documents.get(0))
+        : "file " + fileName;
+  }
+
+  private static boolean isServiceEntry(GenericKubernetesResource object) {
+    return ServiceEntryRenderer.KIND.equals(object.getKind()) && object.getApiVersion() != null
+        && object.getApiVersion().startsWith(IstioApiVersion.GROUP + "/")
+        && object.getMetadata() != null;
+  }
+
+  /** The parseable documents of a file; a foreign file may hold anything, or several. */
+  private static List<GenericKubernetesResource> documents(String text) {
+    List<GenericKubernetesResource> documents = new ArrayList<>();
+    for (String document : DOCUMENT_START.split(text)) {
+      if (document.isBlank()) {
+        continue;
+      }
+      try {
+        GenericKubernetesResource object = ServiceEntryRenderer.parse(document);
+        if (object != null) {
+          documents.add(object);
+        }
+      } catch (RuntimeException e) {
+        log.debug("{}: ignoring a document that does not parse: {}", NAME, e.toString());
+      }
+    }
+    return documents;
+  }
+
+  /** Writes {@code text} to {@code target} so that readers see the old or the new file, whole. */
+  private void writeAtomically(Path target, String text) throws IOException {
+    String random = Long.toHexString(ThreadLocalRandom.current().nextLong());
+    Path temp = directory.resolve(tempPrefix + target.getFileName() + "." + random + TEMP_SUFFIX);
+    try {
+      // CREATE_NEW honours the umask (Files.createTempFile would make it owner-only, which an
+      // istiod running as another user could not read).
+      try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW,
+          StandardOpenOption.WRITE)) {
+        ByteBuffer bytes = ByteBuffer.wrap(text.getBytes(UTF_8));
+        while (bytes.hasRemaining()) {
+          channel.write(bytes);
+        }
+        // On disk before the rename, or a crash could leave an empty file under the real name.
+        channel.force(true);
+      }
+      Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE,
+          StandardCopyOption.REPLACE_EXISTING);
+    } finally {
+      Files.deleteIfExists(temp);
+    }
+  }
+
+  @Override
+  public void close() {
+    // Nothing to release: every file is closed when written.
+  }
+}

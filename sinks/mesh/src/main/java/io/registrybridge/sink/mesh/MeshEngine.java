@@ -1,0 +1,332 @@
+package io.registrybridge.sink.mesh;
+
+import static java.util.Objects.requireNonNull;
+
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.registrybridge.core.DesiredState;
+import io.registrybridge.core.DesiredView;
+import io.registrybridge.core.SinkContext;
+import io.registrybridge.core.SinkTiming;
+import io.registrybridge.core.SyncResult;
+import io.registrybridge.sink.mesh.ServiceEntryStore.RenderedEntry;
+import io.registrybridge.sink.mesh.ServiceEntryStore.StoredEntry;
+import io.registrybridge.sink.mesh.ServiceEntryStore.WriteResult;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.SortedSet;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The mesh sink: turns the desired state into ServiceEntry objects and keeps a {@link
+ * ServiceEntryStore} (the Kubernetes API, a directory) holding exactly those. Every transport
+ * runs this one pipeline: conversion, collision guard, virtual IPs, validation ({@link
+ * MeshModel}), then the comparison with what the store holds and the writes.
+ *
+ * <p><b>Incremental path</b> ({@link #apply}): the changed IDs name the services to look at, by
+ * their current name in the view and by the names they were last converted under (an ID that
+ * went away or was renamed is no longer in the view under its old name). Only the hosts of those
+ * names are converted again, from {@link DesiredView#idsNamed}; the model updates the collision
+ * guard and the virtual IPs for what they touched. Each touched object is rendered and compared
+ * with what the store holds ({@link ServiceEntryStore#held}, no request), and written only when
+ * the fingerprints differ. Nothing is read in full and no snapshot is taken, so a change costs
+ * the conversion of its service, the hosts sharing one of its opaque ports, and its writes.
+ *
+ * <p><b>Full path</b> ({@link #sync}): the store is read back in full, the model rebuilt from the
+ * whole desired state and every object compared, which also repairs objects changed or deleted
+ * behind the bridge's back. It runs at start, after failures, when the store notices a change
+ * made by someone else, and every {@link #timing()} interval.
+ *
+ * <p>Errors are sorted by what a retry can do: a control plane that cannot be reached throws
+ * (the reconciler backs off, then syncs in full); an object the control plane refuses for good
+ * (422, an admission webhook) is reported, remembered by its hash and not sent again until it
+ * changes; a service that cannot be written (held) keeps its last good object; a name or host
+ * held by someone else is reported and left alone.
+ *
+ * <p>Called by one {@code SinkReconciler} thread; fields are confined to it except the status,
+ * the context and the names blocked by foreign objects, which the store's listener reads.
+ */
+final class MeshEngine implements MeshSink {
+  private static final Logger log = LoggerFactory.getLogger(MeshEngine.class);
+  private static final String FOREIGN_KEY = " foreign";
+  private static final String REJECTED_KEY = " rejected";
+
+  private final ServiceEntryStore store;
+  private final ServiceEntryRenderer renderer;
+  private final MeshModel model;
+  private final ReportLog reportLog;
+  // Object name -> the rejected object's hash and the report to repeat while it stands.
+  private final Map<String, Rejection> rejected = new HashMap<>();
+  // Object name -> its host and the report about who else holds that name or host.
+  private final Map<String, Blocked> foreign = new HashMap<>();
+  // Objects of ours no longer desired, kept because the desired state was incomplete.
+  private final Set<String> pendingDeletes = new HashSet<>();
+  // The names and hosts of those, for the store's listener thread.
+  private final Set<String> blockedNamesAndHosts = ConcurrentHashMap.newKeySet();
+  private volatile SinkContext context = SinkContext.NONE;
+  private volatile MeshSinkStatus status = MeshSinkStatus.EMPTY;
+  // Whether the model and the store's view were filled by a full sync that nothing undid since.
+  private boolean primed;
+
+  private record Rejection(String hash, MeshReport report) {}
+
+  private record Blocked(String host, MeshReport report) {}
+
+  MeshEngine(MeshSinkConfig config, ServiceEntryStore store, MeshSinkListener listener) {
+    requireNonNull(config, "config");
+    this.store = requireNonNull(store, "store");
+    this.renderer = new ServiceEntryRenderer(config.namespace(), config.ownerId());
+    this.model = new MeshModel(new ServiceEntryConverter(config));
+    this.reportLog = new ReportLog(store.name(), requireNonNull(listener, "listener"));
+  }
+
+  @Override
+  public String name() {
+    return store.name();
+  }
+
+  /** The store's: frequent for a directory (a scan is cheap), rarer where a cache watches. */
+  @Override
+  public SinkTiming timing() {
+    return store.timing();
+  }
+
+  @Override
+  public MeshSinkStatus status() {
+    return status;
+  }
+
+  /** For tests: the model, to count conversions. */
+  MeshModel model() {
+    return model;
+  }
+
+  /** For tests: the store. */
+  ServiceEntryStore store() {
+    return store;
+  }
+
+  @Override
+  public void start(SinkContext context) {
+    this.context = requireNonNull(context, "context");
+    store.start(new ServiceEntryStore.Listener() {
+      @Override
+      public void changedBehindOurBack(String name, String what) {
+        MeshEngine.this.context.requestFullSync(what);
+      }
+
+      @Override
+      public void foreignChanged(String name, Collection<String> hosts) {
+        boolean blocking = blockedNamesAndHosts.contains(name)
+            || hosts.stream().anyMatch(blockedNamesAndHosts::contains);
+        if (blocking) {
+          MeshEngine.this.context.requestFullSync("ServiceEntry " + name
+              + ", which held a name or host of ours, changed");
+        }
+      }
+    });
+  }
+
+  @Override
+  public SyncResult apply(Set<String> ids, DesiredView desired) throws Exception {
+    if (!primed) {
+      // Nothing to build on yet (or a failure left it unsure): start from a full read.
+      return sync(desired.snapshot());
+    }
+    boolean done = false;
+    try {
+      store.open();
+      Set<String> names = new HashSet<>();
+      for (String id : ids) {
+        names.addAll(model.namesOf(id));
+        desired.get(id).ifPresent(instance -> names.add(instance.name()));
+      }
+      long convertedBefore = model.hostsConverted();
+      MeshModel.Delta delta = model.update(names, desired, this::currentAddress);
+      boolean complete = desired.complete();
+      SortedSet<String> objects = new TreeSet<>(delta.objects());
+      if (complete) {
+        objects.addAll(pendingDeletes); // deletes held back until every source had listed
+      }
+      Counts counts = new Counts();
+      for (String name : objects) {
+        reconcile(name, complete, counts);
+      }
+      for (String key : delta.reportKeys()) {
+        reportLog.replace(key, model.reports(key));
+      }
+      for (String name : objects) {
+        publishEngineReports(name);
+      }
+      updateStatus();
+      if (log.isDebugEnabled()) {
+        log.debug("{}: {} IDs, {} services, {} hosts converted, {} objects compared, {} writes",
+            name(), ids.size(), names.size(), model.hostsConverted() - convertedBefore,
+            objects.size(), counts.result().writes());
+      }
+      done = true;
+      return counts.result();
+    } finally {
+      if (!done) {
+        primed = false; // the next call reads everything again
+      }
+    }
+  }
+
+  @Override
+  public SyncResult sync(DesiredState desired) throws Exception {
+    primed = false;
+    store.open();
+    Map<String, StoredEntry> held = store.readAll();
+    model.rebuild(desired, this::currentAddress);
+    for (String name : List.copyOf(foreign.keySet())) {
+      unblock(name);
+    }
+    rejected.keySet().retainAll(model.objectNames());
+    pendingDeletes.clear();
+    SortedSet<String> names = new TreeSet<>(model.objectNames());
+    names.addAll(held.keySet());
+    Counts counts = new Counts();
+    try {
+      for (String name : names) {
+        reconcile(name, desired.complete(), counts);
+      }
+    } finally {
+      SortedMap<String, List<MeshReport>> reports = new TreeMap<>(model.allReports());
+      foreign.forEach((name, blocked) -> reports.put(name + FOREIGN_KEY,
+          List.of(blocked.report())));
+      rejected.forEach((name, rejection) -> reports.put(name + REJECTED_KEY,
+          List.of(rejection.report())));
+      reportLog.replaceAll(reports);
+      updateStatus();
+    }
+    primed = true;
+    return counts.result();
+  }
+
+  private Optional<String> currentAddress(String host) {
+    return store.held(ServiceEntryConverter.objectName(host))
+        .flatMap(stored -> stored.addresses().stream().findFirst());
+  }
+
+  /** Makes the object {@code name} right: written, deleted or left alone. */
+  private void reconcile(String name, boolean complete, Counts counts) throws Exception {
+    Optional<ServiceEntryModel> entry = model.entry(name);
+    pendingDeletes.remove(name);
+    if (entry.isEmpty()) {
+      unblock(name);
+      rejected.remove(name);
+      // A held service keeps its last good object; deletes wait for a complete state.
+      if (model.held(name) || store.held(name).isEmpty()) {
+        return;
+      }
+      if (!complete) {
+        pendingDeletes.add(name);
+      } else if (store.delete(name)) {
+        counts.deleted++;
+      }
+      return;
+    }
+    RenderedEntry want = render(entry.get());
+    Rejection rejection = rejected.get(name);
+    if (rejection != null) {
+      if (rejection.hash().equals(want.hash())) {
+        return; // refused as it is; wait for it to change
+      }
+      rejected.remove(name);
+    }
+    Optional<StoredEntry> have = store.held(name);
+    if (have.isPresent() && have.get().fingerprint().equals(want.fingerprint())) {
+      unblock(name);
+      return;
+    }
+    if (have.isEmpty()) {
+      Optional<String> elsewhere = store.heldElsewhere(name, want.host());
+      if (elsewhere.isPresent()) {
+        block(want, elsewhere.get());
+        return;
+      }
+    }
+    WriteResult result = store.write(want);
+    unblock(name);
+    switch (result) {
+      case WriteResult.Created created -> counts.created++;
+      case WriteResult.Updated updated -> counts.updated++;
+      case WriteResult.Unchanged unchanged -> { }
+      case WriteResult.HeldElsewhere elsewhere -> block(want, elsewhere.phrase());
+      case WriteResult.Rejected refused -> rejected.put(name, new Rejection(want.hash(),
+          new MeshReport(MeshReport.Kind.REJECTED, want.service(), "service '" + want.service()
+              + "': " + refused.description()
+              + "; it is not sent again until the service changes")));
+    }
+  }
+
+  private RenderedEntry render(ServiceEntryModel entry) {
+    GenericKubernetesResource object = renderer.render(entry);
+    return new RenderedEntry(entry.name(), entry.service(), entry.host(), object,
+        ServiceEntryRenderer.hashOf(object), ServiceEntryRenderer.fingerprint(object));
+  }
+
+  /** Someone else holds the name or host of {@code want}: reported, watched for, left alone. */
+  private void block(RenderedEntry want, String phrase) {
+    foreign.put(want.name(), new Blocked(want.host(), new MeshReport(
+        MeshReport.Kind.FOREIGN_OWNER, want.service(), "service '" + want.service() + "': host "
+            + want.host() + " " + phrase + "; it is left alone and nothing is written for it")));
+    blockedNamesAndHosts.add(want.name());
+    blockedNamesAndHosts.add(want.host());
+  }
+
+  private void unblock(String name) {
+    Blocked blocked = foreign.remove(name);
+    if (blocked != null) {
+      blockedNamesAndHosts.remove(name);
+      blockedNamesAndHosts.remove(blocked.host());
+    }
+  }
+
+  /** Puts the engine's own reports of {@code name} into the log, after an incremental call. */
+  private void publishEngineReports(String name) {
+    Blocked blocked = foreign.get(name);
+    reportLog.replace(name + FOREIGN_KEY,
+        blocked == null ? List.of() : List.of(blocked.report()));
+    Rejection rejection = rejected.get(name);
+    reportLog.replace(name + REJECTED_KEY,
+        rejection == null ? List.of() : List.of(rejection.report()));
+  }
+
+  private void updateStatus() {
+    boolean reportsChanged = reportLog.takeChanged();
+    MeshSinkStatus before = status;
+    if (reportsChanged || before.activeCollisions() != model.collisionCount()
+        || before.heldServices() != model.heldCount()
+        || before.rejectedObjects() != rejected.size()) {
+      status = new MeshSinkStatus(model.collisionCount(), reportLog.collisionsDetected(),
+          model.heldCount(), rejected.size(), reportLog.current());
+    }
+  }
+
+  /** Writes made by one call. */
+  private static final class Counts {
+    int created;
+    int updated;
+    int deleted;
+
+    SyncResult result() {
+      return new SyncResult(created, updated, deleted);
+    }
+  }
+
+  @Override
+  public void close() {
+    store.close();
+  }
+}
