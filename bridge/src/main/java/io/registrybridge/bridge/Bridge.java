@@ -58,6 +58,7 @@ public final class Bridge implements AutoCloseable {
   private final Object lifecycle = new Object();
   private HealthServer http;
   private DockerClient docker;
+  private String dockerHost;
   private DockerSource source;
   private DesiredIndex index;
   private final LoopWatchdog watchdog;
@@ -114,9 +115,9 @@ public final class Bridge implements AutoCloseable {
               + " (another process listens there; pick another address or stop it)", e);
         }
       }
-      docker = DockerClients.open(env);
+      dockerHost = DockerClients.resolveHost(env, java.nio.file.Files::exists);
+      docker = DockerClients.open(dockerHost, env);
     }
-    String dockerHost = DockerClients.resolveHost(env, java.nio.file.Files::exists);
     String host = config.hostname().orElseGet(() -> HostIdentity.waitForEngineName(docker,
         dockerHost, new RetryPolicy(config.retryAttempts(), backoff()), this::isClosed,
         () -> exit.complete(1)));

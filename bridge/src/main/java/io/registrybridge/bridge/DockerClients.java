@@ -43,8 +43,8 @@ final class DockerClients {
     return DEFAULT_SOCKET;
   }
 
-  static DockerClient open(Map<String, String> env) {
-    String host = resolveHost(env, Files::exists);
+  /** @param host the engine's address, from {@link #resolveHost} */
+  static DockerClient open(String host, Map<String, String> env) {
     DefaultDockerClientConfig.Builder builder = DefaultDockerClientConfig
         .createDefaultConfigBuilder()
         .withDockerHost(host);

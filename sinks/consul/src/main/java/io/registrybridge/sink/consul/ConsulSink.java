@@ -204,7 +204,8 @@ public final class ConsulSink implements Sink {
     creates.removeAll(mirror.keySet());
     // Only agents older than 1.4, which ignore the filter, show foreign services here; for many
     // creates, one read of the other services beats a lookup before each.
-    Set<String> others = creates.size() > BULK_LOOKUP_THRESHOLD
+    boolean bulk = creates.size() > BULK_LOOKUP_THRESHOLD;
+    Set<String> others = bulk
         ? otherServices()
         : onAgent.foreign().keySet();
     for (String id : others) {
@@ -214,7 +215,7 @@ public final class ConsulSink implements Sink {
       }
     }
     knownFree.clear();
-    if (creates.size() > BULK_LOOKUP_THRESHOLD) {
+    if (bulk) {
       creates.removeAll(foreignIds);
       knownFree.addAll(creates);
     }

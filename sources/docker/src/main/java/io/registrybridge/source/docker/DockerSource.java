@@ -12,6 +12,7 @@ import com.github.dockerjava.api.model.EventType;
 import io.registrybridge.core.ServiceInstance;
 import io.registrybridge.core.Source;
 import io.registrybridge.core.SourceListener;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.registrybridge.retry.Backoff;
 import java.io.IOException;
@@ -100,14 +101,14 @@ public final class DockerSource implements Source {
     listings();
   }
 
-  private io.micrometer.core.instrument.Counter reconnects() {
-    return io.micrometer.core.instrument.Counter.builder("registry.bridge.source.reconnects")
+  private Counter reconnects() {
+    return Counter.builder("registry.bridge.source.reconnects")
         .description("Times the source lost its backend and connected again")
         .tag("source", name()).register(meters);
   }
 
-  private io.micrometer.core.instrument.Counter listings() {
-    return io.micrometer.core.instrument.Counter.builder("registry.bridge.source.listings")
+  private Counter listings() {
+    return Counter.builder("registry.bridge.source.listings")
         .description("Full listings of running containers").tag("source", name())
         .register(meters);
   }
@@ -244,7 +245,7 @@ public final class DockerSource implements Source {
       return;
     }
     log.debug("docker: {} {} {}", event.getType(), event.getAction(), shortId(containerId));
-    io.micrometer.core.instrument.Counter.builder("registry.bridge.source.events")
+    Counter.builder("registry.bridge.source.events")
         .description("Engine events the source acted on, by type").tag("source", name())
         .tag("type", verb(event.getAction())).register(meters).increment();
     if ("destroy".equals(event.getAction())) {
