@@ -32,6 +32,8 @@ import java.util.TreeMap;
  * @param checks health checks, possibly none
  * @param origin where the instance came from, for log lines ({@code docker:web-1}); never
  *     part of the identity in a sink
+ * @param placement whether the instance runs on the bridge's own host; Consul registers those
+ *     through the agent and the others through the catalog
  */
 public record ServiceInstance(
     String id,
@@ -44,7 +46,8 @@ public record ServiceInstance(
     List<String> tags,
     SortedMap<String, String> meta,
     List<ServiceCheck> checks,
-    String origin) {
+    String origin,
+    Placement placement) {
 
   public ServiceInstance {
     requireNonNull(id, "id");
@@ -53,6 +56,7 @@ public record ServiceInstance(
     requireNonNull(transport, "transport");
     requireNonNull(protocol, "protocol");
     requireNonNull(origin, "origin");
+    requireNonNull(placement, "placement");
     if (id.isBlank()) {
       throw new IllegalArgumentException("service id must not be blank");
     }
@@ -80,7 +84,8 @@ public record ServiceInstance(
   public Builder toBuilder() {
     return new Builder(id, name).address(address).port(port).targetPort(targetPort)
         .transport(transport)
-        .protocol(protocol.orElse(null)).tags(tags).meta(meta).checks(checks).origin(origin);
+        .protocol(protocol.orElse(null)).tags(tags).meta(meta).checks(checks).origin(origin)
+        .placement(placement);
   }
 
   /** Fluent builder; unset fields default to empty values and TCP. */
@@ -96,6 +101,7 @@ public record ServiceInstance(
     private Map<String, String> meta = Map.of();
     private List<ServiceCheck> checks = List.of();
     private String origin = "";
+    private Placement placement = Placement.THIS_HOST;
 
     private Builder(String id, String name) {
       this.id = id;
@@ -169,11 +175,17 @@ public record ServiceInstance(
       return this;
     }
 
+    /** Where the instance runs; {@link Placement#THIS_HOST} unless set. */
+    public Builder placement(Placement placement) {
+      this.placement = placement;
+      return this;
+    }
+
     public ServiceInstance build() {
       return new ServiceInstance(id, name, address, port, targetPort == 0 ? port : targetPort,
           transport, Optional.ofNullable(protocol), tags,
           new TreeMap<>(meta), checks,
-          origin);
+          origin, placement);
     }
   }
 }
