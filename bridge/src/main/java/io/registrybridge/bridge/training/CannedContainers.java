@@ -201,7 +201,8 @@ final class CannedContainers {
         "MaskedPaths":["/proc/asound","/proc/acpi","/proc/kcore","/proc/keys"],\
         "ReadonlyPaths":["/proc/bus","/proc/fs","/proc/irq","/proc/sys"]},\
         "GraphDriver":{"Data":{"MergedDir":"/var/lib/docker/overlay2/%s/merged",\
-        "UpperDir":"/var/lib/docker/overlay2/%s/diff","WorkDir":"/var/lib/docker/overlay2/%s/work"},\
+        "UpperDir":"/var/lib/docker/overlay2/%s/diff",\
+        "WorkDir":"/var/lib/docker/overlay2/%s/work"},\
         "Name":"overlay2"},"Mounts":[],"Config":{"Hostname":"%s","Domainname":"","User":"",\
         "AttachStdin":false,"AttachStdout":false,"AttachStderr":false,"ExposedPorts":%s,\
         "Tty":false,"OpenStdin":false,"StdinOnce":false,"Env":%s,"Cmd":["serve"],\
@@ -217,7 +218,8 @@ final class CannedContainers {
             c.exitCode(), c.running() ? "0001-01-01T00:00:00Z" : "2026-11-30T09:00:00.5Z",
             digest(c.image()), id, id, id, id, id, c.name(), networkMode, json(portBindings),
             id, id, id, id.substring(0, 12), json(exposed), json(env), c.image(),
-            json(c.labels()), digest(id), json(ports), id.substring(0, 12), c.running() ? digest(c.name()) : "",
+            json(c.labels()), digest(id), json(ports), id.substring(0, 12),
+            c.running() ? digest(c.name()) : "",
             c.running() ? gateway : "", ipAddress, json(networks(c, gateway)));
   }
 
@@ -248,7 +250,8 @@ final class CannedContainers {
     summary.put("Ports", ports);
     summary.put("Labels", c.labels());
     summary.put("State", c.running() ? "running" : "exited");
-    summary.put("Status", c.running() ? "Up 2 hours" : "Exited (" + c.exitCode() + ") 1 second ago");
+    summary.put("Status",
+        c.running() ? "Up 2 hours" : "Exited (" + c.exitCode() + ") 1 second ago");
     summary.put("HostConfig", Map.of("NetworkMode", c.network().equals("bridge") ? "default"
         : c.network()));
     summary.put("NetworkSettings", Map.of("Networks", networks(c,

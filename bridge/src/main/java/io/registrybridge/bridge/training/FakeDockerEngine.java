@@ -121,7 +121,8 @@ final class FakeDockerEngine implements AutoCloseable {
     for (OutputStream out : eventStreams) {
       try {
         synchronized (out) {
-          out.write((Integer.toHexString(line.length) + "\r\n").getBytes(StandardCharsets.US_ASCII));
+          out.write((Integer.toHexString(line.length) + "\r\n")
+              .getBytes(StandardCharsets.US_ASCII));
           out.write(line);
           out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
           out.flush();
@@ -260,7 +261,8 @@ final class FakeDockerEngine implements AutoCloseable {
           "MemTotal":8589934592,"DockerRootDir":"/var/lib/docker","HttpProxy":"",\
           "HttpsProxy":"","NoProxy":"","Name":"%s","Labels":[],"ExperimentalBuild":false,\
           "ServerVersion":"20.10.24","DefaultRuntime":"runc","LiveRestoreEnabled":false,\
-          "Isolation":"","InitBinary":"docker-init","SecurityOptions":["name=seccomp,profile=default"],\
+          "Isolation":"","InitBinary":"docker-init",\
+          "SecurityOptions":["name=seccomp,profile=default"],\
           "Warnings":null}"""
           .formatted(containers.size(), running, containers.size() - running, Instant.now(),
               eventStreams.size(), name);
