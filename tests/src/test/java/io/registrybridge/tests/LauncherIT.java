@@ -1,0 +1,148 @@
+package io.registrybridge.tests;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.github.dockerjava.api.exception.NotFoundException;
+import com.google.common.net.HostAndPort;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.kiwiproject.consul.Consul;
+
+/**
+ * The README's first command through {@code bin/registry-bridge}, on a machine where nothing but
+ * a Docker engine runs: the launcher starts a Consul dev agent when none answers, and leaves an
+ * agent that answers, or any agent at all when told to, alone.
+ */
+class LauncherIT {
+  private static final Path LAUNCHER = Path.of("../bin/registry-bridge");
+  private static final Path JAR = Path.of(System.getProperty("registry-bridge.jar",
+      "../bridge/target/registry-bridge.jar"));
+
+  @TempDir Path tmp;
+  private final List<Process> processes = new ArrayList<>();
+  private final List<String> agents = new ArrayList<>();
+  private Workloads workloads;
+
+  @BeforeEach
+  void setUp() {
+    assertThat(JAR).as("build the jar first: ./mvnw -DskipTests package").exists();
+    workloads = new Workloads();
+  }
+
+  @AfterEach
+  void tearDown() {
+    processes.forEach(Process::destroyForcibly);
+    for (String name : agents) {
+      try {
+        workloads.docker().removeContainerCmd(name).withForce(true).exec();
+      } catch (NotFoundException alreadyGone) {
+        // the test failed before the launcher started it
+      }
+    }
+    workloads.close();
+  }
+
+  private Path launch(Map<String, String> env, String... args) throws IOException {
+    List<String> command = new ArrayList<>(List.of(LAUNCHER.toString()));
+    command.addAll(List.of(args));
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+    Path log = Files.createTempFile(tmp, "launcher", ".log");
+    builder.redirectOutput(log.toFile());
+    // This JDK, this jar, no AOT training run (it takes 10 s and is tested elsewhere), and the
+    // Consul image the rest of the suite uses (a local one on offline machines).
+    builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
+    builder.environment().put("REGISTRY_BRIDGE_JAR", JAR.toAbsolutePath().toString());
+    builder.environment().put("REGISTRY_BRIDGE_AOT", "off");
+    builder.environment().put("REGISTRY_BRIDGE_CONSUL_IMAGE",
+        System.getenv().getOrDefault("CONSUL_IMAGE", "hashicorp/consul:1.8.7"));
+    builder.environment().putAll(env);
+    processes.add(builder.start());
+    return log;
+  }
+
+  private boolean containerExists(String name) {
+    try {
+      workloads.docker().inspectContainerCmd(name).exec();
+      return true;
+    } catch (NotFoundException e) {
+      return false;
+    }
+  }
+
+  private static void awaitDaemonStarted(Path log) {
+    await().atMost(Duration.ofSeconds(60)).until(
+        () -> Files.readString(log).contains("registry-bridge starting with sinks"));
+  }
+
+  @Test
+  void theReadmeCommandStartsADevAgentWhenNoneAnswersAndRegistersIntoIt() throws Exception {
+    int port = ConsulAgent.freePort();
+    String agent = "registry-bridge-consul-" + port;
+    agents.add(agent);
+    String host = "it-" + UUID.randomUUID().toString().substring(0, 8);
+    String name = workloads.prefix("first");
+    String id = workloads.start(new Workloads.Spec(name).expose(9080)
+        .env("SERVICE_NAME", name).env("SERVICE_PROTOCOL", "http"));
+
+    Path log = launch(Map.of(), "-hostname", host, "-internal", "-retry-attempts=-1",
+        "-http-listen=127.0.0.1:0", "consul://localhost:" + port);
+
+    Consul consul = Consul.builder().withHostAndPort(HostAndPort.fromParts("localhost", port))
+        .withPing(false).build();
+    try {
+      String serviceId = host + ":" + name + ":9080";
+      await().atMost(Duration.ofSeconds(90)).ignoreExceptions().untilAsserted(() ->
+          assertThat(consul.agentClient().getServices()).containsKey(serviceId));
+      var service = consul.agentClient().getServices().get(serviceId);
+      assertThat(service.getService()).isEqualTo(name);
+      assertThat(service.getAddress()).isEqualTo(workloads.ip(id, "bridge"));
+      assertThat(service.getPort()).isEqualTo(9080);
+      assertThat(service.getMeta()).containsEntry("protocol", "http");
+      // The agent itself stays out of its catalog (SERVICE_IGNORE), and the launcher said
+      // what it did and where to look.
+      assertThat(consul.agentClient().getServices().values())
+          .noneMatch(s -> s.getService().startsWith("registry-bridge-consul"));
+      assertThat(Files.readString(log)).contains(
+          "no Consul agent answered at localhost:" + port + "; started a dev agent for you in "
+              + "the container " + agent,
+          "catalog: http://localhost:" + port + "/ui",
+          "remove the agent with: docker rm -f " + agent);
+      assertThat(workloads.docker().inspectContainerCmd(agent).exec().getConfig().getLabels())
+          .containsEntry("io.registrybridge.local-consul", "true");
+    } finally {
+      consul.destroy();
+    }
+  }
+
+  @Test
+  void anAgentThatAnswersIsUsedAndOffMeansNeverStartOne() throws Exception {
+    try (ConsulAgent running = ConsulAgent.started()) {
+      Path used = launch(Map.of(), "-hostname", "it-launcher", "-http-listen=127.0.0.1:0",
+          "consul://127.0.0.1:" + running.port());
+      int closedPort = ConsulAgent.freePort();
+      agents.add("registry-bridge-consul-" + closedPort);
+      Path off = launch(Map.of("REGISTRY_BRIDGE_LOCAL_CONSUL", "off"), "-hostname",
+          "it-launcher", "-http-listen=127.0.0.1:0", "consul://localhost:" + closedPort);
+
+      // The launcher decides before it exec's java, so once the daemon logs, it is decided.
+      awaitDaemonStarted(used);
+      awaitDaemonStarted(off);
+      assertThat(Set.of(running.port(), closedPort))
+          .noneMatch(port -> containerExists("registry-bridge-consul-" + port));
+      assertThat(Files.readString(used) + Files.readString(off))
+          .doesNotContain("started a dev agent");
+    }
+  }
+}
