@@ -32,6 +32,8 @@ import java.util.TreeMap;
  * @param checks health checks, possibly none
  * @param origin where the instance came from, for log lines ({@code docker:web-1}); never
  *     part of the identity in a sink
+ * @param health a status the source asks sinks to mirror (a Docker {@code HEALTHCHECK}), when it
+ *     has one; empty otherwise
  * @param placement whether the instance runs on the bridge's own host; Consul registers those
  *     through the agent and the others through the catalog
  */
@@ -46,6 +48,7 @@ public record ServiceInstance(
     List<String> tags,
     SortedMap<String, String> meta,
     List<ServiceCheck> checks,
+    Optional<Health> health,
     String origin,
     Placement placement) {
 
@@ -55,6 +58,7 @@ public record ServiceInstance(
     requireNonNull(address, "address");
     requireNonNull(transport, "transport");
     requireNonNull(protocol, "protocol");
+    requireNonNull(health, "health");
     requireNonNull(origin, "origin");
     requireNonNull(placement, "placement");
     if (id.isBlank()) {
@@ -84,8 +88,8 @@ public record ServiceInstance(
   public Builder toBuilder() {
     return new Builder(id, name).address(address).port(port).targetPort(targetPort)
         .transport(transport)
-        .protocol(protocol.orElse(null)).tags(tags).meta(meta).checks(checks).origin(origin)
-        .placement(placement);
+        .protocol(protocol.orElse(null)).tags(tags).meta(meta).checks(checks)
+        .health(health.orElse(null)).origin(origin).placement(placement);
   }
 
   /** Fluent builder; unset fields default to empty values and TCP. */
@@ -100,6 +104,7 @@ public record ServiceInstance(
     private List<String> tags = List.of();
     private Map<String, String> meta = Map.of();
     private List<ServiceCheck> checks = List.of();
+    private Health health;
     private String origin = "";
     private Placement placement = Placement.THIS_HOST;
 
@@ -170,6 +175,12 @@ public record ServiceInstance(
       return this;
     }
 
+    /** A status for sinks to mirror; null means none. */
+    public Builder health(Health health) {
+      this.health = health;
+      return this;
+    }
+
     public Builder origin(String origin) {
       this.origin = origin;
       return this;
@@ -184,7 +195,7 @@ public record ServiceInstance(
     public ServiceInstance build() {
       return new ServiceInstance(id, name, address, port, targetPort == 0 ? port : targetPort,
           transport, Optional.ofNullable(protocol), tags,
-          new TreeMap<>(meta), checks,
+          new TreeMap<>(meta), checks, Optional.ofNullable(health),
           origin, placement);
     }
   }

@@ -2,6 +2,7 @@ package io.registrybridge.source.docker;
 
 import static java.util.Objects.requireNonNull;
 
+import io.registrybridge.core.Health;
 import io.registrybridge.core.Protocol;
 import io.registrybridge.core.ServiceCheck;
 import io.registrybridge.core.ServiceInstance;
@@ -52,8 +53,9 @@ import java.util.TreeSet;
  * then {@code udp} for UDP ports. {@code SERVICE_PROTOCOL} must be one of {@link
  * Protocols#KNOWN}; an unknown one is reported and the service registered without a protocol.
  * Every other attribute is meta (see {@link MetaAttributes}), except {@code name}, {@code
- * id}, {@code tags}, {@code ignore}, {@code protocol} and every {@code check_*} key, which
- * Registrator passed on as attributes too. Checks: see {@link CheckParser}.
+ * id}, {@code tags}, {@code ignore}, {@code protocol}, {@code docker_health} and every {@code
+ * check_*} key, which Registrator passed on as attributes too. Checks: see {@link CheckParser};
+ * a container's own {@code HEALTHCHECK}: see {@link HealthMirror}.
  *
  * <p>Nothing malformed on one port stops the other ports: the bad part is dropped (a check, the
  * protocol, a meta pair) when the service still makes sense without it, else the port is
@@ -66,7 +68,7 @@ public final class ContainerNormalizer {
 
   /** Keys whose {@code SERVICE_<x>_<KEY>} form, with a non-numeric x, is probably a typo. */
   private static final Set<String> PORT_SPECIFIC_KEYS =
-      Set.of("name", "id", "tags", "ignore", "protocol");
+      Set.of("name", "id", "tags", "ignore", "protocol", HealthMirror.ATTRIBUTE);
 
   private final NormalizerConfig config;
 
@@ -275,6 +277,7 @@ public final class ContainerNormalizer {
           .tags(tags)
           .meta(MetaAttributes.of(attrs, this::problem))
           .checks(check.map(List::of).orElse(List.of()))
+          .health(health(attrs, check.isPresent()).orElse(null))
           .origin("docker:" + c.name())
           .build());
     }
@@ -302,6 +305,12 @@ public final class ContainerNormalizer {
         base = fromImage.get();
       }
       return Optional.of(isGroup ? base + "-" + containerPort : base);
+    }
+
+    private Optional<Health> health(Map<String, Attribute> attrs, boolean ownCheck) {
+      Attribute attr = attrs.get(HealthMirror.ATTRIBUTE);
+      boolean wanted = config.dockerHealth() && (attr == null || Values.isOn(attr.value()));
+      return wanted && !ownCheck ? c.health().flatMap(HealthMirror::of) : Optional.empty();
     }
 
     private Optional<Protocol> protocol(Map<String, Attribute> attrs, Transport transport) {

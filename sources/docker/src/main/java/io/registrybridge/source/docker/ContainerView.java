@@ -37,6 +37,8 @@ import java.util.TreeMap;
  * @param running {@code State.Running}; for the caller, the normalizer does not look at state
  * @param paused {@code State.Paused}
  * @param exitCode {@code State.ExitCode}
+ * @param health {@code State.Health} when the container has a {@code HEALTHCHECK}: its status
+ *     ({@code starting}, {@code healthy}, {@code unhealthy}) and the last probe's output
  */
 public record ContainerView(
     String id,
@@ -49,7 +51,8 @@ public record ContainerView(
     List<PortView> ports,
     boolean running,
     boolean paused,
-    long exitCode) {
+    long exitCode,
+    Optional<DockerHealth> health) {
 
   /** The prefix of the environment entries a view keeps. */
   public static final String SERVICE_PREFIX = "SERVICE_";
@@ -63,6 +66,7 @@ public record ContainerView(
     requireNonNull(networkMode, "networkMode");
     requireNonNull(networks, "networks");
     requireNonNull(ports, "ports");
+    requireNonNull(health, "health");
     name = name.startsWith("/") ? name.substring(1) : name;
     if (name.isBlank()) {
       throw new IllegalArgumentException("container name must not be blank (id " + id + ")");
@@ -178,6 +182,19 @@ public record ContainerView(
     }
   }
 
+  /**
+   * Docker's verdict on a container with a {@code HEALTHCHECK}.
+   *
+   * @param status {@code starting}, {@code healthy} or {@code unhealthy}
+   * @param lastOutput the output of the most recent probe, trimmed; empty before the first
+   */
+  public record DockerHealth(String status, String lastOutput) {
+    public DockerHealth {
+      requireNonNull(status, "status");
+      lastOutput = lastOutput == null ? "" : lastOutput.strip();
+    }
+  }
+
   /** Builds views, mostly for tests and for the code that converts inspect responses. */
   public static final class Builder {
     private final String id;
@@ -191,6 +208,7 @@ public record ContainerView(
     private boolean running = true;
     private boolean paused;
     private long exitCode;
+    private DockerHealth health;
 
     private Builder(String id, String name, String image) {
       this.id = id;
@@ -250,9 +268,16 @@ public record ContainerView(
       return this;
     }
 
+    /** Docker's health status and last probe output; a container without one has none. */
+    public Builder health(String status, String lastOutput) {
+      this.health = new DockerHealth(status, lastOutput);
+      return this;
+    }
+
     public ContainerView build() {
       return new ContainerView(id, name, image, new TreeMap<>(env), new TreeMap<>(labels),
-          networkMode, new TreeMap<>(networks), ports, running, paused, exitCode);
+          networkMode, new TreeMap<>(networks), ports, running, paused, exitCode,
+          Optional.ofNullable(health));
     }
   }
 }

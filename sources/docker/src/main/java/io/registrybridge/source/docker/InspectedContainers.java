@@ -65,7 +65,18 @@ final class InspectedContainers {
         ports(config, inspect.getNetworkSettings()),
         state != null && Boolean.TRUE.equals(state.getRunning()),
         state != null && Boolean.TRUE.equals(state.getPaused()),
-        state == null || state.getExitCodeLong() == null ? 0 : state.getExitCodeLong());
+        state == null || state.getExitCodeLong() == null ? 0 : state.getExitCodeLong(),
+        health(state));
+  }
+
+  /** Docker's health status, with the output of the newest probe in its log (the last entry). */
+  private static Optional<ContainerView.DockerHealth> health(ContainerState state) {
+    if (state == null || state.getHealth() == null || state.getHealth().getStatus() == null) {
+      return Optional.empty();
+    }
+    var log = state.getHealth().getLog();
+    String output = log == null || log.isEmpty() ? "" : log.get(log.size() - 1).getOutput();
+    return Optional.of(new ContainerView.DockerHealth(state.getHealth().getStatus(), output));
   }
 
   private static SortedMap<String, ContainerView.NetworkAddress> networks(

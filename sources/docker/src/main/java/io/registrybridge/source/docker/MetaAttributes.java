@@ -16,13 +16,14 @@ import java.util.function.BiConsumer;
 final class MetaAttributes {
   // Registrator removed only name, id and tags from its attributes, so ignore, every check_*
   // setting and anything else it understood ended up registered as data.
-  private static final Set<String> NOT_META = Set.of("name", "id", "tags", "ignore", "protocol");
+  private static final Set<String> NOT_META =
+      Set.of("name", "id", "tags", "ignore", "protocol", HealthMirror.ATTRIBUTE);
 
   private MetaAttributes() {}
 
   /**
    * Every attribute except {@code name}, {@code id}, {@code tags}, {@code ignore}, {@code
-   * protocol} and {@code check_*}, as far as {@link MetaKeys#sanitize} lets it through; each
+   * protocol}, {@code docker_health} and {@code check_*}, as far as {@link MetaKeys#sanitize} lets it through; each
    * dropped pair is reported under the key as written on the container, never with its value.
    */
   static SortedMap<String, String> of(Map<String, Attribute> attrs,

@@ -23,6 +23,8 @@ import java.util.Optional;
  *     the caller picks it (Registrator used its own container's hostname)
  * @param preferredNetwork in {@code -internal} mode, the network whose address to use when the
  *     container is attached to it
+ * @param dockerHealth {@code -docker-health}: mirror a container's {@code HEALTHCHECK} status
+ *     into its services when they have no {@code SERVICE_CHECK_*} (see {@link HealthMirror})
  */
 public record NormalizerConfig(
     boolean internal,
@@ -31,7 +33,8 @@ public record NormalizerConfig(
     Optional<String> useIpFromLabel,
     List<String> forcedTags,
     String hostName,
-    Optional<String> preferredNetwork) {
+    Optional<String> preferredNetwork,
+    boolean dockerHealth) {
 
   public NormalizerConfig {
     requireNonNull(hostName, "hostName");
@@ -44,7 +47,7 @@ public record NormalizerConfig(
     }
   }
 
-  /** Starts a builder with Registrator's defaults: published ports, no flags. */
+  /** Starts a builder with Registrator's defaults (published ports, no flags), health mirrored. */
   public static Builder builder(String hostName) {
     return new Builder(hostName);
   }
@@ -63,6 +66,7 @@ public record NormalizerConfig(
     private String useIpFromLabel;
     private List<String> forcedTags = List.of();
     private String preferredNetwork;
+    private boolean dockerHealth = true;
 
     private Builder(String hostName) {
       this.hostName = hostName;
@@ -98,10 +102,16 @@ public record NormalizerConfig(
       return this;
     }
 
+    /** Whether to mirror Docker health checks; on unless turned off. */
+    public Builder dockerHealth(boolean dockerHealth) {
+      this.dockerHealth = dockerHealth;
+      return this;
+    }
+
     public NormalizerConfig build() {
       return new NormalizerConfig(internal, Optional.ofNullable(hostIp), explicit,
           Optional.ofNullable(useIpFromLabel), forcedTags, hostName,
-          Optional.ofNullable(preferredNetwork));
+          Optional.ofNullable(preferredNetwork), dockerHealth);
     }
   }
 }

@@ -28,7 +28,8 @@ class ContainerViewTest {
   void dropsNonServiceEnvironmentEvenWhenHandedInDirectly() {
     Map<String, String> env = new TreeMap<>(Map.of("SECRET", "x", "SERVICE_NAME", "web"));
     ContainerView view = new ContainerView("id", "/web", "web", new TreeMap<>(env),
-        new TreeMap<>(), "default", new TreeMap<>(), List.of(), true, false, 0);
+        new TreeMap<>(), "default", new TreeMap<>(), List.of(), true, false, 0,
+        Optional.empty());
 
     assertThat(view.serviceEnv()).containsExactly(Map.entry("SERVICE_NAME", "web"));
     assertThat(view.name()).isEqualTo("web");
