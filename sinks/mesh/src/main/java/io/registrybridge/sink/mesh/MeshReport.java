@@ -27,6 +27,8 @@ public record MeshReport(Kind kind, String service, String message) {
     SKIPPED_INSTANCE(true),
     /** A UDP instance; Istio's proxies do not carry UDP, so ServiceEntry cannot describe it. */
     SKIPPED_UDP(false),
+    /** An instance whose mirrored health is critical; it leaves until it recovers. */
+    UNHEALTHY(false),
     /** A tag could not become an endpoint label and was left out. */
     DROPPED_LABEL(true),
     /** Several service names map to one host and were merged. */

@@ -3,6 +3,7 @@ package io.registrybridge.sink.mesh;
 import static java.util.Objects.requireNonNull;
 
 import io.registrybridge.core.DesiredState;
+import io.registrybridge.core.Health;
 import io.registrybridge.core.Protocol;
 import io.registrybridge.core.ServiceInstance;
 import io.registrybridge.core.Transport;
@@ -31,6 +32,11 @@ import java.util.stream.Collectors;
  *   <li>Instances are grouped by host {@code <name>.<domain>} ({@link #hostOf}); the name is
  *       lower-cased with '_' and '.' turned into '-', and a name that still is no DNS label is
  *       rejected.
+ *   <li>Instances whose mirrored health ({@link ServiceInstance#health()}, a Docker {@code
+ *       HEALTHCHECK}) is critical are left out: a ServiceEntry endpoint has no health of its
+ *       own that istiod would honour, so absence is the only way to keep traffic away. When
+ *       every instance of a host is critical, its ServiceEntry goes, as in Consul, whose DNS
+ *       then answers with no address either.
  *   <li>UDP instances are skipped (ServiceEntry cannot carry UDP); so are instances with a
  *       protocol Istio does not know, without a port, or without an IP address (STATIC
  *       endpoints need one).
@@ -121,10 +127,19 @@ final class ServiceEntryConverter {
           "service names " + String.join(", ", names) + " all map to host " + host
               + "; their instances are merged into one ServiceEntry"));
     }
-    Optional<ServiceEntryModel> entry =
-        build(host, host.substring(0, host.indexOf('.')), service, instances, reports);
+    List<ServiceInstance> healthy = new ArrayList<>();
+    for (ServiceInstance instance : instances) {
+      if (instance.health().map(h -> h.status() == Health.Status.CRITICAL).orElse(false)) {
+        reports.add(new MeshReport(MeshReport.Kind.UNHEALTHY, service, "service '" + service
+            + "': instance " + describe(instance) + " left out while its health is critical"));
+      } else {
+        healthy.add(instance);
+      }
+    }
+    Optional<ServiceEntryModel> entry = healthy.isEmpty() ? Optional.empty()
+        : build(host, host.substring(0, host.indexOf('.')), service, healthy, reports);
     boolean held = entry.isEmpty()
-        && instances.stream().anyMatch(i -> i.transport() != Transport.UDP);
+        && healthy.stream().anyMatch(i -> i.transport() != Transport.UDP);
     return new HostConversion(entry, held, reports);
   }
 

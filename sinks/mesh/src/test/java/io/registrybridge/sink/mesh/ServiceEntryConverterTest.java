@@ -8,6 +8,7 @@ import static io.registrybridge.sink.mesh.Fixtures.state;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.groups.Tuple.tuple;
 
+import io.registrybridge.core.Health;
 import io.registrybridge.core.ServiceInstance;
 import io.registrybridge.core.Transport;
 import java.util.ArrayList;
@@ -140,6 +141,28 @@ class ServiceEntryConverterTest {
         Protocol.HTTP));
     assertThat(reviews.endpoints()).extracting(e -> e.ports())
         .containsExactly(Map.of(), Map.of("http-32768", 32769));
+  }
+
+  @Test
+  void criticalInstancesLeaveAndAHostWithOnlyCriticalOnesHasNoEntry() {
+    Health critical = new Health(Health.Status.CRITICAL, "probe failed");
+    Conversion conversion = convert(config(), List.of(
+        instance("r1", "reviews", "10.0.0.5", 9080).protocol("http").build(),
+        instance("r2", "reviews", "10.0.0.6", 9080).protocol("http").health(critical).build(),
+        instance("r3", "reviews", "10.0.0.7", 9080).protocol("http")
+            .health(new Health(Health.Status.WARNING, "starting")).build(),
+        instance("d1", "details", "10.0.0.8", 9080).protocol("http").health(critical).build()));
+
+    assertThat(conversion.entries()).containsOnlyKeys("reviews.service.consul");
+    assertThat(conversion.entries().get("reviews.service.consul").endpoints())
+        .extracting(ServiceEntryModel.Endpoint::address)
+        .containsExactly("10.0.0.5", "10.0.0.7");
+    assertThat(conversion.reports()).extracting(MeshReport::kind, MeshReport::message)
+        .containsExactlyInAnyOrder(
+            tuple(MeshReport.Kind.UNHEALTHY, "service 'details': instance d1 (10.0.0.8:9080, docker:d1)"
+                + " left out while its health is critical"),
+            tuple(MeshReport.Kind.UNHEALTHY, "service 'reviews': instance r2 (10.0.0.6:9080, docker:r2)"
+                + " left out while its health is critical"));
   }
 
   @Test
