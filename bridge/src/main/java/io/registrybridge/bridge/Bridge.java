@@ -334,7 +334,8 @@ public final class Bridge implements AutoCloseable {
     NormalizerConfig.Builder builder = NormalizerConfig.builder(host)
         .internal(config.internal())
         .explicit(config.explicit())
-        .forcedTags(config.forcedTags());
+        .forcedTags(config.forcedTags())
+        .dockerHealth(config.dockerHealth());
     config.hostIp().ifPresent(builder::hostIp);
     config.useIpFromLabel().ifPresent(builder::useIpFromLabel);
     config.network().ifPresent(builder::preferredNetwork);

@@ -31,7 +31,8 @@ public record BridgeConfig(
     Optional<String> network,
     Optional<Duration> verifyInterval,
     Optional<String> httpListen,
-    boolean deregisterOnShutdown) {
+    boolean deregisterOnShutdown,
+    boolean dockerHealth) {
 
   /**
    * Parses a command line (without the program name) the way the daemon does.

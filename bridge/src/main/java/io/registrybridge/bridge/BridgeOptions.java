@@ -45,6 +45,13 @@ final class BridgeOptions {
           + " Default: off.")
   boolean explicit;
 
+  @Option(names = {"-docker-health", "--docker-health"}, arity = "0..1", fallbackValue = "true",
+      defaultValue = "true", paramLabel = "BOOL",
+      description = "Mirror a container's Docker HEALTHCHECK into its services (a Consul check"
+          + " set on every health_status event; critical endpoints leave the mesh) unless it"
+          + " has SERVICE_CHECK_* or SERVICE_DOCKER_HEALTH=false. Default: true.")
+  boolean dockerHealth = true;
+
   @Option(names = {"-useIpFromLabel", "--useIpFromLabel"}, paramLabel = "LABEL",
       description = "Take the service address from this container label (a /prefix is"
           + " stripped). Default: none.")
@@ -181,7 +188,8 @@ final class BridgeOptions {
         Optional.ofNullable(blankToNull(network)),
         verifyInterval == 0 ? Optional.empty() : Optional.of(Duration.ofSeconds(verifyInterval)),
         Optional.ofNullable(blankToNull(httpListen)),
-        deregisterOnShutdown);
+        deregisterOnShutdown,
+        dockerHealth);
   }
 
   private static String blankToNull(String value) {

@@ -23,7 +23,7 @@ final class HelpLayout {
     groups.put("Registration (what is registered, as Registrator):", List.of("-internal", "-ip",
         "-explicit", "-useIpFromLabel", "-tags", "-network", "-hostname", "-deregister",
         "-cleanup"));
-    groups.put("Consul checks:", List.of("-ttl", "-ttl-refresh"));
+    groups.put("Health checks:", List.of("-docker-health", "-ttl", "-ttl-refresh"));
     groups.put("Retry and repair:", List.of("-retry-attempts", "-retry-interval",
         "-retry-max-interval", "-resync", "-verify-interval"));
     groups.put("Operations:", List.of("-http-listen", "-deregister-on-shutdown", "-h",

@@ -2,6 +2,9 @@ package io.registrybridge.core;
 
 import static java.util.Objects.requireNonNull;
 
+import java.util.Locale;
+import java.util.Optional;
+
 /**
  * A health status a source observed for an instance and asks the sinks to mirror, such as the
  * result of a Docker {@code HEALTHCHECK}. Consul gets it as a check whose status the bridge
@@ -20,7 +23,17 @@ public record Health(Status status, String output) {
 
     /** The lower-case spelling Consul uses. */
     public String spelling() {
-      return name().toLowerCase(java.util.Locale.ROOT);
+      return name().toLowerCase(Locale.ROOT);
+    }
+
+    /** The status Consul spells {@code spelling}; empty for anything else (null included). */
+    public static Optional<Status> parse(String spelling) {
+      for (Status status : values()) {
+        if (status.spelling().equals(spelling)) {
+          return Optional.of(status);
+        }
+      }
+      return Optional.empty();
     }
   }
 

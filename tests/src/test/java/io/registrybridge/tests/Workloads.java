@@ -4,14 +4,17 @@ import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.CreateContainerCmd;
 import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.model.ExposedPort;
+import com.github.dockerjava.api.model.HealthCheck;
 import com.github.dockerjava.api.model.HostConfig;
 import com.github.dockerjava.api.model.PortBinding;
 import com.github.dockerjava.api.model.Ports;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.testcontainers.DockerClientFactory;
 
@@ -94,6 +97,27 @@ final class Workloads implements AutoCloseable {
     Spec networkMode(String mode) {
       networkMode = mode;
       return this;
+    }
+
+    /** A HEALTHCHECK running {@code shell} with {@code sh -c}; one failure makes it unhealthy. */
+    Spec healthCheck(String shell, Duration interval) {
+      customizer = cmd -> cmd.withHealthcheck(new HealthCheck()
+          .withTest(List.of("CMD-SHELL", shell))
+          .withInterval(interval.toNanos())
+          .withTimeout(Duration.ofSeconds(5).toNanos())
+          .withRetries(1));
+      return this;
+    }
+  }
+
+  /** Runs {@code sh -c shell} in a running container and waits for it to finish. */
+  void exec(String id, String shell) {
+    String exec = docker.execCreateCmd(id).withCmd("sh", "-c", shell).exec().getId();
+    try {
+      docker.execStartCmd(exec).start().awaitCompletion(30, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
     }
   }
 

@@ -2,6 +2,7 @@ package io.registrybridge.sink.consul;
 
 import static java.util.Objects.requireNonNull;
 
+import io.registrybridge.core.Health;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -30,7 +31,7 @@ final class AgentWrites implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(AgentWrites.class);
 
   /** A write to make. */
-  sealed interface Op permits Register, Deregister {
+  sealed interface Op permits Register, SetHealth, Deregister {
     String id();
   }
 
@@ -40,6 +41,14 @@ final class AgentWrites implements AutoCloseable {
    * unless {@code knownFree}: a full read just showed nobody holds it.
    */
   record Register(PlannedRegistration plan, HeldService have, boolean knownFree) implements Op {
+    @Override
+    public String id() {
+      return plan.id();
+    }
+  }
+
+  /** Sets the mirrored health check of a service registered as {@code plan} wants already. */
+  record SetHealth(PlannedRegistration plan, HeldService have) implements Op {
     @Override
     public String id() {
       return plan.id();
@@ -56,6 +65,8 @@ final class AgentWrites implements AutoCloseable {
   enum Result {
     CREATED,
     UPDATED,
+    /** Only the mirrored health check changed its status. */
+    HEALTH,
     /** The ID was ours on the agent already, as desired; found by the lookup before a create. */
     UNCHANGED,
     DELETED,
@@ -125,6 +136,7 @@ final class AgentWrites implements AutoCloseable {
     try {
       return switch (op) {
         case Register register -> register(register);
+        case SetHealth health -> setHealth(health.plan(), health.have());
         case Deregister deregister -> deregister(deregister);
       };
     } catch (ConsulAgentException e) {
@@ -132,8 +144,12 @@ final class AgentWrites implements AutoCloseable {
         unreachable.set(true);
         return new Outcome(op, Result.UNREACHABLE, e);
       }
-      boolean refused = op instanceof Register ? e.rejectsRegistration()
-          : e.status() == 400 || e.status() == 403;
+      boolean refused = switch (op) {
+        case Register register -> e.rejectsRegistration();
+        case Deregister deregister -> e.status() == 400 || e.status() == 403;
+        // A check the agent lost comes back with the next full sync's registration.
+        case SetHealth health -> false;
+      };
       return new Outcome(op, refused ? Result.REJECTED : Result.RETRY, e);
     }
   }
@@ -150,7 +166,8 @@ final class AgentWrites implements AutoCloseable {
         have = HeldService.read(existing.get());
         if (have.matches(plan)) {
           mirror.put(plan.id(), have);
-          return new Outcome(op, Result.UNCHANGED, null);
+          return plan.health().isPresent() ? setHealth(plan, have)
+              : new Outcome(op, Result.UNCHANGED, null);
         }
       }
     }
@@ -158,14 +175,32 @@ final class AgentWrites implements AutoCloseable {
     if (have != null) {
       try {
         removeStaleChecks(plan, have);
+        // Consul keeps an existing check's status over a re-registration (1.8.7, measured).
+        if (plan.health().isPresent()) {
+          agent.setCheck(RegistrationMapper.healthCheckId(plan.id()),
+              plan.health().get().status(), plan.health().get().output());
+        }
       } catch (ConsulAgentException e) {
-        // Registered, but a stale check may be left: forget the hash so it is done again.
-        mirror.put(plan.id(), new HeldService(plan.id(), plan.describe(), null, null, false));
+        // Registered, but a stale check or status may be left: forget the hash to do it again.
+        mirror.put(plan.id(), new HeldService(plan.id(), plan.describe(), null, null, false,
+            null));
         throw e;
       }
+    } else if (plan.health().isPresent() && !plan.health().get().output().isEmpty()) {
+      // A new check gets its status from the registration, but its output only this way.
+      agent.setCheck(RegistrationMapper.healthCheckId(plan.id()),
+          plan.health().get().status(), plan.health().get().output());
     }
     mirror.put(plan.id(), HeldService.written(plan));
     return new Outcome(op, have == null ? Result.CREATED : Result.UPDATED, null);
+  }
+
+  private Outcome setHealth(PlannedRegistration plan, HeldService have) {
+    Health health = plan.health().orElseThrow();
+    agent.setCheck(RegistrationMapper.healthCheckId(plan.id()), health.status(),
+        health.output());
+    mirror.put(plan.id(), have.withHealth(health.status()));
+    return new Outcome(new SetHealth(plan, have), Result.HEALTH, null);
   }
 
   /**

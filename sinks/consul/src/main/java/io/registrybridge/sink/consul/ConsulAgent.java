@@ -1,5 +1,6 @@
 package io.registrybridge.sink.consul;
 
+import io.registrybridge.core.Health;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
@@ -42,7 +43,18 @@ interface ConsulAgent extends AutoCloseable {
   void deregisterCheck(String checkId);
 
   /** {@code PUT /v1/agent/check/pass/:checkId} for a TTL check. */
-  void passCheck(String checkId, String note);
+  default void passCheck(String checkId, String note) {
+    setCheck(checkId, Health.Status.PASSING, note);
+  }
+
+  /** {@code PUT /v1/agent/check/{pass,warn,fail}/:checkId} for a TTL check. */
+  void setCheck(String checkId, Health.Status status, String note);
+
+  /**
+   * {@code GET /v1/agent/checks?filter=Name==...}: the status of every check with that name, by
+   * check ID. Older agents ignore the filter; the result is then filtered here.
+   */
+  Map<String, Health.Status> checkStatuses(String checkName);
 
   /**
    * {@code GET /v1/agent/self}: the agent's advertised LAN address, which Consul gives services

@@ -3,6 +3,7 @@ package io.registrybridge.sink.consul;
 import static java.util.Objects.requireNonNull;
 
 import io.registrybridge.core.DesiredState;
+import io.registrybridge.core.Health;
 import io.registrybridge.core.DesiredView;
 import io.registrybridge.core.MetaKeys;
 import io.registrybridge.core.ServiceCheck;
@@ -164,6 +165,8 @@ public final class ConsulSink implements Sink {
         boolean taken = have == null && foreignIds.contains(id);
         if (!upToDate && !taken && !rejected.shouldSkip(id, plan.hash(), clock.instant())) {
           ops.add(new AgentWrites.Register(plan, have, knownFree.remove(id)));
+        } else if (upToDate && !have.healthMatches(plan)) {
+          ops.add(new AgentWrites.SetHealth(plan, have));
         }
       } else {
         plans.remove(id);
@@ -191,13 +194,15 @@ public final class ConsulSink implements Sink {
     log.debug("{}: read {} of our services in {} ms", name(), onAgent.managed().size(),
         (System.nanoTime() - started) / 1_000_000);
     Map<String, HeldService> before = Map.copyOf(mirror);
+    Map<String, Health.Status> health = healthStatuses(desired, before);
     mirror.clear();
     for (AgentService service : onAgent.managed().values()) {
       HeldService read = HeldService.read(service);
       HeldService known = before.get(service.id());
       // The list has no checks; what we wrote ourselves, unchanged since, still says which.
       boolean same = known != null && known.hash() != null && known.hash().equals(read.hash());
-      mirror.put(service.id(), same ? known : read);
+      mirror.put(service.id(), (same ? known : read)
+          .withHealth(health.get(RegistrationMapper.healthCheckId(service.id()))));
     }
     foreignIds.clear();
     Set<String> creates = new HashSet<>(desired.services().keySet());
@@ -284,6 +289,17 @@ public final class ConsulSink implements Sink {
     return ids;
   }
 
+  /**
+   * The status of every mirrored health check on the agent, by check ID; read only when some
+   * service has one, so that a bridge without them reads no more than before.
+   */
+  private Map<String, Health.Status> healthStatuses(DesiredState desired,
+      Map<String, HeldService> held) {
+    boolean any = held.values().stream().anyMatch(h -> h.health() != null)
+        || desired.services().values().stream().anyMatch(i -> i.health().isPresent());
+    return any ? agent.checkStatuses(RegistrationMapper.HEALTH_CHECK_NAME) : Map.of();
+  }
+
   /** The sentinel the watch blocks on: any service we wrote ourselves. */
   private Optional<String> pickSentinel() {
     return mirror.values().stream().filter(h -> !h.legacy()).map(HeldService::id).findFirst();
@@ -338,6 +354,12 @@ public final class ConsulSink implements Sink {
           log.info("{}: deregistered {} ({}){}", name(), id, have.describe(),
               have.legacy() ? ", a legacy registration" : "");
         }
+        case HEALTH -> {
+          updated++;
+          Health health = ((AgentWrites.SetHealth) outcome.op()).plan().health().orElseThrow();
+          log.info("{}: {} is {} (Docker health){}", name(), id, health.status().spelling(),
+              health.output().isEmpty() ? "" : ": " + firstLine(health.output()));
+        }
         case UNCHANGED -> log.debug("{}: {} is already registered as desired", name(), id);
         case GONE -> log.debug("{}: {} was already deregistered", name(), id);
         case FOREIGN -> {
@@ -348,7 +370,11 @@ public final class ConsulSink implements Sink {
         case RETRY -> {
           retry.add(id);
           log.warn("{}: could not {} {} (HTTP {}), trying again later: {}", name(),
-              outcome.op() instanceof AgentWrites.Register ? "register" : "deregister", id,
+              switch (outcome.op()) {
+                case AgentWrites.Register r -> "register";
+                case AgentWrites.SetHealth h -> "update the health check of";
+                case AgentWrites.Deregister d -> "deregister";
+              }, id,
               outcome.error().status(), outcome.error().getMessage());
         }
         case UNREACHABLE -> {
@@ -363,6 +389,12 @@ public final class ConsulSink implements Sink {
       throw unreachable;
     }
     return new SyncResult(created, updated, deleted, retry);
+  }
+
+  /** A probe's output can be long and span lines; a log line gets the start of its first. */
+  private static String firstLine(String output) {
+    String line = output.lines().findFirst().orElse("");
+    return line.length() > 120 ? line.substring(0, 120) + "..." : line;
   }
 
   private void rejected(AgentWrites.Outcome outcome) {

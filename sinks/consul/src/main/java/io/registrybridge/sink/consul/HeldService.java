@@ -2,6 +2,7 @@ package io.registrybridge.sink.consul;
 
 import static java.util.Objects.requireNonNull;
 
+import io.registrybridge.core.Health;
 import java.util.Set;
 
 /**
@@ -13,9 +14,11 @@ import java.util.Set;
  * @param checkIds the IDs of the checks the agent has for it when the sink wrote it itself; null
  *     when it was only read (Consul's service list has no checks)
  * @param legacy whether it was left by Registrator rather than written by us
+ * @param health the status its mirrored health check shows; null when it has none or the sink
+ *     does not know it
  */
 record HeldService(String id, String describe, String hash, Set<String> checkIds,
-    boolean legacy) {
+    boolean legacy, Health.Status health) {
 
   HeldService {
     requireNonNull(id, "id");
@@ -26,12 +29,23 @@ record HeldService(String id, String describe, String hash, Set<String> checkIds
   /** A service as the agent's service list shows it. */
   static HeldService read(AgentService service) {
     return new HeldService(service.id(), service.describe(), service.meta().get(ConsulMeta.HASH),
-        null, Ownership.isLegacy(service));
+        null, Ownership.isLegacy(service), null);
   }
 
   /** A service just written from {@code plan}. */
   static HeldService written(PlannedRegistration plan) {
-    return new HeldService(plan.id(), plan.describe(), plan.hash(), plan.checkIds(), false);
+    return new HeldService(plan.id(), plan.describe(), plan.hash(), plan.checkIds(), false,
+        plan.health().map(Health::status).orElse(null));
+  }
+
+  /** The same service, its health check now showing {@code status}. */
+  HeldService withHealth(Health.Status status) {
+    return new HeldService(id, describe, hash, checkIds, legacy, status);
+  }
+
+  /** Whether its health check shows what {@code plan} wants (trivially, when it wants none). */
+  boolean healthMatches(PlannedRegistration plan) {
+    return plan.health().map(h -> h.status() == health).orElse(true);
   }
 
   boolean matches(PlannedRegistration plan) {

@@ -2,11 +2,13 @@ package io.registrybridge.sink.consul;
 
 import static java.util.Objects.requireNonNull;
 
+import io.registrybridge.core.Health;
 import java.net.MalformedURLException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URL;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
@@ -185,10 +187,15 @@ final class KiwiConsulAgent implements ConsulAgent {
   }
 
   @Override
-  public void passCheck(String checkId, String note) {
+  public void setCheck(String checkId, Health.Status status, String note) {
+    State state = switch (status) {
+      case PASSING -> State.PASS;
+      case WARNING -> State.WARN;
+      case CRITICAL -> State.FAIL;
+    };
     call(() -> {
       try {
-        agent.check(checkId, State.PASS, note);
+        agent.check(checkId, state, note);
       } catch (NotRegisteredException e) {
         // kiwi wraps every failure of this call, including connection failures.
         if (e.getCause() instanceof ConsulException cause) {
@@ -198,6 +205,20 @@ final class KiwiConsulAgent implements ConsulAgent {
       }
       return null;
     });
+  }
+
+  @Override
+  public Map<String, Health.Status> checkStatuses(String checkName) {
+    QueryOptions options = ImmutableQueryOptions.builder()
+        .filter("Name == " + ConsulAgent.quote(checkName)).build();
+    Map<String, HealthCheck> checks = call(() -> agent.getChecks(options));
+    Map<String, Health.Status> statuses = new HashMap<>();
+    checks.forEach((id, check) -> {
+      if (checkName.equals(check.getName())) {
+        Health.Status.parse(check.getStatus()).ifPresent(status -> statuses.put(id, status));
+      }
+    });
+    return statuses;
   }
 
   @Override

@@ -29,11 +29,19 @@ import org.kiwiproject.consul.model.agent.Registration.RegCheck;
  *       default); a script check runs its command line with {@code /bin/sh -c}
  *   <li>With a TTL configured, one more check {@code service:<id>:ttl}, passing from the start,
  *       that {@link TtlHeartbeat} keeps passing
+ *   <li>With a mirrored health ({@link ServiceInstance#health()}, a Docker {@code HEALTHCHECK}),
+ *       one more check {@code service:<id>:docker-health}: a TTL check that nothing but the
+ *       sink updates, registered with the current status. Its TTL is a year: a check that
+ *       nobody reports on turns critical when its TTL runs out, and Docker only reports
+ *       changes, so the TTL must outlast any quiet period; the status stays right because every
+ *       change of Docker's status is written at once
  * </ul>
  */
 final class RegistrationMapper {
   static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(10);
   static final String TTL_CHECK_NAME = "registry-bridge TTL";
+  static final String HEALTH_CHECK_NAME = "Docker health";
+  static final String HEALTH_CHECK_TTL = "8760h";
 
   private final String ownerId;
   private final Optional<ConsulSinkConfig.Ttl> ttl;
@@ -49,6 +57,10 @@ final class RegistrationMapper {
 
   static String ttlCheckId(String serviceId) {
     return "service:" + serviceId + ":ttl";
+  }
+
+  static String healthCheckId(String serviceId) {
+    return "service:" + serviceId + ":docker-health";
   }
 
   /** Maps an instance whose checks do not name the node's address. */
@@ -74,6 +86,13 @@ final class RegistrationMapper {
         .notes("passed by registry-bridge every " + GoDurations.format(t.refresh()))
         .build()));
 
+    instance.health().ifPresent(health -> checks.add(ImmutableRegCheck.builder()
+        .id(healthCheckId(instance.id()))
+        .name(HEALTH_CHECK_NAME)
+        .ttl(HEALTH_CHECK_TTL)
+        .notes("the container's Docker HEALTHCHECK, mirrored by registry-bridge")
+        .build()));
+
     SortedMap<String, String> meta = new TreeMap<>(instance.meta());
     instance.protocol().ifPresent(protocol -> meta.put(ConsulMeta.PROTOCOL, protocol.spelling()));
     meta.put(ConsulMeta.OWNER, ownerId);
@@ -90,8 +109,15 @@ final class RegistrationMapper {
     Registration unhashed = builder.meta(meta).build();
     String hash = RegistrationHash.of(unhashed);
     meta.put(ConsulMeta.HASH, hash);
+    // The status goes in after hashing: it only counts when Consul creates the check.
+    List<RegCheck> sent = checks.stream().map(check -> check.getId()
+        .filter(id -> id.equals(healthCheckId(instance.id())))
+        .<RegCheck>map(id -> ImmutableRegCheck.copyOf(check)
+            .withStatus(instance.health().orElseThrow().status().spelling()))
+        .orElse(check)).toList();
     return new PlannedRegistration(
-        ImmutableRegistration.copyOf(unhashed).withMeta(meta), hash, warnings);
+        ImmutableRegistration.copyOf(unhashed).withMeta(meta).withChecks(sent), hash, warnings,
+        instance.health());
   }
 
   private static RegCheck check(String serviceId, int position, ServiceCheck check,

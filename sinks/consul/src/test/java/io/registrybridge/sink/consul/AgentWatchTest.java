@@ -142,7 +142,13 @@ class AgentWatchTest {
     }
 
     @Override
-    public void passCheck(String checkId, String note) {
+    public void setCheck(String checkId, io.registrybridge.core.Health.Status status,
+        String note) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public Map<String, io.registrybridge.core.Health.Status> checkStatuses(String checkName) {
       throw new UnsupportedOperationException();
     }
 

@@ -14,6 +14,8 @@ final class FakeConsulAgent implements ConsulAgent {
   final Map<String, Registration> registrations = new TreeMap<>();
   /** Check ID to service ID; like Consul 1.8, a re-registration adds checks but keeps old ones. */
   final Map<String, String> checks = new TreeMap<>();
+  /** What setCheck last set, by check ID. */
+  final Map<String, io.registrybridge.core.Health.Status> statuses = new TreeMap<>();
   final List<String> calls = new ArrayList<>();
   final Map<String, ConsulAgentException> registerFailures = new HashMap<>();
   final Map<String, ConsulAgentException> deregisterFailures = new HashMap<>();
@@ -136,12 +138,28 @@ final class FakeConsulAgent implements ConsulAgent {
   }
 
   @Override
-  public synchronized void passCheck(String checkId, String note) {
-    calls.add("pass " + checkId);
+  public synchronized void setCheck(String checkId,
+      io.registrybridge.core.Health.Status status, String note) {
+    calls.add((status == io.registrybridge.core.Health.Status.PASSING ? "pass" : status.spelling())
+        + " " + checkId);
     ConsulAgentException failure = passFailures.get(checkId);
     if (failure != null) {
       throw failure;
     }
+    statuses.put(checkId, status);
+  }
+
+  @Override
+  public synchronized Map<String, io.registrybridge.core.Health.Status> checkStatuses(
+      String checkName) {
+    calls.add("check-statuses " + checkName);
+    Map<String, io.registrybridge.core.Health.Status> known = new java.util.TreeMap<>();
+    statuses.forEach((check, status) -> {
+      if (checks.containsKey(check)) {
+        known.put(check, status);
+      }
+    });
+    return known;
   }
 
   @Override
