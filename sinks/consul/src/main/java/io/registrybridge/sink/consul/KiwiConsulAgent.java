@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import java.net.MalformedURLException;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.math.BigInteger;
 import java.net.URL;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -16,6 +17,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.function.Supplier;
 import org.kiwiproject.consul.AgentClient;
+import org.kiwiproject.consul.CatalogClient;
 import org.kiwiproject.consul.Consul;
 import org.kiwiproject.consul.ConsulException;
 import org.kiwiproject.consul.NotRegisteredException;
@@ -24,6 +26,9 @@ import org.kiwiproject.consul.model.ConsulResponse;
 import org.kiwiproject.consul.model.State;
 import org.kiwiproject.consul.model.agent.FullService;
 import org.kiwiproject.consul.model.agent.Registration;
+import org.kiwiproject.consul.model.catalog.CatalogNode;
+import org.kiwiproject.consul.model.catalog.CatalogRegistration;
+import org.kiwiproject.consul.model.catalog.ImmutableCatalogDeregistration;
 import org.kiwiproject.consul.model.health.HealthCheck;
 import org.kiwiproject.consul.model.health.Service;
 import org.kiwiproject.consul.option.ImmutableQueryOptions;
@@ -33,10 +38,12 @@ import org.kiwiproject.consul.option.QueryOptions;
 final class KiwiConsulAgent implements ConsulAgent {
   private final Consul consul;
   private final AgentClient agent;
+  private final CatalogClient catalog;
 
   private KiwiConsulAgent(Consul consul) {
     this.consul = requireNonNull(consul, "consul");
     this.agent = consul.agentClient();
+    this.catalog = consul.catalogClient();
   }
 
   /**
@@ -81,10 +88,56 @@ final class KiwiConsulAgent implements ConsulAgent {
   public Map<String, AgentService> services(String filter) {
     QueryOptions options = ImmutableQueryOptions.builder().filter(filter).build();
     Map<String, Service> services = call(() -> agent.getServices(options));
+    return toAgentServices(services);
+  }
+
+  private static Map<String, AgentService> toAgentServices(Map<String, Service> services) {
     Map<String, AgentService> result = new LinkedHashMap<>();
     services.forEach((id, s) -> result.put(id, new AgentService(s.getId(), s.getService(),
         s.getAddress(), s.getPort(), s.getTags(), s.getMeta())));
     return result;
+  }
+
+  @Override
+  public Map<String, AgentService> nodeServices(String node, String filter) {
+    QueryOptions options = ImmutableQueryOptions.builder().filter(filter).build();
+    return toAgentServices(servicesOf(call(() -> catalog.getNode(node, options)).getResponse()));
+  }
+
+  @Override
+  public Optional<String> watchNodeService(String node, String serviceId, String index,
+      Duration wait) {
+    ImmutableQueryOptions.Builder options = index.isEmpty()
+        ? ImmutableQueryOptions.builder()
+        : QueryOptions.blockSeconds((int) Math.max(1, wait.toSeconds()), new BigInteger(index));
+    // Filtered to the one service, so that each answer is small whatever the node holds.
+    QueryOptions query = options.filter("ID == " + ConsulAgent.quote(serviceId)).build();
+    ConsulResponse<CatalogNode> response = call(() -> catalog.getNode(node, query));
+    return servicesOf(response.getResponse()).containsKey(serviceId)
+        ? Optional.of(response.getIndex().toString())
+        : Optional.empty();
+  }
+
+  /** Consul answers {@code null} for a node it does not know (e.g. after a dev-mode restart). */
+  private static Map<String, Service> servicesOf(CatalogNode node) {
+    return node == null || node.getServices() == null ? Map.of() : node.getServices();
+  }
+
+  @Override
+  public void catalogRegister(CatalogRegistration registration) {
+    call(() -> {
+      catalog.register(registration);
+      return null;
+    });
+  }
+
+  @Override
+  public void catalogDeregister(String node, String serviceId) {
+    call(() -> {
+      catalog.deregister(ImmutableCatalogDeregistration.builder().node(node)
+          .serviceId(serviceId).build());
+      return null;
+    });
   }
 
   @Override

@@ -30,6 +30,9 @@ import org.kiwiproject.consul.model.agent.Registration.RegCheck;
  *   <li>With a TTL configured, one more check {@code service:<id>:ttl}, passing from the start,
  *       that {@link TtlHeartbeat} keeps passing
  * </ul>
+ *
+ * <p>{@link #forCatalog} maps for a synthetic catalog node, where no agent would run a check:
+ * the same, without checks, each instance's checks named in a warning instead.
  */
 final class RegistrationMapper {
   static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(10);
@@ -37,10 +40,27 @@ final class RegistrationMapper {
 
   private final String ownerId;
   private final Optional<ConsulSinkConfig.Ttl> ttl;
+  private final boolean withChecks;
 
   RegistrationMapper(String ownerId, Optional<ConsulSinkConfig.Ttl> ttl) {
+    this(ownerId, ttl, true);
+  }
+
+  private RegistrationMapper(String ownerId, Optional<ConsulSinkConfig.Ttl> ttl,
+      boolean withChecks) {
     this.ownerId = requireNonNull(ownerId, "ownerId");
     this.ttl = requireNonNull(ttl, "ttl");
+    this.withChecks = withChecks;
+  }
+
+  /** For a catalog node: no checks, no TTL check, a warning for each instance that has checks. */
+  static RegistrationMapper forCatalog(String ownerId) {
+    return new RegistrationMapper(ownerId, Optional.empty(), false);
+  }
+
+  /** Whether registrations carry checks, and so may need the node's address for them. */
+  boolean withChecks() {
+    return withChecks;
   }
 
   static String checkId(String serviceId, int position) {
@@ -63,7 +83,12 @@ final class RegistrationMapper {
   PlannedRegistration map(ServiceInstance instance, String nodeAddress) {
     List<String> warnings = new ArrayList<>();
     List<RegCheck> checks = new ArrayList<>();
-    for (int i = 0; i < instance.checks().size(); i++) {
+    if (!withChecks && !instance.checks().isEmpty()) {
+      warnings.add(instance.checks().size() + " health check(s) not registered: the instance is"
+          + " registered on a catalog node, where no Consul agent runs checks; its source's"
+          + " readiness decides whether it is registered");
+    }
+    for (int i = 0; withChecks && i < instance.checks().size(); i++) {
       checks.add(check(instance.id(), i + 1, instance.checks().get(i), nodeAddress, warnings));
     }
     ttl.ifPresent(t -> checks.add(ImmutableRegCheck.builder()

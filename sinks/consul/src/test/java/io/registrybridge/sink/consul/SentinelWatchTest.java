@@ -15,14 +15,15 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.kiwiproject.consul.model.agent.Registration;
+import org.kiwiproject.consul.model.catalog.CatalogRegistration;
 
 /** The sentinel watch, against an agent whose answers the test scripts. */
-class AgentWatchTest {
+class SentinelWatchTest {
   private final ScriptedAgent agent = new ScriptedAgent();
   private final List<String> requests = new CopyOnWriteArrayList<>();
   private final AtomicReference<String> held = new AtomicReference<>("svc-1");
-  private final AgentWatch watch = new AgentWatch(agent, () -> Optional.ofNullable(held.get()),
-      id -> id.equals(held.get()));
+  private final SentinelWatch watch = new SentinelWatch("test-watch", new AgentTarget(agent),
+      () -> Optional.ofNullable(held.get()), id -> id.equals(held.get()));
 
   @AfterEach
   void close() {
@@ -148,6 +149,27 @@ class AgentWatchTest {
 
     @Override
     public String nodeAddress() {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public Map<String, AgentService> nodeServices(String node, String filter) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public Optional<String> watchNodeService(String node, String serviceId, String index,
+        Duration wait) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public void catalogRegister(CatalogRegistration registration) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public void catalogDeregister(String node, String serviceId) {
       throw new UnsupportedOperationException();
     }
 
