@@ -106,6 +106,35 @@ class ConsulRestartIT {
   }
 
   @Test
+  void theCatalogWatchNoticesALostNodeWhenNothingIsOnTheAgent() {
+    DesiredIndex index = new DesiredIndex(Set.of("test"));
+    index.listenerFor("test").replaceAll(Map.of("o", List.of(ConsulCatalogIT.reviews(),
+        ConsulCatalogIT.ratings())));
+    ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor();
+    SinkReconciler reconciler = new SinkReconciler(sink, index,
+        RetryPolicy.forever(Duration.ofMillis(200), Duration.ofSeconds(1)),
+        executor, Clock.systemUTC(), new SinkReconciler.Listener() {});
+    index.addListener(reconciler);
+    try {
+      reconciler.start();
+      await().atMost(Duration.ofSeconds(10))
+          .until(() -> http().nodeServices("k8s-sync").size() == 2);
+
+      stopAndStartAgain(() -> {});
+
+      // No agent service to watch, and the verify interval is five minutes: only the catalog
+      // watch can make this in time.
+      await().atMost(Duration.ofSeconds(10))
+          .until(() -> http().nodeServices("k8s-sync").keySet(), ids -> ids.equals(Set.of(
+              ConsulCatalogIT.reviews().id(), ConsulCatalogIT.ratings().id())));
+      assertThat(http().services()).isEmpty();
+    } finally {
+      reconciler.close();
+      executor.shutdownNow();
+    }
+  }
+
+  @Test
   void aThousandServicesAreBackWithinFiveSecondsOfTheAgentsRestart() {
     DesiredIndex index = new DesiredIndex(Set.of("test"));
     Map<String, List<ServiceInstance>> byOrigin = new java.util.HashMap<>();
