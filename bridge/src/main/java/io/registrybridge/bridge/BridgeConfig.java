@@ -31,7 +31,8 @@ public record BridgeConfig(
     Optional<String> network,
     Optional<Duration> verifyInterval,
     Optional<String> httpListen,
-    boolean deregisterOnShutdown) {
+    boolean deregisterOnShutdown,
+    String k8sConsulNode) {
 
   /**
    * Parses a command line (without the program name) the way the daemon does.
@@ -64,6 +65,7 @@ public record BridgeConfig(
     requireNonNull(network, "network");
     requireNonNull(verifyInterval, "verifyInterval");
     requireNonNull(httpListen, "httpListen");
+    requireNonNull(k8sConsulNode, "k8sConsulNode");
     if (sinkUris.isEmpty()) {
       throw new IllegalArgumentException("at least one sink URI is required");
     }
