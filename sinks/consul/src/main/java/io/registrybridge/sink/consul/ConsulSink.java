@@ -64,11 +64,11 @@ import org.slf4j.LoggerFactory;
  *
  * When Consul refuses one registration (HTTP 400, 403, or script checks disabled on the agent)
  * the service is logged and skipped and the others are still written; the same registration is
- * sent again only when it changes, or after {@value TargetSync#REJECTED_RETRY_MINUTES} minutes (a refused
- * deregistration likewise waits that long). Any other error answer is handed back to the
- * reconciler as an ID to retry with backoff ({@link SyncResult#retry()}); when Consul does not
- * answer at all, the remaining writes are abandoned and the call throws, so the reconciler backs
- * off and starts over with a full sync.
+ * sent again only when it changes, or after {@value TargetSync#REJECTED_RETRY_MINUTES} minutes
+ * (a refused deregistration likewise waits that long). Any other error answer is handed back to
+ * the reconciler as an ID to retry with backoff ({@link SyncResult#retry()}); when Consul does
+ * not answer at all, the remaining writes are abandoned and the call throws, so the reconciler
+ * backs off and starts over with a full sync.
  *
  * <h2>TTL</h2>
  *

@@ -14,10 +14,11 @@ import org.slf4j.LoggerFactory;
  * Notices a Consul that lost the services we registered on one {@link RegistrationTarget},
  * without re-reading them all every few seconds: a blocking query on one service we own there,
  * the sentinel ({@code GET /v1/agent/service/:id?hash=..&wait=5s} on the agent, {@code GET
- * /v1/catalog/node/:node?filter=ID == ..&index=..&wait=5s} on a catalog node). Consul answers when that service changes, or after the wait with nothing
- * new. An agent restarted in dev mode (or with its data directory wiped) has lost every service,
- * so the sentinel answers 404; one that went away breaks the connection. Either way the watch
- * asks the reconciler for a full sync, which reads our services back and registers what is
+ * /v1/catalog/node/:node?filter=ID == ..&index=..&wait=5s} on a catalog node). Consul answers
+ * when that service changes, or after the wait with nothing new. An agent restarted in dev mode
+ * (or with its data directory wiped) has lost every service, so the sentinel answers 404 (or is
+ * missing from its node); one that went away breaks the connection. Either way the watch asks
+ * the reconciler for a full sync, which reads our services back and registers what is
  * missing. Detection takes the agent's restart plus at most one second. An agent that stops
  * answering is reported the same way after three failed attempts (under a second), so that an
  * outage shows in the metrics and in {@code /readyz} even when nothing is due to be written.
