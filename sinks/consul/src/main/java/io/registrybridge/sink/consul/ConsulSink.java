@@ -109,7 +109,9 @@ public final class ConsulSink implements Sink {
   }
 
   private static SentinelWatch watch(String threadName, TargetSync side) {
-    return new SentinelWatch(threadName, side.target(), side::pickSentinel, side::holds);
+    RegistrationTarget target = side.target();
+    return new SentinelWatch(threadName, target.where(), target::watch, side::pickSentinel,
+        side::holds);
   }
 
   @Override

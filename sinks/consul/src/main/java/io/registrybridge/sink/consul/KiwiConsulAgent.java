@@ -125,19 +125,13 @@ final class KiwiConsulAgent implements ConsulAgent {
 
   @Override
   public void catalogRegister(CatalogRegistration registration) {
-    call(() -> {
-      catalog.register(registration);
-      return null;
-    });
+    run(() -> catalog.register(registration));
   }
 
   @Override
   public void catalogDeregister(String node, String serviceId) {
-    call(() -> {
-      catalog.deregister(ImmutableCatalogDeregistration.builder().node(node)
-          .serviceId(serviceId).build());
-      return null;
-    });
+    run(() -> catalog.deregister(ImmutableCatalogDeregistration.builder().node(node)
+          .serviceId(serviceId).build()));
   }
 
   @Override
@@ -195,18 +189,12 @@ final class KiwiConsulAgent implements ConsulAgent {
 
   @Override
   public void register(Registration registration) {
-    call(() -> {
-      agent.register(registration);
-      return null;
-    });
+    run(() -> agent.register(registration));
   }
 
   @Override
   public void deregister(String serviceId) {
-    call(() -> {
-      agent.deregister(serviceId);
-      return null;
-    });
+    run(() -> agent.deregister(serviceId));
   }
 
   @Override
@@ -231,10 +219,7 @@ final class KiwiConsulAgent implements ConsulAgent {
 
   @Override
   public void deregisterCheck(String checkId) {
-    call(() -> {
-      agent.deregisterCheck(checkId);
-      return null;
-    });
+    run(() -> agent.deregisterCheck(checkId));
   }
 
   @Override
@@ -256,6 +241,13 @@ final class KiwiConsulAgent implements ConsulAgent {
   @Override
   public void close() {
     consul.destroy();
+  }
+
+  private static void run(Runnable request) {
+    call(() -> {
+      request.run();
+      return null;
+    });
   }
 
   private static <T> T call(Supplier<T> request) {

@@ -43,21 +43,34 @@ final class SentinelWatch implements AutoCloseable {
   private static final long MAX_BACKOFF_MILLIS = 1000;
   private static final int REPORT_AFTER_FAILURES = 3;
 
+  /** One blocking query; {@link RegistrationTarget#watch} is one. */
+  @FunctionalInterface
+  interface Query {
+    /**
+     * @param token what the previous call returned; empty answers at once
+     * @return the token for the next call; empty when the service is gone
+     */
+    Optional<String> watch(String serviceId, String token, Duration wait);
+  }
+
   private final String threadName;
-  private final RegistrationTarget target;
+  private final String where;
+  private final Query query;
   private final Supplier<Optional<String>> pickSentinel;
   private final Predicate<String> held;
   private volatile boolean closed;
   private Thread thread;
 
   /**
+   * @param where what is watched, for log lines: {@code the agent}, {@code catalog node x}
    * @param pickSentinel any service we wrote and the agent should have; empty when we hold none
    * @param held whether the sink still holds a service (it did not remove it itself)
    */
-  SentinelWatch(String threadName, RegistrationTarget target,
+  SentinelWatch(String threadName, String where, Query query,
       Supplier<Optional<String>> pickSentinel, Predicate<String> held) {
     this.threadName = requireNonNull(threadName, "threadName");
-    this.target = requireNonNull(target, "target");
+    this.where = requireNonNull(where, "where");
+    this.query = requireNonNull(query, "query");
     this.pickSentinel = requireNonNull(pickSentinel, "pickSentinel");
     this.held = requireNonNull(held, "held");
   }
@@ -85,7 +98,7 @@ final class SentinelWatch implements AutoCloseable {
         continue;
       }
       try {
-        Optional<String> now = target.watch(sentinel, hash, WAIT);
+        Optional<String> now = query.watch(sentinel, hash, WAIT);
         if (failures > 0) {
           // It was away; whether it kept its state or not, read it back once.
           failures = 0;
@@ -97,8 +110,8 @@ final class SentinelWatch implements AutoCloseable {
           hash = now.get();
         } else if (held.test(sentinel)) {
           log.info("consul: {} no longer has {}; it lost its services, registering them"
-              + " again", target.where(), sentinel);
-          context.requestFullSync(target.where() + " lost " + sentinel);
+              + " again", where, sentinel);
+          context.requestFullSync(where + " lost " + sentinel);
           sentinel = null;
           pause(IDLE_MILLIS); // let the full sync run before looking again
         } else {
