@@ -88,6 +88,10 @@ final class RegistrationMapper {
           + " registered on a catalog node, where no Consul agent runs checks; its source's"
           + " readiness decides whether it is registered");
     }
+    if (!withChecks && instance.address().isEmpty()) {
+      warnings.add("no address: Consul gives it the catalog node's " + CatalogNode.ADDRESS
+          + ", which reaches nothing");
+    }
     for (int i = 0; withChecks && i < instance.checks().size(); i++) {
       checks.add(check(instance.id(), i + 1, instance.checks().get(i), nodeAddress, warnings));
     }

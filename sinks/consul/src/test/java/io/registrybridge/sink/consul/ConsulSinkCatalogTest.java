@@ -191,6 +191,18 @@ class ConsulSinkCatalogTest {
     assertThat(agent.nodes).containsOnlyKeys("k8s-east");
   }
 
+  @Test
+  void anInstanceWithoutAnAddressIsRegisteredWithAWarning() {
+    ServiceInstance bare = ratings().toBuilder().address("").build();
+
+    sink.sync(complete(bare));
+
+    assertThat(log.take()).containsExactly(
+        "INFO consul: registered " + bare.id() + " (ratings :9080) on catalog node " + NODE,
+        "WARN consul: " + bare.id() + ": no address: Consul gives it the catalog node's"
+            + " 127.0.0.1, which reaches nothing");
+  }
+
   private static AgentService service(String id, Map<String, String> meta) {
     return new AgentService(id, "x", "10.9.9.9", 1, List.of(), meta);
   }
