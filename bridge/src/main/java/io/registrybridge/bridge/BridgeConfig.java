@@ -32,7 +32,8 @@ public record BridgeConfig(
     Optional<Duration> verifyInterval,
     Optional<String> httpListen,
     boolean deregisterOnShutdown,
-    boolean dockerHealth) {
+    boolean dockerHealth,
+    String k8sConsulNode) {
 
   /**
    * Parses a command line (without the program name) the way the daemon does.
@@ -65,6 +66,7 @@ public record BridgeConfig(
     requireNonNull(network, "network");
     requireNonNull(verifyInterval, "verifyInterval");
     requireNonNull(httpListen, "httpListen");
+    requireNonNull(k8sConsulNode, "k8sConsulNode");
     if (sinkUris.isEmpty()) {
       throw new IllegalArgumentException("at least one sink URI is required");
     }

@@ -137,6 +137,14 @@ final class BridgeOptions {
           + " Default: keep them, as Registrator does, so a restart changes nothing.")
   boolean deregisterOnShutdown;
 
+  @Option(names = {"-k8s-consul-node", "--k8s-consul-node"}, paramLabel = "NAME",
+      defaultValue = "k8s-sync",
+      description = "The Consul node that holds instances which do not run on this host"
+          + " (Kubernetes endpoints), registered through the catalog API, without checks, as"
+          + " consul-k8s's -consul-node-name. Created with address 127.0.0.1 and node meta"
+          + " external-source=kubernetes. Default: ${DEFAULT-VALUE}, consul-k8s's.")
+  String k8sConsulNode;
+
   BridgeConfig toConfig() {
     if (ttl < 0 || ttlRefresh < 0 || resync < 0) {
       throw new IllegalArgumentException("-ttl, -ttl-refresh and -resync must not be negative");
@@ -166,6 +174,11 @@ final class BridgeOptions {
     if (httpListen != null && !httpListen.isBlank()) {
       HealthServer.parseListen(httpListen.trim());
     }
+    try {
+      new io.registrybridge.sink.consul.CatalogNode(k8sConsulNode.trim());
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("-k8s-consul-node: " + e.getMessage(), e);
+    }
     if (hostIp != null && !IpLiterals.isIpLiteral(hostIp)) {
       throw new IllegalArgumentException("-ip must be an IP address, not '" + hostIp + "'");
     }
@@ -189,7 +202,8 @@ final class BridgeOptions {
         verifyInterval == 0 ? Optional.empty() : Optional.of(Duration.ofSeconds(verifyInterval)),
         Optional.ofNullable(blankToNull(httpListen)),
         deregisterOnShutdown,
-        dockerHealth);
+        dockerHealth,
+        k8sConsulNode.trim());
   }
 
   private static String blankToNull(String value) {

@@ -24,6 +24,7 @@ final class HelpLayout {
         "-explicit", "-useIpFromLabel", "-tags", "-network", "-hostname", "-deregister",
         "-cleanup"));
     groups.put("Health checks:", List.of("-docker-health", "-ttl", "-ttl-refresh"));
+    groups.put("Consul catalog (instances not on this host):", List.of("-k8s-consul-node"));
     groups.put("Retry and repair:", List.of("-retry-attempts", "-retry-interval",
         "-retry-max-interval", "-resync", "-verify-interval"));
     groups.put("Operations:", List.of("-http-listen", "-deregister-on-shutdown", "-h",

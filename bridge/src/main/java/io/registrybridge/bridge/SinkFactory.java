@@ -78,7 +78,7 @@ final class SinkFactory {
         builder.ttl(config.ttl().get(), config.ttlRefresh().get());
       }
       config.verifyInterval().ifPresent(builder::verifyInterval);
-      ConsulSinkConfig sinkConfig = builder.build();
+      ConsulSinkConfig sinkConfig = builder.catalogNode(config.k8sConsulNode()).build();
       ConsulSink sink = ConsulSinkFactory.create(sinkConfig, context.clock());
       List<AutoCloseable> companions = new ArrayList<>();
       if (sinkConfig.ttl().isPresent()) {

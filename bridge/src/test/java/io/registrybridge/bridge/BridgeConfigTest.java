@@ -44,6 +44,18 @@ class BridgeConfigTest {
     assertThat(config.retryMaxInterval()).isEqualTo(Duration.ofSeconds(30));
     assertThat(config.verifyInterval()).isEmpty(); // each sink's own: 300 s for Consul
     assertThat(config.hostname()).isEmpty();
+    assertThat(config.k8sConsulNode()).isEqualTo("k8s-sync");
+  }
+
+  @Test
+  void theCatalogNodeIsNamedByFlagAndChecked() {
+    assertThat(BridgeConfig.fromArgs("-k8s-consul-node=k8s-east", "consul://x").k8sConsulNode())
+        .isEqualTo("k8s-east");
+    assertThat(BridgeConfig.fromArgs("--k8s-consul-node", "k8s-east", "consul://x")
+        .k8sConsulNode()).isEqualTo("k8s-east");
+    assertThatThrownBy(() -> BridgeConfig.fromArgs("-k8s-consul-node=a/b", "consul://x"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("-k8s-consul-node: invalid Consul node name 'a/b'");
   }
 
   @Test
@@ -186,7 +198,8 @@ class BridgeConfigTest {
     assertThat(cli.execute("-help")).isZero();
     for (String flag : List.of("-internal", "-ip", "-explicit", "-useIpFromLabel", "-tags",
         "-ttl", "-ttl-refresh", "-resync", "-deregister", "-retry-attempts", "-retry-interval",
-        "-cleanup", "-hostname", "-network", "-verify-interval", "consul-tls://",
+        "-cleanup", "-hostname", "-network", "-verify-interval", "-k8s-consul-node",
+        "consul-tls://",
         "consul-unix://", "istio-k8s://", "istio-dir://", "CONSUL_HTTP_TOKEN")) {
       assertThat(out.toString()).contains(flag);
     }
@@ -200,7 +213,7 @@ class BridgeConfigTest {
     assertThat(cli.execute("--help")).isZero();
     String help = out.toString();
     assertThat(help).contains("Registration (what is registered, as Registrator):",
-        "Retry and repair:", "Operations:", "Examples:",
+        "Consul catalog (instances not on this host):", "Retry and repair:", "Operations:", "Examples:",
         "registry-bridge -internal -retry-attempts=-1 consul://consul:8500",
         "LOG_LEVEL", "LOG_FORMAT", "CONSUL_HTTP_SSL_VERIFY", "unix:///tmp/docker.sock",
         "Default: -1");

@@ -6,10 +6,12 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.kiwiproject.consul.model.agent.Registration;
+import org.kiwiproject.consul.model.catalog.CatalogRegistration;
 
 /**
- * The calls of the Consul agent API the sink makes. Every method throws {@link
- * ConsulAgentException} when Consul cannot be reached or refuses the request. Thread-safe.
+ * The calls of the Consul HTTP API the sink makes: the agent API for instances on this host, the
+ * catalog API for a synthetic node. Every method throws {@link ConsulAgentException} when Consul
+ * cannot be reached or refuses the request. Thread-safe.
  */
 interface ConsulAgent extends AutoCloseable {
 
@@ -61,6 +63,27 @@ interface ConsulAgent extends AutoCloseable {
    * registered without an address of their own.
    */
   String nodeAddress();
+
+  /**
+   * {@code GET /v1/catalog/node/:node?filter=...}: the services of a catalog node that match the
+   * filter (Consul 1.5+ filters this endpoint), by ID; empty when the node does not exist.
+   */
+  Map<String, AgentService> nodeServices(String node, String filter);
+
+  /**
+   * {@code GET /v1/catalog/node/:node?filter=ID == ..&index=..&wait=..}: blocks until the
+   * node's services change or {@code wait} passes (an empty {@code index} answers at once).
+   * Index-based, because catalog endpoints have no hash-based blocking.
+   *
+   * @return the index to block on next; empty when the node has no such service
+   */
+  Optional<String> watchNodeService(String node, String serviceId, String index, Duration wait);
+
+  /** {@code PUT /v1/catalog/register}, which creates or replaces the service on its node. */
+  void catalogRegister(CatalogRegistration registration);
+
+  /** {@code PUT /v1/catalog/deregister} of one service of a node; an unknown ID is no error. */
+  void catalogDeregister(String node, String serviceId);
 
   /** Releases connections and threads; never throws. */
   @Override

@@ -3,35 +3,34 @@ package io.registrybridge.sink.consul;
 import static java.util.Objects.requireNonNull;
 
 import io.registrybridge.core.DesiredState;
-import io.registrybridge.core.Health;
 import io.registrybridge.core.DesiredView;
-import io.registrybridge.core.MetaKeys;
-import io.registrybridge.core.ServiceCheck;
+import io.registrybridge.core.Placement;
 import io.registrybridge.core.ServiceInstance;
 import io.registrybridge.core.Sink;
 import io.registrybridge.core.SinkContext;
 import io.registrybridge.core.SinkTiming;
 import io.registrybridge.core.SyncResult;
 import java.time.Clock;
-import java.time.Duration;
-import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.HashMap;
-import java.util.HashSet;
-import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.SortedSet;
-import java.util.TreeSet;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps the services of one Consul agent equal to the desired state, through the agent API
- * ({@code /v1/agent/services}, {@code /v1/agent/service/register}, {@code .../deregister}).
- * Create it with {@link ConsulSinkFactory}.
+ * Keeps Consul equal to the desired state: instances on this host ({@link Placement#THIS_HOST})
+ * as the local agent's services, through the agent API ({@code /v1/agent/services}, {@code
+ * /v1/agent/service/register}, {@code .../deregister}); instances from elsewhere ({@link
+ * Placement#ELSEWHERE}, e.g. Kubernetes endpoints) on a synthetic catalog node, through the
+ * catalog API ({@code /v1/catalog/node/:node}, {@code /v1/catalog/register}, {@code
+ * .../deregister}), as consul-k8s's catalog sync does. Create it with {@link ConsulSinkFactory}.
+ *
+ * <p>Everything below holds for both, through one {@link TargetSync} each; the catalog node
+ * differs only in that its registrations carry no checks (no agent runs them), that it is read
+ * only while it holds or should hold something of ours, and that legacy cleanup never applies.
  *
  * <h2>Ownership</h2>
  *
@@ -57,18 +56,19 @@ import org.slf4j.LoggerFactory;
  * Nothing is deleted while the desired state is incomplete. When many writes are due (start-up,
  * an agent that lost its state) they go out {@link ConsulSinkConfig#writeConcurrency()} at a time.
  *
- * <p>An agent that lost its state (a restart in dev mode) is noticed by {@link AgentWatch}, a
- * blocking query on one service we own, which asks the reconciler for a full sync.
+ * <p>An agent that lost its state (a restart in dev mode) is noticed by a {@link SentinelWatch},
+ * a blocking query on one service we own, which asks the reconciler for a full sync; a second
+ * one watches the catalog node while it holds something of ours.
  *
  * <h2>Errors</h2>
  *
  * When Consul refuses one registration (HTTP 400, 403, or script checks disabled on the agent)
  * the service is logged and skipped and the others are still written; the same registration is
- * sent again only when it changes, or after {@value #REJECTED_RETRY_MINUTES} minutes (a refused
- * deregistration likewise waits that long). Any other error answer is handed back to the
- * reconciler as an ID to retry with backoff ({@link SyncResult#retry()}); when Consul does not
- * answer at all, the remaining writes are abandoned and the call throws, so the reconciler backs
- * off and starts over with a full sync.
+ * sent again only when it changes, or after {@value TargetSync#REJECTED_RETRY_MINUTES} minutes
+ * (a refused deregistration likewise waits that long). Any other error answer is handed back to
+ * the reconciler as an ID to retry with backoff ({@link SyncResult#retry()}); when Consul does
+ * not answer at all, the remaining writes are abandoned and the call throws, so the reconciler
+ * backs off and starts over with a full sync.
  *
  * <h2>TTL</h2>
  *
@@ -78,59 +78,40 @@ import org.slf4j.LoggerFactory;
  * configured.
  *
  * <p>{@link #apply} and {@link #sync} must be called from one thread at a time; {@link
- * #passTtlChecks()} and the watch run concurrently with them and only read the mirror.
+ * #passTtlChecks()} and the watches run concurrently with them and only read the mirrors.
  */
 public final class ConsulSink implements Sink {
   private static final Logger log = LoggerFactory.getLogger(ConsulSink.class);
 
-  static final int REJECTED_RETRY_MINUTES = 10;
-  /** From this many creates on, a full sync reads the other services once instead. */
-  static final int BULK_LOOKUP_THRESHOLD = 32;
-  private static final int MIN_REDACTED_LENGTH = 4;
-
   private final ConsulAgent agent;
   private final ConsulSinkConfig config;
-  private final Clock clock;
-  private final RegistrationMapper mapper;
-  private final Ownership ownership;
-  private final AgentWrites writes;
-  private final AgentWatch watch;
-  private final String ownFilter;
-
-  // What the agent holds of ours; written by the sync thread and the write workers, read by the
-  // TTL heartbeat and the watch.
-  private final Map<String, HeldService> mirror = new ConcurrentHashMap<>();
-
-  // Confined to the sync thread.
-  private final Map<String, CachedPlan> plans = new HashMap<>();
-  private final RejectedRegistrations rejected =
-      new RejectedRegistrations(Duration.ofMinutes(REJECTED_RETRY_MINUTES));
-  // Same idea for deregistrations, e.g. a token without write access to that service name.
-  private final RejectedRegistrations rejectedDeletes =
-      new RejectedRegistrations(Duration.ofMinutes(REJECTED_RETRY_MINUTES));
-  // IDs a foreign service holds, as found before a create; cleared by each full sync.
-  private final Set<String> foreignIds = new HashSet<>();
-  private final Set<String> reportedConflicts = new HashSet<>();
-  // IDs a full sync found free on the agent, so their create needs no lookup; consumed by it.
-  private final Set<String> knownFree = new HashSet<>();
-  private String nodeAddress; // null until a check needs it; re-read after each full sync
-
-  private record CachedPlan(ServiceInstance instance, String nodeAddress,
-      PlannedRegistration plan) {}
+  private final RegistrationWrites.Pool writePool;
+  private final TargetSync onAgent;
+  private final TargetSync inCatalog;
+  private final SentinelWatch agentWatch;
+  private final SentinelWatch catalogWatch;
 
   ConsulSink(ConsulAgent agent, ConsulSinkConfig config, Clock clock) {
     this.agent = requireNonNull(agent, "agent");
     this.config = requireNonNull(config, "config");
-    this.clock = requireNonNull(clock, "clock");
-    this.mapper = new RegistrationMapper(config.ownerId(), config.ttl());
-    this.ownership = new Ownership(config.ownerId(), config.legacyCleanupPrefix());
-    this.writes = new AgentWrites(agent, ownership, mirror, config.writeConcurrency());
-    this.watch = new AgentWatch(agent, this::pickSentinel, mirror::containsKey);
-    String own = "Meta[" + ConsulAgent.quote(ConsulMeta.OWNER) + "] == "
-        + ConsulAgent.quote(config.ownerId());
-    this.ownFilter = config.cleanupLegacy()
-        ? own + " or " + ConsulAgent.quote(ConsulMeta.OWNER) + " not in Meta"
-        : own;
+    requireNonNull(clock, "clock");
+    this.writePool = new RegistrationWrites.Pool(config.writeConcurrency());
+    this.onAgent = new TargetSync(name(), new AgentTarget(agent),
+        new RegistrationMapper(config.ownerId(), config.ttl()),
+        new Ownership(config.ownerId(), config.legacyCleanupPrefix()), agent::nodeAddress, clock,
+        writePool);
+    // Registrator never wrote to the catalog, so there is nothing legacy to clean up there.
+    this.inCatalog = new TargetSync(name(), new CatalogTarget(agent, config.catalogNode()),
+        RegistrationMapper.forCatalog(config.ownerId()),
+        new Ownership(config.ownerId(), Optional.empty()), agent::nodeAddress, clock, writePool);
+    this.agentWatch = watch("consul-watch", onAgent);
+    this.catalogWatch = watch("consul-catalog-watch", inCatalog);
+  }
+
+  private static SentinelWatch watch(String threadName, TargetSync side) {
+    RegistrationTarget target = side.target();
+    return new SentinelWatch(threadName, target.where(), target::watch, side::pickSentinel,
+        side::holds);
   }
 
   @Override
@@ -147,96 +128,57 @@ public final class ConsulSink implements Sink {
     return new SinkTiming(config.verifyInterval());
   }
 
-  /** Starts watching the agent for lost state. */
+  /** Starts watching the agent and the catalog node for lost state. */
   @Override
   public void start(SinkContext context) {
-    watch.start(context);
+    agentWatch.start(context);
+    catalogWatch.start(context);
   }
 
   @Override
   public SyncResult apply(Set<String> ids, DesiredView desired) {
-    List<AgentWrites.Op> ops = new ArrayList<>();
-    for (String id : new TreeSet<>(ids)) {
-      Optional<ServiceInstance> want = desired.get(id);
-      HeldService have = mirror.get(id);
-      if (want.isPresent()) {
-        PlannedRegistration plan = plan(want.get());
-        boolean upToDate = have != null && have.matches(plan);
-        boolean taken = have == null && foreignIds.contains(id);
-        if (!upToDate && !taken && !rejected.shouldSkip(id, plan.hash(), clock.instant())) {
-          ops.add(new AgentWrites.Register(plan, have, knownFree.remove(id)));
-        } else if (upToDate && !have.healthMatches(plan)) {
-          ops.add(new AgentWrites.SetHealth(plan, have));
-        }
-      } else {
-        plans.remove(id);
-        rejected.forget(id);
-        if (have != null && desired.complete()
-            && !rejectedDeletes.shouldSkip(id, String.valueOf(have.hash()), clock.instant())) {
-          ops.add(new AgentWrites.Deregister(have));
-        }
-      }
+    // One read per ID, so that an instance moving between placements meanwhile is seen by both
+    // sides the same way: registered on one, deregistered from the other.
+    Map<String, ServiceInstance> wanted = new HashMap<>();
+    for (String id : ids) {
+      desired.get(id).ifPresent(instance -> wanted.put(id, instance));
     }
-    long started = System.nanoTime();
-    List<AgentWrites.Outcome> outcomes = writes.run(ops);
-    if (log.isDebugEnabled() && !ops.isEmpty()) {
-      log.debug("{}: {} writes for {} IDs in {} ms", name(), ops.size(), ids.size(),
-          (System.nanoTime() - started) / 1_000_000);
-    }
-    return record(outcomes);
+    boolean complete = desired.complete();
+    SyncResult agentResult = onAgent.apply(ids, placed(wanted, Placement.THIS_HOST), complete);
+    return agentResult.plus(
+        inCatalog.apply(ids, placed(wanted, Placement.ELSEWHERE), complete));
   }
 
-  /** Reads our services back from the agent, then makes every desired and held ID right. */
-  @Override
-  public SyncResult sync(DesiredState desired) {
-    long started = System.nanoTime();
-    Ownership.Split onAgent = ownership.split(agent.services(ownFilter));
-    log.debug("{}: read {} of our services in {} ms", name(), onAgent.managed().size(),
-        (System.nanoTime() - started) / 1_000_000);
-    Map<String, HeldService> before = Map.copyOf(mirror);
-    Map<String, Health.Status> health = healthStatuses(desired, before);
-    mirror.clear();
-    for (AgentService service : onAgent.managed().values()) {
-      HeldService read = HeldService.read(service);
-      HeldService known = before.get(service.id());
-      // The list has no checks; what we wrote ourselves, unchanged since, still says which.
-      boolean same = known != null && known.hash() != null && known.hash().equals(read.hash());
-      mirror.put(service.id(), (same ? known : read)
-          .withHealth(health.get(RegistrationMapper.healthCheckId(service.id()))));
-    }
-    foreignIds.clear();
-    Set<String> creates = new HashSet<>(desired.services().keySet());
-    creates.removeAll(mirror.keySet());
-    // Only agents older than 1.4, which ignore the filter, show foreign services here; for many
-    // creates, one read of the other services beats a lookup before each.
-    boolean bulk = creates.size() > BULK_LOOKUP_THRESHOLD;
-    Set<String> others = bulk
-        ? otherServices()
-        : onAgent.foreign().keySet();
-    for (String id : others) {
-      if (creates.contains(id)) {
-        foreignIds.add(id);
-        warnForeign(id);
-      }
-    }
-    knownFree.clear();
-    if (bulk) {
-      creates.removeAll(foreignIds);
-      knownFree.addAll(creates);
-    }
-    reportedConflicts.retainAll(desired.services().keySet());
-    nodeAddress = null;
-    plans.keySet().retainAll(desired.services().keySet());
-    rejected.retainOnly(desired.services().keySet());
-    rejectedDeletes.retainOnly(mirror.keySet());
-    SortedSet<String> ids = new TreeSet<>(desired.services().keySet());
-    ids.addAll(mirror.keySet());
-    return apply(ids, desired);
+  private static Function<String, Optional<ServiceInstance>> placed(
+      Map<String, ServiceInstance> wanted, Placement placement) {
+    return id -> Optional.ofNullable(wanted.get(id)).filter(i -> i.placement() == placement);
   }
 
   /**
-   * Passes the bridge's TTL check of every service this sink registered. Does nothing without a
-   * configured TTL. A service the agent lost is skipped (the next sync registers it again).
+   * Reads our services back and makes every desired and held ID right: on the agent always, on
+   * the catalog node when it holds or should hold something of ours, so that a bridge with
+   * nothing from elsewhere never reads the catalog.
+   */
+  @Override
+  public SyncResult sync(DesiredState desired) {
+    Map<Placement, Map<String, ServiceInstance>> byPlacement = new EnumMap<>(Placement.class);
+    for (Placement placement : Placement.values()) {
+      byPlacement.put(placement, new HashMap<>());
+    }
+    desired.services().forEach((id, instance) ->
+        byPlacement.get(instance.placement()).put(id, instance));
+    SyncResult result = onAgent.sync(byPlacement.get(Placement.THIS_HOST), desired.complete());
+    Map<String, ServiceInstance> elsewhere = byPlacement.get(Placement.ELSEWHERE);
+    if (!elsewhere.isEmpty() || inCatalog.holdsAny()) {
+      result = result.plus(inCatalog.sync(elsewhere, desired.complete()));
+    }
+    return result;
+  }
+
+  /**
+   * Passes the bridge's TTL check of every service this sink registered on the agent (catalog
+   * registrations have no checks). Does nothing without a configured TTL. A service the agent
+   * lost is skipped (the next sync registers it again).
    *
    * @return how many checks were passed
    * @throws ConsulAgentException when the agent does not answer; the remaining checks wait for
@@ -247,7 +189,7 @@ public final class ConsulSink implements Sink {
       return 0;
     }
     int passed = 0;
-    for (HeldService held : List.copyOf(mirror.values())) {
+    for (HeldService held : onAgent.held()) {
       if (held.legacy()) {
         continue;
       }
@@ -265,175 +207,16 @@ public final class ConsulSink implements Sink {
     return passed;
   }
 
-  /** Stops the watch and the writers and releases the connection pool; registrations stay. */
+  /** Stops the watches and the writers and releases the connection pool; registrations stay. */
   @Override
   public void close() {
-    watch.close();
-    writes.close();
+    agentWatch.close();
+    catalogWatch.close();
+    writePool.close();
     try {
       agent.close();
     } catch (RuntimeException e) {
       log.debug("{}: error while closing", name(), e);
     }
-  }
-
-  /** The IDs of every service on the agent that is not managed by this sink. */
-  private Set<String> otherServices() {
-    String others = "not (" + ownFilter + ")";
-    Set<String> ids = new HashSet<>();
-    agent.services(others).values().forEach(s -> {
-      if (!ownership.isManaged(s)) {
-        ids.add(s.id());
-      }
-    });
-    return ids;
-  }
-
-  /**
-   * The status of every mirrored health check on the agent, by check ID; read only when some
-   * service has one, so that a bridge without them reads no more than before.
-   */
-  private Map<String, Health.Status> healthStatuses(DesiredState desired,
-      Map<String, HeldService> held) {
-    boolean any = held.values().stream().anyMatch(h -> h.health() != null)
-        || desired.services().values().stream().anyMatch(i -> i.health().isPresent());
-    return any ? agent.checkStatuses(RegistrationMapper.HEALTH_CHECK_NAME) : Map.of();
-  }
-
-  /** The sentinel the watch blocks on: any service we wrote ourselves. */
-  private Optional<String> pickSentinel() {
-    return mirror.values().stream().filter(h -> !h.legacy()).map(HeldService::id).findFirst();
-  }
-
-  private PlannedRegistration plan(ServiceInstance instance) {
-    boolean needsNodeAddress = instance.checks().stream()
-        .anyMatch(check -> check.target().contains(ServiceCheck.NODE_ADDRESS));
-    if (needsNodeAddress && nodeAddress == null) {
-      nodeAddress = agent.nodeAddress();
-    }
-    String address = needsNodeAddress ? nodeAddress : "";
-    CachedPlan cached = plans.get(instance.id());
-    if (cached != null && cached.nodeAddress().equals(address)
-        && (cached.instance() == instance || cached.instance().equals(instance))) {
-      return cached.plan();
-    }
-    PlannedRegistration plan = mapper.map(instance, address);
-    plans.put(instance.id(), new CachedPlan(instance, address, plan));
-    return plan;
-  }
-
-  /** Logs what the writes did, in the order they were planned, and counts them. */
-  private SyncResult record(List<AgentWrites.Outcome> outcomes) {
-    int created = 0;
-    int updated = 0;
-    int deleted = 0;
-    Set<String> retry = new HashSet<>();
-    ConsulAgentException unreachable = null;
-    for (AgentWrites.Outcome outcome : outcomes) {
-      String id = outcome.op().id();
-      switch (outcome.result()) {
-        case CREATED, UPDATED -> {
-          PlannedRegistration plan = ((AgentWrites.Register) outcome.op()).plan();
-          rejected.forget(id);
-          reportedConflicts.remove(id);
-          boolean isNew = outcome.result() == AgentWrites.Result.CREATED;
-          if (isNew) {
-            created++;
-          } else {
-            updated++;
-          }
-          log.info("{}: {} {} ({})", name(), isNew ? "registered" : "updated", id,
-              plan.describe());
-          for (String warning : plan.warnings()) {
-            log.warn("{}: {}: {}", name(), id, warning);
-          }
-        }
-        case DELETED -> {
-          deleted++;
-          HeldService have = ((AgentWrites.Deregister) outcome.op()).have();
-          log.info("{}: deregistered {} ({}){}", name(), id, have.describe(),
-              have.legacy() ? ", a legacy registration" : "");
-        }
-        case HEALTH -> {
-          updated++;
-          Health health = ((AgentWrites.SetHealth) outcome.op()).plan().health().orElseThrow();
-          log.info("{}: {} is {} (Docker health){}", name(), id, health.status().spelling(),
-              health.output().isEmpty() ? "" : ": " + firstLine(health.output()));
-        }
-        case UNCHANGED -> log.debug("{}: {} is already registered as desired", name(), id);
-        case GONE -> log.debug("{}: {} was already deregistered", name(), id);
-        case FOREIGN -> {
-          foreignIds.add(id);
-          warnForeign(id);
-        }
-        case REJECTED -> rejected(outcome);
-        case RETRY -> {
-          retry.add(id);
-          log.warn("{}: could not {} {} (HTTP {}), trying again later: {}", name(),
-              switch (outcome.op()) {
-                case AgentWrites.Register r -> "register";
-                case AgentWrites.SetHealth h -> "update the health check of";
-                case AgentWrites.Deregister d -> "deregister";
-              }, id,
-              outcome.error().status(), outcome.error().getMessage());
-        }
-        case UNREACHABLE -> {
-          if (unreachable == null) {
-            unreachable = outcome.error();
-          }
-        }
-        case ABANDONED -> { }
-      }
-    }
-    if (unreachable != null) {
-      throw unreachable;
-    }
-    return new SyncResult(created, updated, deleted, retry);
-  }
-
-  /** A probe's output can be long and span lines; a log line gets the start of its first. */
-  private static String firstLine(String output) {
-    String line = output.lines().findFirst().orElse("");
-    return line.length() > 120 ? line.substring(0, 120) + "..." : line;
-  }
-
-  private void rejected(AgentWrites.Outcome outcome) {
-    ConsulAgentException e = outcome.error();
-    if (outcome.op() instanceof AgentWrites.Register register) {
-      PlannedRegistration plan = register.plan();
-      rejected.remember(plan.id(), plan.hash(), clock.instant());
-      log.error("{}: Consul rejected the registration of {} (HTTP {}); skipping it until it "
-          + "changes or for {} minutes: {}", name(), plan.id(), e.status(),
-          REJECTED_RETRY_MINUTES, redact(e.getMessage(), plan));
-    } else {
-      HeldService have = ((AgentWrites.Deregister) outcome.op()).have();
-      rejectedDeletes.remember(have.id(), String.valueOf(have.hash()), clock.instant());
-      log.error("{}: Consul refused to deregister {} (HTTP {}); trying again in {} minutes: {}",
-          name(), have.id(), e.status(), REJECTED_RETRY_MINUTES, e.getMessage());
-    }
-  }
-
-  private void warnForeign(String id) {
-    if (reportedConflicts.add(id)) {
-      log.warn("{}: not registering {}: a service with this ID that registry-bridge does not "
-          + "own is already on the agent", name(), id);
-    }
-  }
-
-  /**
-   * Consul's error text may quote the request, e.g. a meta value it refused; meta values can be
-   * secrets, so they are cut out (very short ones are left, they would mangle the message).
-   */
-  static String redact(String message, PlannedRegistration plan) {
-    String text = String.valueOf(message);
-    for (Map.Entry<String, String> e : plan.registration().getMeta().entrySet()) {
-      String value = e.getValue();
-      boolean ours = e.getKey().startsWith(MetaKeys.BRIDGE_PREFIX)
-          || e.getKey().equals(ConsulMeta.PROTOCOL);
-      if (!ours && value.length() >= MIN_REDACTED_LENGTH) {
-        text = text.replace(value, "<redacted>");
-      }
-    }
-    return Objects.toString(text);
   }
 }

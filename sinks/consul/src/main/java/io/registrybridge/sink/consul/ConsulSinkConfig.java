@@ -15,6 +15,7 @@ import java.util.Optional;
  *         hostName)
  *     .legacyCleanup(hostName + ":")                          // Registrator's -cleanup
  *     .ttl(Duration.ofSeconds(30), Duration.ofSeconds(10))    // -ttl 30 -ttl-refresh 10
+ *     .catalogNode("k8s-sync")                                // -k8s-consul-node
  *     .build();
  * }</pre>
  *
@@ -39,6 +40,7 @@ import java.util.Optional;
  *     an agent that lost its state); 1 sends them one by one, in ID order
  * @param verifyInterval how often everything the bridge owns is read back in full; a lost agent
  *     state is noticed sooner, by a blocking query on one of our services
+ * @param catalogNode the synthetic node that holds instances which do not run on this host
  */
 public record ConsulSinkConfig(
     ConsulEndpoint endpoint,
@@ -50,7 +52,8 @@ public record ConsulSinkConfig(
     Optional<Ttl> ttl,
     Timeouts timeouts,
     int writeConcurrency,
-    Duration verifyInterval) {
+    Duration verifyInterval,
+    CatalogNode catalogNode) {
 
   public static final int DEFAULT_WRITE_CONCURRENCY = 4;
   public static final Duration DEFAULT_VERIFY_INTERVAL = Duration.ofMinutes(5);
@@ -64,6 +67,7 @@ public record ConsulSinkConfig(
     requireNonNull(ttl, "ttl");
     requireNonNull(timeouts, "timeouts");
     requireNonNull(verifyInterval, "verifyInterval");
+    requireNonNull(catalogNode, "catalogNode");
     if (writeConcurrency < 1) {
       throw new IllegalArgumentException("the write concurrency must be at least 1");
     }
@@ -123,7 +127,7 @@ public record ConsulSinkConfig(
   /**
    * A builder for a sink URI, with the token and TLS files read from {@code env} the way Consul's
    * CLI does ({@link ConsulToken#fromEnvironment}, {@link ConsulTls#fromEnvironment}); by default
-   * no legacy cleanup, no TTL, default timeouts.
+   * no legacy cleanup, no TTL, default timeouts, catalog node {@value CatalogNode#DEFAULT_NAME}.
    *
    * @param uri {@code consul://host:port}, {@code consul-tls://host:port} or {@code
    *     consul-unix:///path/to/socket}
@@ -136,7 +140,8 @@ public record ConsulSinkConfig(
     boolean usesTls = endpoint instanceof ConsulEndpoint.Tcp tcp && tcp.tls();
     return new Builder(new ConsulSinkConfig(endpoint, ConsulToken.fromEnvironment(env),
         usesTls ? ConsulTls.fromEnvironment(env) : ConsulTls.DEFAULT, ownerId, false, "",
-        Optional.empty(), Timeouts.DEFAULT, DEFAULT_WRITE_CONCURRENCY, DEFAULT_VERIFY_INTERVAL));
+        Optional.empty(), Timeouts.DEFAULT, DEFAULT_WRITE_CONCURRENCY, DEFAULT_VERIFY_INTERVAL,
+        CatalogNode.DEFAULT));
   }
 
   /** The defaults for a sink URI; see {@link #builder}. */
@@ -161,6 +166,7 @@ public record ConsulSinkConfig(
     private Timeouts timeouts;
     private int writeConcurrency;
     private Duration verifyInterval;
+    private CatalogNode catalogNode;
 
     private Builder(ConsulSinkConfig from) {
       endpoint = from.endpoint;
@@ -173,6 +179,7 @@ public record ConsulSinkConfig(
       timeouts = from.timeouts;
       writeConcurrency = from.writeConcurrency;
       verifyInterval = from.verifyInterval;
+      catalogNode = from.catalogNode;
     }
 
     /** Turns on Registrator's {@code -cleanup} for IDs starting with {@code idPrefix}. */
@@ -203,9 +210,19 @@ public record ConsulSinkConfig(
       return this;
     }
 
+    /**
+     * The synthetic node for instances from elsewhere (consul-k8s's {@code -consul-node-name}).
+     *
+     * @throws IllegalArgumentException for a name Consul or a URL cannot carry
+     */
+    public Builder catalogNode(String name) {
+      this.catalogNode = new CatalogNode(name);
+      return this;
+    }
+
     public ConsulSinkConfig build() {
       return new ConsulSinkConfig(endpoint, token, tls, ownerId, cleanupLegacy, legacyIdPrefix,
-          ttl, timeouts, writeConcurrency, verifyInterval);
+          ttl, timeouts, writeConcurrency, verifyInterval, catalogNode);
     }
   }
 

@@ -6,6 +6,7 @@ import io.registrybridge.core.Health;
 import java.net.MalformedURLException;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.math.BigInteger;
 import java.net.URL;
 import java.time.Duration;
 import java.util.HashMap;
@@ -18,6 +19,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.function.Supplier;
 import org.kiwiproject.consul.AgentClient;
+import org.kiwiproject.consul.CatalogClient;
 import org.kiwiproject.consul.Consul;
 import org.kiwiproject.consul.ConsulException;
 import org.kiwiproject.consul.NotRegisteredException;
@@ -26,6 +28,9 @@ import org.kiwiproject.consul.model.ConsulResponse;
 import org.kiwiproject.consul.model.State;
 import org.kiwiproject.consul.model.agent.FullService;
 import org.kiwiproject.consul.model.agent.Registration;
+import org.kiwiproject.consul.model.catalog.CatalogNode;
+import org.kiwiproject.consul.model.catalog.CatalogRegistration;
+import org.kiwiproject.consul.model.catalog.ImmutableCatalogDeregistration;
 import org.kiwiproject.consul.model.health.HealthCheck;
 import org.kiwiproject.consul.model.health.Service;
 import org.kiwiproject.consul.option.ImmutableQueryOptions;
@@ -35,10 +40,12 @@ import org.kiwiproject.consul.option.QueryOptions;
 final class KiwiConsulAgent implements ConsulAgent {
   private final Consul consul;
   private final AgentClient agent;
+  private final CatalogClient catalog;
 
   private KiwiConsulAgent(Consul consul) {
     this.consul = requireNonNull(consul, "consul");
     this.agent = consul.agentClient();
+    this.catalog = consul.catalogClient();
   }
 
   /**
@@ -83,10 +90,50 @@ final class KiwiConsulAgent implements ConsulAgent {
   public Map<String, AgentService> services(String filter) {
     QueryOptions options = ImmutableQueryOptions.builder().filter(filter).build();
     Map<String, Service> services = call(() -> agent.getServices(options));
+    return toAgentServices(services);
+  }
+
+  private static Map<String, AgentService> toAgentServices(Map<String, Service> services) {
     Map<String, AgentService> result = new LinkedHashMap<>();
     services.forEach((id, s) -> result.put(id, new AgentService(s.getId(), s.getService(),
         s.getAddress(), s.getPort(), s.getTags(), s.getMeta())));
     return result;
+  }
+
+  @Override
+  public Map<String, AgentService> nodeServices(String node, String filter) {
+    QueryOptions options = ImmutableQueryOptions.builder().filter(filter).build();
+    return toAgentServices(servicesOf(call(() -> catalog.getNode(node, options)).getResponse()));
+  }
+
+  @Override
+  public Optional<String> watchNodeService(String node, String serviceId, String index,
+      Duration wait) {
+    ImmutableQueryOptions.Builder options = index.isEmpty()
+        ? ImmutableQueryOptions.builder()
+        : QueryOptions.blockSeconds((int) Math.max(1, wait.toSeconds()), new BigInteger(index));
+    // Filtered to the one service, so that each answer is small whatever the node holds.
+    QueryOptions query = options.filter("ID == " + ConsulAgent.quote(serviceId)).build();
+    ConsulResponse<CatalogNode> response = call(() -> catalog.getNode(node, query));
+    return servicesOf(response.getResponse()).containsKey(serviceId)
+        ? Optional.of(response.getIndex().toString())
+        : Optional.empty();
+  }
+
+  /** Consul answers {@code null} for a node it does not know (e.g. after a dev-mode restart). */
+  private static Map<String, Service> servicesOf(CatalogNode node) {
+    return node == null || node.getServices() == null ? Map.of() : node.getServices();
+  }
+
+  @Override
+  public void catalogRegister(CatalogRegistration registration) {
+    run(() -> catalog.register(registration));
+  }
+
+  @Override
+  public void catalogDeregister(String node, String serviceId) {
+    run(() -> catalog.deregister(ImmutableCatalogDeregistration.builder().node(node)
+          .serviceId(serviceId).build()));
   }
 
   @Override
@@ -144,18 +191,12 @@ final class KiwiConsulAgent implements ConsulAgent {
 
   @Override
   public void register(Registration registration) {
-    call(() -> {
-      agent.register(registration);
-      return null;
-    });
+    run(() -> agent.register(registration));
   }
 
   @Override
   public void deregister(String serviceId) {
-    call(() -> {
-      agent.deregister(serviceId);
-      return null;
-    });
+    run(() -> agent.deregister(serviceId));
   }
 
   @Override
@@ -180,10 +221,7 @@ final class KiwiConsulAgent implements ConsulAgent {
 
   @Override
   public void deregisterCheck(String checkId) {
-    call(() -> {
-      agent.deregisterCheck(checkId);
-      return null;
-    });
+    run(() -> agent.deregisterCheck(checkId));
   }
 
   @Override
@@ -224,6 +262,13 @@ final class KiwiConsulAgent implements ConsulAgent {
   @Override
   public void close() {
     consul.destroy();
+  }
+
+  private static void run(Runnable request) {
+    call(() -> {
+      request.run();
+      return null;
+    });
   }
 
   private static <T> T call(Supplier<T> request) {

@@ -34,6 +34,18 @@ final class Ownership {
     this.legacyPrefix = requireNonNull(legacyPrefix, "legacyPrefix");
   }
 
+  /**
+   * The filter expression (go-bexpr) that selects the services this sink manages: the owner
+   * mark, and with legacy cleanup also unmarked ones, whose ID prefix {@link #isManaged} checks.
+   */
+  String filter() {
+    String own = "Meta[" + ConsulAgent.quote(ConsulMeta.OWNER) + "] == "
+        + ConsulAgent.quote(ownerId);
+    return legacyPrefix.isPresent()
+        ? own + " or " + ConsulAgent.quote(ConsulMeta.OWNER) + " not in Meta"
+        : own;
+  }
+
   Split split(Map<String, AgentService> onAgent) {
     SortedMap<String, AgentService> managed = new TreeMap<>();
     SortedMap<String, AgentService> foreign = new TreeMap<>();

@@ -2,6 +2,7 @@ package io.registrybridge.sink.consul;
 
 import static java.util.Objects.requireNonNull;
 
+import io.registrybridge.core.Health;
 import io.registrybridge.core.ServiceCheck;
 import io.registrybridge.core.ServiceInstance;
 import java.time.Duration;
@@ -36,6 +37,9 @@ import org.kiwiproject.consul.model.agent.Registration.RegCheck;
  *       changes, so the TTL must outlast any quiet period; the status stays right because every
  *       change of Docker's status is written at once
  * </ul>
+ *
+ * <p>{@link #forCatalog} maps for a synthetic catalog node, where no agent would run a check:
+ * the same, without checks, each instance's checks named in a warning instead.
  */
 final class RegistrationMapper {
   static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(10);
@@ -45,10 +49,27 @@ final class RegistrationMapper {
 
   private final String ownerId;
   private final Optional<ConsulSinkConfig.Ttl> ttl;
+  private final boolean withChecks;
 
   RegistrationMapper(String ownerId, Optional<ConsulSinkConfig.Ttl> ttl) {
+    this(ownerId, ttl, true);
+  }
+
+  private RegistrationMapper(String ownerId, Optional<ConsulSinkConfig.Ttl> ttl,
+      boolean withChecks) {
     this.ownerId = requireNonNull(ownerId, "ownerId");
     this.ttl = requireNonNull(ttl, "ttl");
+    this.withChecks = withChecks;
+  }
+
+  /** For a catalog node: no checks, no TTL check, a warning for each instance that has checks. */
+  static RegistrationMapper forCatalog(String ownerId) {
+    return new RegistrationMapper(ownerId, Optional.empty(), false);
+  }
+
+  /** Whether registrations carry checks, and so may need the node's address for them. */
+  boolean withChecks() {
+    return withChecks;
   }
 
   static String checkId(String serviceId, int position) {
@@ -75,7 +96,16 @@ final class RegistrationMapper {
   PlannedRegistration map(ServiceInstance instance, String nodeAddress) {
     List<String> warnings = new ArrayList<>();
     List<RegCheck> checks = new ArrayList<>();
-    for (int i = 0; i < instance.checks().size(); i++) {
+    if (!withChecks && !instance.checks().isEmpty()) {
+      warnings.add(instance.checks().size() + " health check(s) not registered: the instance is"
+          + " registered on a catalog node, where no Consul agent runs checks; its source's"
+          + " readiness decides whether it is registered");
+    }
+    if (!withChecks && instance.address().isEmpty()) {
+      warnings.add("no address: Consul gives it the catalog node's " + CatalogNode.ADDRESS
+          + ", which reaches nothing");
+    }
+    for (int i = 0; withChecks && i < instance.checks().size(); i++) {
       checks.add(check(instance.id(), i + 1, instance.checks().get(i), nodeAddress, warnings));
     }
     ttl.ifPresent(t -> checks.add(ImmutableRegCheck.builder()
@@ -86,7 +116,9 @@ final class RegistrationMapper {
         .notes("passed by registry-bridge every " + GoDurations.format(t.refresh()))
         .build()));
 
-    instance.health().ifPresent(health -> checks.add(ImmutableRegCheck.builder()
+    // A catalog node has no agent to show a check (see forCatalog): nothing to mirror there.
+    Optional<Health> health = withChecks ? instance.health() : Optional.empty();
+    health.ifPresent(h -> checks.add(ImmutableRegCheck.builder()
         .id(healthCheckId(instance.id()))
         .name(HEALTH_CHECK_NAME)
         .ttl(HEALTH_CHECK_TTL)
@@ -113,11 +145,11 @@ final class RegistrationMapper {
     List<RegCheck> sent = checks.stream().map(check -> check.getId()
         .filter(id -> id.equals(healthCheckId(instance.id())))
         .<RegCheck>map(id -> ImmutableRegCheck.copyOf(check)
-            .withStatus(instance.health().orElseThrow().status().spelling()))
+            .withStatus(health.orElseThrow().status().spelling()))
         .orElse(check)).toList();
     return new PlannedRegistration(
         ImmutableRegistration.copyOf(unhashed).withMeta(meta).withChecks(sent), hash, warnings,
-        instance.health());
+        health);
   }
 
   private static RegCheck check(String serviceId, int position, ServiceCheck check,

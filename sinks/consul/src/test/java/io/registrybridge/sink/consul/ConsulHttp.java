@@ -46,6 +46,33 @@ final class ConsulHttp {
     return JSON.convertValue(get("/v1/agent/checks"), new TypeReference<>() {});
   }
 
+  /** {@code GET /v1/catalog/node/:node}: {@code Node} and {@code Services}; null without node. */
+  Map<String, Object> catalogNode(String node) {
+    return JSON.convertValue(get("/v1/catalog/node/" + node), new TypeReference<>() {});
+  }
+
+  /** The services of a catalog node, by ID; empty when there is no such node. */
+  Map<String, Map<String, Object>> nodeServices(String node) {
+    Map<String, Object> answer = catalogNode(node);
+    return answer == null ? Map.of() : JSON.convertValue(answer.get("Services"),
+        new TypeReference<>() {});
+  }
+
+  /** {@code GET /v1/health/node/:node}: every check on a node. */
+  java.util.List<Object> nodeChecks(String node) {
+    return JSON.convertValue(get("/v1/health/node/" + node), new TypeReference<>() {});
+  }
+
+  /** Registers directly in the catalog, the way another tool would. */
+  void catalogRegister(Map<String, Object> registration) {
+    put("/v1/catalog/register", registration);
+  }
+
+  /** Removes a whole catalog node with its services. */
+  void catalogDeregisterNode(String node) {
+    put("/v1/catalog/deregister", Map.of("Node", node));
+  }
+
   /** The leader's address, empty while there is none. */
   String leader() {
     return String.valueOf(get("/v1/status/leader"));

@@ -79,17 +79,30 @@ class ConsulRestartIT {
     assertThat(http().checks()).hasSize(3);
   }
 
-  @Test
-  void theWatchNoticesTheLossAndTheReconcilerRepairsItWithinSeconds() {
+  /** Runs {@code body} while a reconciler drives the sink from an index with {@code byOrigin}. */
+  private void reconciled(Map<String, List<ServiceInstance>> byOrigin, RetryPolicy retry,
+      Runnable body) {
     DesiredIndex index = new DesiredIndex(Set.of("test"));
-    index.listenerFor("test").replaceAll(Map.of("o", List.of(web(), db())));
+    index.listenerFor("test").replaceAll(byOrigin);
     ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor();
-    SinkReconciler reconciler = new SinkReconciler(sink, index,
-        RetryPolicy.forever(Duration.ofMillis(200), Duration.ofSeconds(1)),
-        executor, Clock.systemUTC(), new SinkReconciler.Listener() {});
+    SinkReconciler reconciler = new SinkReconciler(sink, index, retry, executor,
+        Clock.systemUTC(), new SinkReconciler.Listener() {});
     index.addListener(reconciler);
     try {
       reconciler.start();
+      body.run();
+    } finally {
+      reconciler.close();
+      executor.shutdownNow();
+    }
+  }
+
+  private static final RetryPolicy FAST_RETRY =
+      RetryPolicy.forever(Duration.ofMillis(200), Duration.ofSeconds(1));
+
+  @Test
+  void theWatchNoticesTheLossAndTheReconcilerRepairsItWithinSeconds() {
+    reconciled(Map.of("o", List.of(web(), db())), FAST_RETRY, () -> {
       await().atMost(Duration.ofSeconds(10))
           .until(() -> http().services().size() == 2);
 
@@ -99,15 +112,30 @@ class ConsulRestartIT {
       await().atMost(Duration.ofSeconds(5))
           .until(() -> http().services().keySet(),
               ids -> ids.equals(Set.of("host-a:web-1:8080", "host-a:db-1:5432")));
-    } finally {
-      reconciler.close();
-      executor.shutdownNow();
-    }
+    });
+  }
+
+  @Test
+  void theCatalogWatchNoticesALostNodeWhenNothingIsOnTheAgent() {
+    ServiceInstance reviews = ConsulCatalogIT.reviews();
+    ServiceInstance ratings = ConsulCatalogIT.ratings();
+    reconciled(Map.of("o", List.of(reviews, ratings)), FAST_RETRY, () -> {
+      await().atMost(Duration.ofSeconds(10))
+          .until(() -> http().nodeServices("k8s-sync").size() == 2);
+
+      stopAndStartAgain(() -> {});
+
+      // No agent service to watch, and the verify interval is five minutes: only the catalog
+      // watch can make this in time.
+      await().atMost(Duration.ofSeconds(10))
+          .until(() -> http().nodeServices("k8s-sync").keySet(),
+              ids -> ids.equals(Set.of(reviews.id(), ratings.id())));
+      assertThat(http().services()).isEmpty();
+    });
   }
 
   @Test
   void aThousandServicesAreBackWithinFiveSecondsOfTheAgentsRestart() {
-    DesiredIndex index = new DesiredIndex(Set.of("test"));
     Map<String, List<ServiceInstance>> byOrigin = new java.util.HashMap<>();
     for (int i = 0; i < 1000; i++) {
       ServiceInstance instance = ServiceInstance.builder("host-a:c" + i + ":80", "svc-" + i)
@@ -115,29 +143,20 @@ class ConsulRestartIT {
           .tags(List.of("v1")).build();
       byOrigin.put(instance.id(), List.of(instance));
     }
-    index.listenerFor("test").replaceAll(byOrigin);
-    ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor();
-    SinkReconciler reconciler = new SinkReconciler(sink, index,
-        RetryPolicy.forever(Duration.ofMillis(100), Duration.ofMillis(500)),
-        executor, Clock.systemUTC(), new SinkReconciler.Listener() {});
-    index.addListener(reconciler);
-    try {
-      reconciler.start();
-      // Polled gently: every read of 1,000 services is work for the agent under test.
-      await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
-          .until(() -> http().services().size() == 1000);
+    reconciled(byOrigin, RetryPolicy.forever(Duration.ofMillis(100), Duration.ofMillis(500)),
+        () -> {
+          // Polled gently: every read of 1,000 services is work for the agent under test.
+          await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+              .until(() -> http().services().size() == 1000);
 
-      stopAndStartAgain(() -> {});
-      long back = System.nanoTime();
+          stopAndStartAgain(() -> {});
+          long back = System.nanoTime();
 
-      await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(500))
-          .until(() -> http().services().size() == 1000);
-      System.out.printf("1000 services restored %d ms after the agent answered again%n",
-          (System.nanoTime() - back) / 1_000_000);
-      assertThat(http().services().keySet()).isEqualTo(byOrigin.keySet());
-    } finally {
-      reconciler.close();
-      executor.shutdownNow();
-    }
+          await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(500))
+              .until(() -> http().services().size() == 1000);
+          System.out.printf("1000 services restored %d ms after the agent answered again%n",
+              (System.nanoTime() - back) / 1_000_000);
+          assertThat(http().services().keySet()).isEqualTo(byOrigin.keySet());
+        });
   }
 }

@@ -8,8 +8,15 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.kiwiproject.consul.model.agent.Registration;
 
-/** An in-memory agent that records every call and fails on request. */
+/**
+ * An in-memory agent, with the catalog's synthetic nodes, that records every call and fails on
+ * request.
+ */
 final class FakeConsulAgent implements ConsulAgent {
+  /** Catalog nodes other than the agent's: node name to its services by ID. */
+  final Map<String, Map<String, AgentService>> nodes = new TreeMap<>();
+  final Map<String, org.kiwiproject.consul.model.catalog.CatalogRegistration>
+      catalogRegistrations = new TreeMap<>();
   final Map<String, AgentService> services = new TreeMap<>();
   final Map<String, Registration> registrations = new TreeMap<>();
   /** Check ID to service ID; like Consul 1.8, a re-registration adds checks but keeps old ones. */
@@ -165,6 +172,58 @@ final class FakeConsulAgent implements ConsulAgent {
   @Override
   public synchronized void close() {
     closed = true;
+  }
+
+  @Override
+  public synchronized Map<String, AgentService> nodeServices(String node, String filter) {
+    java.util.regex.Matcher byId = java.util.regex.Pattern.compile("ID == \"([^\"]*)\"")
+        .matcher(filter);
+    calls.add(byId.matches() ? "catalog-service " + byId.group(1) : "catalog-services");
+    if (servicesFailure != null) {
+      throw servicesFailure;
+    }
+    Map<String, AgentService> result = new LinkedHashMap<>(nodes.getOrDefault(node, Map.of()));
+    if (byId.matches()) {
+      result.keySet().retainAll(java.util.Set.of(byId.group(1)));
+    } else {
+      filters.add(filter);
+      boolean negated = filter.startsWith("not (");
+      result.values().removeIf(s -> matches(filter, s) == negated);
+    }
+    return result;
+  }
+
+  @Override
+  public synchronized java.util.Optional<String> watchNodeService(String node, String serviceId,
+      String index, java.time.Duration wait) {
+    AgentService service = nodes.getOrDefault(node, Map.of()).get(serviceId);
+    return service == null ? java.util.Optional.empty()
+        : java.util.Optional.of(Integer.toString(nodes.get(node).hashCode() & 0x7fffffff));
+  }
+
+  @Override
+  public synchronized void catalogRegister(
+      org.kiwiproject.consul.model.catalog.CatalogRegistration r) {
+    org.kiwiproject.consul.model.health.Service s = r.service().orElseThrow();
+    calls.add("catalog-register " + s.getId());
+    ConsulAgentException failure = registerFailures.get(s.getId());
+    if (failure != null) {
+      throw failure;
+    }
+    catalogRegistrations.put(s.getId(), r);
+    nodes.computeIfAbsent(r.node(), n -> new TreeMap<>()).put(s.getId(), new AgentService(
+        s.getId(), s.getService(), s.getAddress(), s.getPort(), s.getTags(), s.getMeta()));
+  }
+
+  @Override
+  public synchronized void catalogDeregister(String node, String serviceId) {
+    calls.add("catalog-deregister " + serviceId);
+    ConsulAgentException failure = deregisterFailures.get(serviceId);
+    if (failure != null) {
+      throw failure;
+    }
+    catalogRegistrations.remove(serviceId);
+    nodes.getOrDefault(node, new TreeMap<>()).remove(serviceId);
   }
 
   synchronized List<String> takeCalls() {

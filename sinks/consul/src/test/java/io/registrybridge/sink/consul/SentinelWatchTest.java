@@ -5,24 +5,21 @@ import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.kiwiproject.consul.model.agent.Registration;
 
 /** The sentinel watch, against an agent whose answers the test scripts. */
-class AgentWatchTest {
+class SentinelWatchTest {
   private final ScriptedAgent agent = new ScriptedAgent();
   private final List<String> requests = new CopyOnWriteArrayList<>();
   private final AtomicReference<String> held = new AtomicReference<>("svc-1");
-  private final AgentWatch watch = new AgentWatch(agent, () -> Optional.ofNullable(held.get()),
-      id -> id.equals(held.get()));
+  private final SentinelWatch watch = new SentinelWatch("test-watch", "the agent",
+      agent::watchService, () -> Optional.ofNullable(held.get()), id -> id.equals(held.get()));
 
   @AfterEach
   void close() {
@@ -85,14 +82,13 @@ class AgentWatchTest {
   }
 
   /** Answers watch calls from a queue; an empty queue blocks like a quiet agent. */
-  private static final class ScriptedAgent implements ConsulAgent {
+  private static final class ScriptedAgent {
     final LinkedBlockingQueue<Optional<String>> answers = new LinkedBlockingQueue<>();
     final List<String> calls = new CopyOnWriteArrayList<>();
     volatile int failNext;
     volatile Runnable onCall;
 
-    @Override
-    public Optional<String> watchService(String serviceId, String hash, Duration wait) {
+    Optional<String> watchService(String serviceId, String hash, Duration wait) {
       calls.add(serviceId + "@" + hash);
       Runnable hook = onCall;
       if (hook != null && calls.size() == 2) {
@@ -110,54 +106,5 @@ class AgentWatchTest {
         throw FakeConsulAgent.unreachable();
       }
     }
-
-    @Override
-    public Map<String, AgentService> services(String filter) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public Optional<AgentService> service(String serviceId) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public void register(Registration registration) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public void deregister(String serviceId) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public Set<String> checksOf(String serviceId) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public void deregisterCheck(String checkId) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public void setCheck(String checkId, io.registrybridge.core.Health.Status status,
-        String note) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public Map<String, io.registrybridge.core.Health.Status> checkStatuses(String checkName) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public String nodeAddress() {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public void close() {}
   }
 }

@@ -20,15 +20,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Sends the writes {@link ConsulSink} planned: one at a time on the caller's thread when there is
- * one (the common case, a single change, with no thread hand-off), several at a time otherwise.
- * Each write updates the sink's mirror as soon as the agent accepted it. Once the agent fails to
- * answer, the writes not yet started are abandoned: they would only wait for their timeouts.
+ * Sends the writes {@link TargetSync} planned for one {@link RegistrationTarget}: one at a time on
+ * the caller's thread when there is one (the common case, a single change, with no thread
+ * hand-off), several at a time otherwise, on a {@link Pool} the targets share. Each write updates
+ * the mirror as soon as Consul accepted it. Once Consul fails to answer, the writes not yet
+ * started are abandoned: they would only wait for their timeouts.
  *
  * <p>Outcomes come back in the order of the ops, so the sink logs them deterministically.
  */
-final class AgentWrites implements AutoCloseable {
-  private static final Logger log = LoggerFactory.getLogger(AgentWrites.class);
+final class RegistrationWrites {
+  private static final Logger log = LoggerFactory.getLogger(RegistrationWrites.class);
 
   /** A write to make. */
   sealed interface Op permits Register, SetHealth, Deregister {
@@ -37,7 +38,7 @@ final class AgentWrites implements AutoCloseable {
 
   /**
    * Registers {@code plan}; {@code have} is what the mirror holds for it, null for an ID the sink
-   * does not know, which it first looks up on the agent (it may be foreign, or ours from before),
+   * does not know, which it first looks up on the target (it may be foreign, or ours from before),
    * unless {@code knownFree}: a full read just showed nobody holds it.
    */
   record Register(PlannedRegistration plan, HeldService have, boolean knownFree) implements Op {
@@ -67,7 +68,7 @@ final class AgentWrites implements AutoCloseable {
     UPDATED,
     /** Only the mirrored health check changed its status. */
     HEALTH,
-    /** The ID was ours on the agent already, as desired; found by the lookup before a create. */
+    /** The ID was ours on the target already, as desired; found by the lookup before a create. */
     UNCHANGED,
     DELETED,
     /** Deregistered by someone else already. */
@@ -76,34 +77,33 @@ final class AgentWrites implements AutoCloseable {
     FOREIGN,
     /** Refused in a way that sending it again will not fix (400, 403). */
     REJECTED,
-    /** The agent answered with another error: try this ID again later. */
+    /** Consul answered with another error: try this ID again later. */
     RETRY,
-    /** The agent did not answer. */
+    /** Consul did not answer. */
     UNREACHABLE,
-    /** Not sent, because the agent had stopped answering. */
+    /** Not sent, because Consul had stopped answering. */
     ABANDONED
   }
 
   /** @param error set for REJECTED, RETRY and UNREACHABLE */
   record Outcome(Op op, Result result, ConsulAgentException error) {}
 
-  private final ConsulAgent agent;
+  private final RegistrationTarget target;
   private final Ownership ownership;
   private final Map<String, HeldService> mirror;
-  private final int concurrency;
-  private ExecutorService pool; // created on first use: most runs have one op
+  private final Pool pool;
 
-  AgentWrites(ConsulAgent agent, Ownership ownership, Map<String, HeldService> mirror,
-      int concurrency) {
-    this.agent = requireNonNull(agent, "agent");
+  RegistrationWrites(RegistrationTarget target, Ownership ownership,
+      Map<String, HeldService> mirror, Pool pool) {
+    this.target = requireNonNull(target, "target");
     this.ownership = requireNonNull(ownership, "ownership");
     this.mirror = requireNonNull(mirror, "mirror");
-    this.concurrency = concurrency;
+    this.pool = requireNonNull(pool, "pool");
   }
 
   List<Outcome> run(List<Op> ops) {
     AtomicBoolean unreachable = new AtomicBoolean();
-    if (ops.size() <= 1 || concurrency <= 1) {
+    if (ops.size() <= 1 || pool.concurrency <= 1) {
       List<Outcome> outcomes = new ArrayList<>(ops.size());
       for (Op op : ops) {
         outcomes.add(send(op, unreachable));
@@ -111,7 +111,7 @@ final class AgentWrites implements AutoCloseable {
       return outcomes;
     }
     List<Future<Outcome>> futures = new ArrayList<>(ops.size());
-    ExecutorService workers = pool();
+    ExecutorService workers = pool.executor();
     for (Op op : ops) {
       futures.add(workers.submit(() -> send(op, unreachable)));
     }
@@ -158,7 +158,7 @@ final class AgentWrites implements AutoCloseable {
     PlannedRegistration plan = op.plan();
     HeldService have = op.have();
     if (have == null && !op.knownFree()) {
-      Optional<AgentService> existing = agent.service(plan.id());
+      Optional<AgentService> existing = target.service(plan.id());
       if (existing.isPresent()) {
         if (!ownership.isManaged(existing.get())) {
           return new Outcome(op, Result.FOREIGN, null);
@@ -171,14 +171,13 @@ final class AgentWrites implements AutoCloseable {
         }
       }
     }
-    agent.register(plan.registration());
+    target.register(plan.registration());
     if (have != null) {
       try {
         removeStaleChecks(plan, have);
         // Consul keeps an existing check's status over a re-registration (1.8.7, measured).
         if (plan.health().isPresent()) {
-          agent.setCheck(RegistrationMapper.healthCheckId(plan.id()),
-              plan.health().get().status(), plan.health().get().output());
+          setCheck(plan);
         }
       } catch (ConsulAgentException e) {
         // Registered, but a stale check or status may be left: forget the hash to do it again.
@@ -188,32 +187,36 @@ final class AgentWrites implements AutoCloseable {
       }
     } else if (plan.health().isPresent() && !plan.health().get().output().isEmpty()) {
       // A new check gets its status from the registration, but its output only this way.
-      agent.setCheck(RegistrationMapper.healthCheckId(plan.id()),
-          plan.health().get().status(), plan.health().get().output());
+      setCheck(plan);
     }
     mirror.put(plan.id(), HeldService.written(plan));
     return new Outcome(op, have == null ? Result.CREATED : Result.UPDATED, null);
   }
 
   private Outcome setHealth(PlannedRegistration plan, HeldService have) {
-    Health health = plan.health().orElseThrow();
-    agent.setCheck(RegistrationMapper.healthCheckId(plan.id()), health.status(),
-        health.output());
-    mirror.put(plan.id(), have.withHealth(health.status()));
+    setCheck(plan);
+    mirror.put(plan.id(), have.withHealth(plan.health().orElseThrow().status()));
     return new Outcome(new SetHealth(plan, have), Result.HEALTH, null);
   }
 
+  private void setCheck(PlannedRegistration plan) {
+    Health health = plan.health().orElseThrow();
+    target.setCheck(RegistrationMapper.healthCheckId(plan.id()), health.status(),
+        health.output());
+  }
+
   /**
-   * Consul (1.8 at least) keeps the checks of a re-registered service that the new definition no
-   * longer has, so a check that was removed or renumbered would stay, often critical. When the
-   * sink wrote the old definition itself it knows its checks; otherwise it reads this service's.
+   * Consul (1.8 at least) keeps the checks of a re-registered agent service that the new
+   * definition no longer has, so a check that was removed or renumbered would stay, often
+   * critical. When the sink wrote the old definition itself it knows its checks; otherwise it
+   * reads this service's.
    */
   private void removeStaleChecks(PlannedRegistration plan, HeldService have) {
     Set<String> stale = new HashSet<>(have.checkIds() != null ? have.checkIds()
-        : agent.checksOf(plan.id()));
+        : target.checksOf(plan.id()));
     stale.removeAll(plan.checkIds());
     for (String checkId : stale) {
-      agent.deregisterCheck(checkId);
+      target.deregisterCheck(checkId);
       log.debug("consul: removed stale check {} of {}", checkId, plan.id());
     }
   }
@@ -223,7 +226,7 @@ final class AgentWrites implements AutoCloseable {
     // Out of the mirror first, so that the watch does not take our own removal for a lost state.
     mirror.remove(have.id());
     try {
-      agent.deregister(have.id());
+      target.deregister(have.id());
       return new Outcome(op, Result.DELETED, null);
     } catch (ConsulAgentException e) {
       if (e.status() == 404) { // gone already (Consul 1.9+ answers 404 for unknown IDs)
@@ -234,23 +237,36 @@ final class AgentWrites implements AutoCloseable {
     }
   }
 
-  private synchronized ExecutorService pool() {
-    if (pool == null) {
-      AtomicInteger n = new AtomicInteger();
-      ThreadFactory threads = runnable -> {
-        Thread thread = new Thread(runnable, "consul-write-" + n.incrementAndGet());
-        thread.setDaemon(true);
-        return thread;
-      };
-      pool = Executors.newFixedThreadPool(concurrency, threads);
-    }
-    return pool;
-  }
+  /**
+   * The threads of bulk writes, shared by every target of a sink so that the bound on concurrent
+   * writes holds for the sink as a whole; created on first use, since most runs have one op.
+   */
+  static final class Pool implements AutoCloseable {
+    private final int concurrency;
+    private ExecutorService executor;
 
-  @Override
-  public synchronized void close() {
-    if (pool != null) {
-      pool.shutdownNow();
+    Pool(int concurrency) {
+      this.concurrency = concurrency;
+    }
+
+    private synchronized ExecutorService executor() {
+      if (executor == null) {
+        AtomicInteger n = new AtomicInteger();
+        ThreadFactory threads = runnable -> {
+          Thread thread = new Thread(runnable, "consul-write-" + n.incrementAndGet());
+          thread.setDaemon(true);
+          return thread;
+        };
+        executor = Executors.newFixedThreadPool(concurrency, threads);
+      }
+      return executor;
+    }
+
+    @Override
+    public synchronized void close() {
+      if (executor != null) {
+        executor.shutdownNow();
+      }
     }
   }
 }

@@ -11,12 +11,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Notices an agent that lost the services we registered, without re-reading them all every few
- * seconds: a blocking query ({@code GET /v1/agent/service/:id?hash=..&wait=5s}) on one service we
- * own, the sentinel. Consul answers when that service changes, or after the wait with nothing
- * new. An agent restarted in dev mode (or with its data directory wiped) has lost every service,
- * so the sentinel answers 404; one that went away breaks the connection. Either way the watch
- * asks the reconciler for a full sync, which reads our services back and registers what is
+ * Notices a Consul that lost the services we registered on one {@link RegistrationTarget},
+ * without re-reading them all every few seconds: a blocking query on one service we own there,
+ * the sentinel ({@code GET /v1/agent/service/:id?hash=..&wait=5s} on the agent, {@code GET
+ * /v1/catalog/node/:node?filter=ID == ..&index=..&wait=5s} on a catalog node). Consul answers
+ * when that service changes, or after the wait with nothing new. An agent restarted in dev mode
+ * (or with its data directory wiped) has lost every service, so the sentinel answers 404 (or is
+ * missing from its node); one that went away breaks the connection. Either way the watch asks
+ * the reconciler for a full sync, which reads our services back and registers what is
  * missing. Detection takes the agent's restart plus at most one second. An agent that stops
  * answering is reported the same way after three failed attempts (under a second), so that an
  * outage shows in the metrics and in {@code /readyz} even when nothing is due to be written.
@@ -25,28 +27,50 @@ import org.slf4j.LoggerFactory;
  * broke (a partition, a proxy that holds the client side open) is also noticed within seconds.
  * Idle, this costs 12 small requests a minute, whatever the number of services.
  *
+ * <p>A catalog node survives an agent restart in server mode, but a dev-mode agent loses it with
+ * everything else, and so does a cluster restored from an old snapshot; the catalog watch is the
+ * same loop on the node's blocking index. It answers when any service of the node changes (each
+ * answer is the one sentinel, filtered on the server) and costs the same 12 requests a minute.
+ * Each watch runs only while its target holds a service of ours, so a bridge with nothing on a
+ * catalog node makes no catalog requests.
+ *
  * <p>Runs on a daemon thread of its own; the sink's mirror is read through the two functions.
  */
-final class AgentWatch implements AutoCloseable {
-  private static final Logger log = LoggerFactory.getLogger(AgentWatch.class);
+final class SentinelWatch implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(SentinelWatch.class);
   static final Duration WAIT = Duration.ofSeconds(5);
   private static final long IDLE_MILLIS = 1000;
   private static final long MAX_BACKOFF_MILLIS = 1000;
   private static final int REPORT_AFTER_FAILURES = 3;
 
-  private final ConsulAgent agent;
+  /** One blocking query; {@link RegistrationTarget#watch} is one. */
+  @FunctionalInterface
+  interface Query {
+    /**
+     * @param token what the previous call returned; empty answers at once
+     * @return the token for the next call; empty when the service is gone
+     */
+    Optional<String> watch(String serviceId, String token, Duration wait);
+  }
+
+  private final String threadName;
+  private final String where;
+  private final Query query;
   private final Supplier<Optional<String>> pickSentinel;
   private final Predicate<String> held;
   private volatile boolean closed;
   private Thread thread;
 
   /**
+   * @param where what is watched, for log lines: {@code the agent}, {@code catalog node x}
    * @param pickSentinel any service we wrote and the agent should have; empty when we hold none
    * @param held whether the sink still holds a service (it did not remove it itself)
    */
-  AgentWatch(ConsulAgent agent, Supplier<Optional<String>> pickSentinel,
-      Predicate<String> held) {
-    this.agent = requireNonNull(agent, "agent");
+  SentinelWatch(String threadName, String where, Query query,
+      Supplier<Optional<String>> pickSentinel, Predicate<String> held) {
+    this.threadName = requireNonNull(threadName, "threadName");
+    this.where = requireNonNull(where, "where");
+    this.query = requireNonNull(query, "query");
     this.pickSentinel = requireNonNull(pickSentinel, "pickSentinel");
     this.held = requireNonNull(held, "held");
   }
@@ -55,7 +79,7 @@ final class AgentWatch implements AutoCloseable {
     if (thread != null || closed) {
       return;
     }
-    thread = new Thread(() -> run(context), "consul-watch");
+    thread = new Thread(() -> run(context), threadName);
     thread.setDaemon(true);
     thread.start();
   }
@@ -74,7 +98,7 @@ final class AgentWatch implements AutoCloseable {
         continue;
       }
       try {
-        Optional<String> now = agent.watchService(sentinel, hash, WAIT);
+        Optional<String> now = query.watch(sentinel, hash, WAIT);
         if (failures > 0) {
           // It was away; whether it kept its state or not, read it back once.
           failures = 0;
@@ -85,9 +109,9 @@ final class AgentWatch implements AutoCloseable {
         if (now.isPresent()) {
           hash = now.get();
         } else if (held.test(sentinel)) {
-          log.info("consul: the agent no longer has {}; it lost its services, registering them"
-              + " again", sentinel);
-          context.requestFullSync("the agent lost " + sentinel);
+          log.info("consul: {} no longer has {}; it lost its services, registering them"
+              + " again", where, sentinel);
+          context.requestFullSync(where + " lost " + sentinel);
           sentinel = null;
           pause(IDLE_MILLIS); // let the full sync run before looking again
         } else {

@@ -1,0 +1,358 @@
+package io.registrybridge.sink.consul;
+
+import static java.util.Objects.requireNonNull;
+
+import io.registrybridge.core.Health;
+import io.registrybridge.core.MetaKeys;
+import io.registrybridge.core.ServiceCheck;
+import io.registrybridge.core.ServiceInstance;
+import io.registrybridge.core.SyncResult;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.SortedSet;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One {@link RegistrationTarget}'s half of {@link ConsulSink}: the mirror of what the target
+ * holds of ours, the diff of the desired instances against it, and the writes. The agent and the
+ * catalog node each have one, so both get the same guarantees: owner-marked, a change costs one
+ * write and no read, zero writes at steady state, nothing deleted before the desired state is
+ * complete, foreign services never touched.
+ *
+ * <p>{@link #apply} and {@link #sync} run on the sink's thread; {@link #held()}, {@link #holds}
+ * and {@link #pickSentinel} may be called from any thread and only read the mirror.
+ */
+final class TargetSync {
+  // The sink's logger: these are its log lines, and operators filter on its name.
+  private static final Logger log = LoggerFactory.getLogger(ConsulSink.class);
+
+  static final int REJECTED_RETRY_MINUTES = 10;
+  /** From this many creates on, a full sync reads the other services once instead. */
+  static final int BULK_LOOKUP_THRESHOLD = 32;
+  private static final int MIN_REDACTED_LENGTH = 4;
+
+  private final String sinkName;
+  private final RegistrationTarget target;
+  private final RegistrationMapper mapper;
+  private final Ownership ownership;
+  private final Supplier<String> nodeAddressLookup;
+  private final Clock clock;
+  private final RegistrationWrites writes;
+
+  // What the target holds of ours; written by the sync thread and the write workers, read by the
+  // TTL heartbeat and the watch.
+  private final Map<String, HeldService> mirror = new ConcurrentHashMap<>();
+
+  // Confined to the sync thread.
+  private final Map<String, CachedPlan> plans = new HashMap<>();
+  private final RejectedRegistrations rejected =
+      new RejectedRegistrations(Duration.ofMinutes(REJECTED_RETRY_MINUTES));
+  // Same idea for deregistrations, e.g. a token without write access to that service name.
+  private final RejectedRegistrations rejectedDeletes =
+      new RejectedRegistrations(Duration.ofMinutes(REJECTED_RETRY_MINUTES));
+  // IDs a foreign service holds, as found before a create; cleared by each full sync.
+  private final Set<String> foreignIds = new HashSet<>();
+  private final Set<String> reportedConflicts = new HashSet<>();
+  // IDs a full sync found free on the target, so their create needs no lookup; consumed by it.
+  private final Set<String> knownFree = new HashSet<>();
+  private String nodeAddress; // null until a check needs it; re-read after each full sync
+
+  private record CachedPlan(ServiceInstance instance, String nodeAddress,
+      PlannedRegistration plan) {}
+
+  /**
+   * @param nodeAddressLookup the agent's address, for checks that name {@link
+   *     ServiceCheck#NODE_ADDRESS}; called only when the mapper keeps checks
+   */
+  TargetSync(String sinkName, RegistrationTarget target, RegistrationMapper mapper,
+      Ownership ownership, Supplier<String> nodeAddressLookup, Clock clock,
+      RegistrationWrites.Pool pool) {
+    this.sinkName = requireNonNull(sinkName, "sinkName");
+    this.target = requireNonNull(target, "target");
+    this.mapper = requireNonNull(mapper, "mapper");
+    this.ownership = requireNonNull(ownership, "ownership");
+    this.nodeAddressLookup = requireNonNull(nodeAddressLookup, "nodeAddressLookup");
+    this.clock = requireNonNull(clock, "clock");
+    this.writes = new RegistrationWrites(target, ownership, mirror, pool);
+  }
+
+  RegistrationTarget target() {
+    return target;
+  }
+
+  /**
+   * Makes exactly these IDs right: desired and the mirror's hash equal, nothing; different, one
+   * register; not desired (and {@code complete}), one deregister. No read, except a lookup
+   * before creating an ID the mirror does not know.
+   *
+   * @param desired the instance this target should hold for an ID, if any
+   */
+  SyncResult apply(Set<String> ids, Function<String, Optional<ServiceInstance>> desired,
+      boolean complete) {
+    List<RegistrationWrites.Op> ops = new ArrayList<>();
+    for (String id : new TreeSet<>(ids)) {
+      Optional<ServiceInstance> want = desired.apply(id);
+      HeldService have = mirror.get(id);
+      if (want.isPresent()) {
+        PlannedRegistration plan = plan(want.get());
+        boolean upToDate = have != null && have.matches(plan);
+        boolean taken = have == null && foreignIds.contains(id);
+        if (!upToDate && !taken && !rejected.shouldSkip(id, plan.hash(), clock.instant())) {
+          ops.add(new RegistrationWrites.Register(plan, have, knownFree.remove(id)));
+        } else if (upToDate && !have.healthMatches(plan)) {
+          ops.add(new RegistrationWrites.SetHealth(plan, have));
+        }
+      } else {
+        plans.remove(id);
+        rejected.forget(id);
+        if (have != null && complete
+            && !rejectedDeletes.shouldSkip(id, String.valueOf(have.hash()), clock.instant())) {
+          ops.add(new RegistrationWrites.Deregister(have));
+        }
+      }
+    }
+    long started = System.nanoTime();
+    List<RegistrationWrites.Outcome> outcomes = writes.run(ops);
+    if (log.isDebugEnabled() && !ops.isEmpty()) {
+      log.debug("{}: {} writes for {} IDs on {} in {} ms", sinkName, ops.size(), ids.size(),
+          target.where(), (System.nanoTime() - started) / 1_000_000);
+    }
+    return record(outcomes);
+  }
+
+  /** Reads our services back from the target, then makes every desired and held ID right. */
+  SyncResult sync(Map<String, ServiceInstance> desired, boolean complete) {
+    long started = System.nanoTime();
+    Ownership.Split read = ownership.split(target.services(ownership.filter()));
+    log.debug("{}: read {} of our services on {} in {} ms", sinkName, read.managed().size(),
+        target.where(), (System.nanoTime() - started) / 1_000_000);
+    Map<String, HeldService> before = Map.copyOf(mirror);
+    Map<String, Health.Status> health = healthStatuses(desired, before);
+    mirror.clear();
+    for (AgentService service : read.managed().values()) {
+      HeldService now = HeldService.read(service);
+      HeldService known = before.get(service.id());
+      // The list has no checks; what we wrote ourselves, unchanged since, still says which.
+      boolean same = known != null && known.hash() != null && known.hash().equals(now.hash());
+      mirror.put(service.id(), (same ? known : now)
+          .withHealth(health.get(RegistrationMapper.healthCheckId(service.id()))));
+    }
+    foreignIds.clear();
+    Set<String> creates = new HashSet<>(desired.keySet());
+    creates.removeAll(mirror.keySet());
+    // Only agents older than 1.4, which ignore the filter, show foreign services here; for many
+    // creates, one read of the other services beats a lookup before each.
+    boolean bulk = creates.size() > BULK_LOOKUP_THRESHOLD;
+    Set<String> others = bulk ? otherServices() : read.foreign().keySet();
+    for (String id : others) {
+      if (creates.contains(id)) {
+        foreignIds.add(id);
+        warnForeign(id);
+      }
+    }
+    knownFree.clear();
+    if (bulk) {
+      creates.removeAll(foreignIds);
+      knownFree.addAll(creates);
+    }
+    reportedConflicts.retainAll(desired.keySet());
+    nodeAddress = null;
+    plans.keySet().retainAll(desired.keySet());
+    rejected.retainOnly(desired.keySet());
+    rejectedDeletes.retainOnly(mirror.keySet());
+    SortedSet<String> ids = new TreeSet<>(desired.keySet());
+    ids.addAll(mirror.keySet());
+    return apply(ids, id -> Optional.ofNullable(desired.get(id)), complete);
+  }
+
+  /**
+   * The status of every mirrored health check on the target, by check ID; read only when some
+   * service has one, so that a bridge without them reads no more than before.
+   */
+  private Map<String, Health.Status> healthStatuses(Map<String, ServiceInstance> desired,
+      Map<String, HeldService> held) {
+    boolean any = held.values().stream().anyMatch(h -> h.health() != null)
+        || desired.values().stream().anyMatch(i -> i.health().isPresent());
+    return any && mapper.withChecks()
+        ? target.checkStatuses(RegistrationMapper.HEALTH_CHECK_NAME) : Map.of();
+  }
+
+  /** What the target holds of ours, as last read or written; a copy. */
+  List<HeldService> held() {
+    return List.copyOf(mirror.values());
+  }
+
+  boolean holds(String id) {
+    return mirror.containsKey(id);
+  }
+
+  boolean holdsAny() {
+    return !mirror.isEmpty();
+  }
+
+  /** The sentinel a watch blocks on: any service we wrote ourselves. */
+  Optional<String> pickSentinel() {
+    return mirror.values().stream().filter(h -> !h.legacy()).map(HeldService::id).findFirst();
+  }
+
+  /** The IDs of every service on the target that is not managed by this sink. */
+  private Set<String> otherServices() {
+    Set<String> ids = new HashSet<>();
+    target.services("not (" + ownership.filter() + ")").values().forEach(s -> {
+      if (!ownership.isManaged(s)) {
+        ids.add(s.id());
+      }
+    });
+    return ids;
+  }
+
+  private PlannedRegistration plan(ServiceInstance instance) {
+    boolean needsNodeAddress = mapper.withChecks() && instance.checks().stream()
+        .anyMatch(check -> check.target().contains(ServiceCheck.NODE_ADDRESS));
+    if (needsNodeAddress && nodeAddress == null) {
+      nodeAddress = nodeAddressLookup.get();
+    }
+    String address = needsNodeAddress ? nodeAddress : "";
+    CachedPlan cached = plans.get(instance.id());
+    if (cached != null && cached.nodeAddress().equals(address)
+        && (cached.instance() == instance || cached.instance().equals(instance))) {
+      return cached.plan();
+    }
+    PlannedRegistration plan = mapper.map(instance, address);
+    plans.put(instance.id(), new CachedPlan(instance, address, plan));
+    return plan;
+  }
+
+  /** Logs what the writes did, in the order they were planned, and counts them. */
+  private SyncResult record(List<RegistrationWrites.Outcome> outcomes) {
+    int created = 0;
+    int updated = 0;
+    int deleted = 0;
+    Set<String> retry = new HashSet<>();
+    ConsulAgentException unreachable = null;
+    for (RegistrationWrites.Outcome outcome : outcomes) {
+      String id = outcome.op().id();
+      switch (outcome.result()) {
+        case CREATED, UPDATED -> {
+          PlannedRegistration plan = ((RegistrationWrites.Register) outcome.op()).plan();
+          rejected.forget(id);
+          reportedConflicts.remove(id);
+          boolean isNew = outcome.result() == RegistrationWrites.Result.CREATED;
+          if (isNew) {
+            created++;
+          } else {
+            updated++;
+          }
+          log.info("{}: {} {} ({}){}", sinkName, isNew ? "registered" : "updated", id,
+              plan.describe(), suffix());
+          for (String warning : plan.warnings()) {
+            log.warn("{}: {}: {}", sinkName, id, warning);
+          }
+        }
+        case DELETED -> {
+          deleted++;
+          HeldService have = ((RegistrationWrites.Deregister) outcome.op()).have();
+          log.info("{}: deregistered {} ({}){}{}", sinkName, id, have.describe(), suffix(),
+              have.legacy() ? ", a legacy registration" : "");
+        }
+        case HEALTH -> {
+          updated++;
+          Health health = ((RegistrationWrites.SetHealth) outcome.op()).plan().health()
+              .orElseThrow();
+          log.info("{}: {} is {} (Docker health){}", sinkName, id, health.status().spelling(),
+              health.output().isEmpty() ? "" : ": " + firstLine(health.output()));
+        }
+        case UNCHANGED -> log.debug("{}: {} is already registered as desired", sinkName, id);
+        case GONE -> log.debug("{}: {} was already deregistered", sinkName, id);
+        case FOREIGN -> {
+          foreignIds.add(id);
+          warnForeign(id);
+        }
+        case REJECTED -> rejected(outcome);
+        case RETRY -> {
+          retry.add(id);
+          log.warn("{}: could not {} {}{} (HTTP {}), trying again later: {}", sinkName,
+              switch (outcome.op()) {
+                case RegistrationWrites.Register r -> "register";
+                case RegistrationWrites.SetHealth h -> "update the health check of";
+                case RegistrationWrites.Deregister d -> "deregister";
+              },
+              id, suffix(), outcome.error().status(), outcome.error().getMessage());
+        }
+        case UNREACHABLE -> {
+          if (unreachable == null) {
+            unreachable = outcome.error();
+          }
+        }
+        case ABANDONED -> { }
+      }
+    }
+    if (unreachable != null) {
+      throw unreachable;
+    }
+    return new SyncResult(created, updated, deleted, retry);
+  }
+
+  /** A probe's output can be long and span lines; a log line gets the start of its first. */
+  private static String firstLine(String output) {
+    String line = output.lines().findFirst().orElse("");
+    return line.length() > 120 ? line.substring(0, 120) + "..." : line;
+  }
+
+  private String suffix() {
+    return target.logSuffix();
+  }
+
+  private void rejected(RegistrationWrites.Outcome outcome) {
+    ConsulAgentException e = outcome.error();
+    if (outcome.op() instanceof RegistrationWrites.Register register) {
+      PlannedRegistration plan = register.plan();
+      rejected.remember(plan.id(), plan.hash(), clock.instant());
+      log.error("{}: Consul rejected the registration of {}{} (HTTP {}); skipping it until it "
+          + "changes or for {} minutes: {}", sinkName, plan.id(), suffix(), e.status(),
+          REJECTED_RETRY_MINUTES, redact(e.getMessage(), plan));
+    } else {
+      HeldService have = ((RegistrationWrites.Deregister) outcome.op()).have();
+      rejectedDeletes.remember(have.id(), String.valueOf(have.hash()), clock.instant());
+      log.error("{}: Consul refused to deregister {}{} (HTTP {}); trying again in {} minutes: {}",
+          sinkName, have.id(), suffix(), e.status(), REJECTED_RETRY_MINUTES, e.getMessage());
+    }
+  }
+
+  private void warnForeign(String id) {
+    if (reportedConflicts.add(id)) {
+      log.warn("{}: not registering {}: a service with this ID that registry-bridge does not "
+          + "own is already on {}", sinkName, id, target.where());
+    }
+  }
+
+  /**
+   * Consul's error text may quote the request, e.g. a meta value it refused; meta values can be
+   * secrets, so they are cut out (very short ones are left, they would mangle the message).
+   */
+  static String redact(String message, PlannedRegistration plan) {
+    String text = String.valueOf(message);
+    for (Map.Entry<String, String> e : plan.registration().getMeta().entrySet()) {
+      String value = e.getValue();
+      boolean ours = e.getKey().startsWith(MetaKeys.BRIDGE_PREFIX)
+          || e.getKey().equals(ConsulMeta.PROTOCOL);
+      if (!ours && value.length() >= MIN_REDACTED_LENGTH) {
+        text = text.replace(value, "<redacted>");
+      }
+    }
+    return Objects.toString(text);
+  }
+}
