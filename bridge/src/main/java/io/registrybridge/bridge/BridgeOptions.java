@@ -168,7 +168,7 @@ final class BridgeOptions {
         Optional.ofNullable(blankToNull(hostIp)),
         explicit,
         Optional.ofNullable(blankToNull(useIpFromLabel)),
-        tags == null ? List.of() : io.registrybridge.source.docker.TagParser.parse(tags),
+        tags == null ? List.of() : io.registrybridge.core.TagParser.parse(tags),
         ttl == 0 ? Optional.empty() : Optional.of(Duration.ofSeconds(ttl)),
         ttlRefresh == 0 ? Optional.empty() : Optional.of(Duration.ofSeconds(ttlRefresh)),
         resync == 0 ? Optional.empty() : Optional.of(Duration.ofSeconds(resync)),
