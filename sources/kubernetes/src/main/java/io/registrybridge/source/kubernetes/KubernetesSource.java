@@ -2,6 +2,7 @@ package io.registrybridge.source.kubernetes;
 
 import static java.util.Objects.requireNonNull;
 
+import io.fabric8.kubernetes.api.model.APIResourceList;
 import io.fabric8.kubernetes.api.model.Endpoints;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Node;
@@ -128,9 +129,7 @@ public final class KubernetesSource implements Source {
     long current = ++generation;
     List<CompletableFuture<Void>> started = new ArrayList<>();
     try {
-      // Discovery, not configuration: EndpointSlices are GA since 1.21; older or trimmed API
-      // servers only serve v1 Endpoints.
-      useSlices = client.supports(EndpointSlice.class);
+      useSlices = endpointSlicesServed();
       started.add(start(serviceInformer(), this::onService));
       started.add(useSlices ? start(client.discovery().v1().endpointSlices().inAnyNamespace()
           .withLabel(KubernetesObjects.SERVICE_NAME_LABEL).runnableInformer(0), this::onSlice)
@@ -149,6 +148,18 @@ public final class KubernetesSource implements Source {
             synced(current);
           }
         }));
+  }
+
+  /**
+   * Discovery, not configuration: EndpointSlices are GA since 1.21; older API servers, or ones
+   * with the group switched off, only serve v1 Endpoints. The resource list is read rather than
+   * {@code client.supports(EndpointSlice.class)}, which answers true for a group version that
+   * lists no resources.
+   */
+  private boolean endpointSlicesServed() {
+    APIResourceList served = client.getApiResources("discovery.k8s.io/v1");
+    return served != null && served.getResources() != null && served.getResources().stream()
+        .anyMatch(resource -> "endpointslices".equals(resource.getName()));
   }
 
   private SharedIndexInformer<Service> serviceInformer() {
@@ -199,6 +210,14 @@ public final class KubernetesSource implements Source {
         }
       }
     });
+    // fabric8 resumes watches and lists again on 410 by itself; an informer that stops anyway
+    // (its first watch failed, or its exception handler gave up) is started again with the rest.
+    informer.stopped().whenComplete((done, error) -> executor.execute(() -> {
+      if (listed && !closed && current == generation) {
+        failed(current, error != null ? error : new IllegalStateException(
+            "the " + informer.getApiTypeClass().getSimpleName() + " informer stopped"));
+      }
+    }));
     return informer.start().toCompletableFuture();
   }
 
@@ -209,9 +228,11 @@ public final class KubernetesSource implements Source {
     if (closed || attempt != generation) {
       return;
     }
+    generation++; // the informers stopped below must not report this failure again
     stopInformers();
     failures++;
-    if (failures == retry.maxAttempts() + 1 && !retry.mayRetryAfter(failures)) {
+    // -retry-attempts bounds only the wait for an API server that has never answered.
+    if (!listed && failures == retry.maxAttempts() + 1) {
       log.error("kubernetes: API server not reachable after {} attempt(s): {}", failures,
           describe(error));
       gaveUp.run();
