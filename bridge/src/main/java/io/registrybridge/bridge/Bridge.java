@@ -3,11 +3,13 @@ package io.registrybridge.bridge;
 import static java.util.Objects.requireNonNull;
 
 import com.github.dockerjava.api.DockerClient;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.registrybridge.core.DesiredIndex;
 import io.registrybridge.core.DesiredState;
 import io.registrybridge.core.Sink;
+import io.registrybridge.core.Source;
 import io.registrybridge.core.SinkReconciler;
 import io.registrybridge.core.SyncResult;
 import io.registrybridge.retry.Backoff;
@@ -16,6 +18,10 @@ import io.registrybridge.source.docker.ContainerNormalizer;
 import io.registrybridge.source.docker.DockerSource;
 import io.registrybridge.source.docker.NormalizerConfig;
 import io.registrybridge.source.docker.NormalizingMapper;
+import io.registrybridge.source.kubernetes.KubernetesClients;
+import io.registrybridge.source.kubernetes.KubernetesSource;
+import io.registrybridge.source.kubernetes.KubernetesSourceConfig;
+import io.registrybridge.source.kubernetes.LeaderElection;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
@@ -34,10 +40,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The daemon, wired along the data path: the Docker source reports into the {@link
+ * The daemon, wired along the data path: the sources (Docker, Kubernetes) report into the {@link
  * DesiredIndex}; the index tells each sink's {@link SinkReconciler} which service IDs changed;
  * each reconciler drives its sink on its own thread, so that one control plane being down never
  * blocks another.
+ *
+ * <p>With {@code -leader-elect}, the sources run on every replica (a new leader starts from a
+ * warm cache) but the sinks are built and started only once this replica holds the Lease; their
+ * first full sync adopts what the previous leader registered under the same owner ID, writing
+ * nothing for what is unchanged.
  */
 public final class Bridge implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Bridge.class);
@@ -59,11 +70,15 @@ public final class Bridge implements AutoCloseable {
   private HealthServer http;
   private DockerClient docker;
   private String dockerHost;
-  private DockerSource source;
+  private final List<Source> sources = new ArrayList<>();
+  private KubernetesClient kubernetes;
+  private LeaderElection election;
   private DesiredIndex index;
   private final LoopWatchdog watchdog;
   private String hostname;
   private boolean closed;
+
+  private LeaderElection.Timing leaderTiming = LeaderElection.Timing.DEFAULT;
 
   private Bridge(BridgeConfig config, Map<String, String> env, Clock clock,
       List<SinkFactory.Spec> sinkSpecs) {
@@ -84,7 +99,9 @@ public final class Bridge implements AutoCloseable {
     requireNonNull(config, "config");
     requireNonNull(env, "env");
     requireNonNull(clock, "clock");
-    DockerClients.validate(env);
+    if (config.watchesDocker()) {
+      DockerClients.validate(env);
+    }
     List<SinkFactory.Spec> specs = new ArrayList<>();
     for (String uri : config.sinkUris()) {
       specs.add(SinkFactory.parse(uri, env));
@@ -115,12 +132,15 @@ public final class Bridge implements AutoCloseable {
               + " (another process listens there; pick another address or stop it)", e);
         }
       }
-      dockerHost = DockerClients.resolveHost(env, java.nio.file.Files::exists);
-      docker = DockerClients.open(dockerHost, env);
+      if (config.watchesDocker()) {
+        dockerHost = DockerClients.resolveHost(env, java.nio.file.Files::exists);
+        docker = DockerClients.open(dockerHost, env);
+      }
+      if (config.watchesKubernetes()) {
+        kubernetes = KubernetesClients.connect(env, config.kubernetes().context());
+      }
     }
-    String host = config.hostname().orElseGet(() -> HostIdentity.waitForEngineName(docker,
-        dockerHost, new RetryPolicy(config.retryAttempts(), backoff()), this::isClosed,
-        () -> exit.complete(1)));
+    String host = hostIdentity();
     synchronized (lifecycle) {
       if (closed || host == null) {
         return;
@@ -128,14 +148,78 @@ public final class Bridge implements AutoCloseable {
       hostname = host;
       log.info("registering as '{}' (the <hostname> of service IDs and the owner mark)",
           hostname);
-      index = new DesiredIndex(Set.of("docker"));
+      index = new DesiredIndex(Set.copyOf(config.sources()));
       metrics.watchIndex(index);
-      // The source first: its listing (on its own thread) overlaps with building the sinks'
-      // clients here. Nothing is missed: each reconciler subscribes to the index before its
-      // first full sync, which starts from the index's current state.
-      startSource();
-      startSinks();
+      // The sources first: their listing (on their own threads) overlaps with building the
+      // sinks' clients here. Nothing is missed: each reconciler subscribes to the index before
+      // its first full sync, which starts from the index's current state.
+      if (config.watchesDocker()) {
+        startDockerSource();
+      }
+      if (config.watchesKubernetes()) {
+        startKubernetesSource();
+      }
+      if (config.kubernetes().leaderElect().isPresent()) {
+        startElection();
+      } else {
+        startSinks();
+      }
     }
+  }
+
+  /**
+   * The {@code <hostname>} of IDs and the owner mark: {@code -hostname}; else the Docker engine's
+   * name when Docker is watched; else, with {@code -leader-elect}, one name for every replica
+   * (see {@link KubernetesOptions.LeaseName#ownerId}); else this host's name.
+   */
+  private String hostIdentity() {
+    if (config.hostname().isPresent()) {
+      return config.hostname().get();
+    }
+    if (config.watchesDocker()) {
+      return HostIdentity.waitForEngineName(docker, dockerHost,
+          new RetryPolicy(config.retryAttempts(), backoff()), this::isClosed,
+          () -> exit.complete(1));
+    }
+    return config.kubernetes().leaderElect().map(KubernetesOptions.LeaseName::ownerId)
+        .orElseGet(() -> HostIdentity.localName(env));
+  }
+
+  private void startElection() {
+    KubernetesOptions.LeaseName lease = config.kubernetes().leaderElect().orElseThrow();
+    election = new LeaderElection(kubernetes, lease.namespace(), lease.name(),
+        HostIdentity.localName(env) + "-" + java.util.UUID.randomUUID().toString().substring(0, 8),
+        leaderTiming, new LeaderElection.Listener() {
+          @Override
+          public void startedLeading() {
+            synchronized (lifecycle) {
+              if (!closed && reconcilers.isEmpty()) {
+                startSinks();
+              }
+            }
+          }
+
+          @Override
+          public void stoppedLeading() {
+            lostLeadership();
+          }
+        });
+    election.start();
+  }
+
+  /**
+   * Another replica may write from now on: this one stops its sinks at once and exits with 1,
+   * so that Kubernetes restarts it as a follower (what client-go's controllers do).
+   */
+  private void lostLeadership() {
+    synchronized (lifecycle) {
+      if (closed) {
+        return; // close() released the Lease itself
+      }
+    }
+    log.error("leader election: lost the Lease; stopping the sinks and exiting");
+    reconcilers.forEach(SinkReconciler::close);
+    exit.complete(1);
   }
 
   private void startSinks() {
@@ -158,15 +242,47 @@ public final class Bridge implements AutoCloseable {
     reconcilers.forEach(SinkReconciler::start);
   }
 
-  private void startSource() {
+  private void startDockerSource() {
     ScheduledExecutorService sourceExecutor = singleThread("source-docker");
     ContainerNormalizer normalizer = new ContainerNormalizer(normalizerConfig(hostname));
-    source = new DockerSource(docker, new NormalizingMapper(normalizer, docker),
-        config.deregister(), backoff(), sourceExecutor, clock, meters);
-    watchdog.watch("source-docker", sourceExecutor);
+    startSource(new DockerSource(docker, new NormalizingMapper(normalizer, docker),
+        config.deregister(), backoff(), sourceExecutor, clock, meters), sourceExecutor);
+  }
+
+  private void startKubernetesSource() {
+    ScheduledExecutorService sourceExecutor = singleThread("source-kubernetes");
+    KubernetesOptions k8s = config.kubernetes();
+    KubernetesSourceConfig sourceConfig = new KubernetesSourceConfig(hostname,
+        Set.copyOf(k8s.allowNamespaces()), Set.copyOf(k8s.denyNamespaces()),
+        k8s.labelSelector(), k8s.defaultSync(), k8s.nodePortSync(), k8s.k8sTag(),
+        config.forcedTags());
+    startSource(new KubernetesSource(kubernetes, sourceConfig,
+        new RetryPolicy(config.retryAttempts(), backoff()), sourceExecutor, () -> {
+          log.error("kubernetes: API server not reachable after {} retries; exiting",
+              config.retryAttempts());
+          exit.complete(1);
+        }), sourceExecutor);
+  }
+
+  private void startSource(Source source, ScheduledExecutorService sourceExecutor) {
+    sources.add(source);
+    watchdog.watch("source-" + source.name(), sourceExecutor);
     source.start(index.listenerFor(source.name()));
     config.resync().ifPresent(every -> sourceExecutor.scheduleWithFixedDelay(source::resync,
         every.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS));
+  }
+
+  /** Shorter Lease timings, for tests; call before {@link #start}. */
+  public Bridge withLeaderTiming(LeaderElection.Timing timing) {
+    this.leaderTiming = requireNonNull(timing, "timing");
+    return this;
+  }
+
+  /** Whether this replica's sinks run: always without {@code -leader-elect}. */
+  public boolean writing() {
+    synchronized (lifecycle) {
+      return !reconcilers.isEmpty();
+    }
   }
 
   /** Blocks until the daemon should exit; returns its exit status. */
@@ -228,7 +344,11 @@ public final class Bridge implements AutoCloseable {
         return new HealthServer.Probe(false, "waiting for the Docker engine");
       }
       if (!index.complete()) {
-        return new HealthServer.Probe(false, "waiting for the first container listing");
+        return new HealthServer.Probe(false, "waiting for the first listing of "
+            + String.join(" and ", config.sources()));
+      }
+      if (election != null && reconcilers.isEmpty()) {
+        return new HealthServer.Probe(true, "standing by: another replica leads");
       }
       String pending = reconcilers.stream().map(SinkReconciler::status)
           .filter(s -> !s.convergedOnce()).map(SinkReconciler.Status::sink)
@@ -261,9 +381,7 @@ public final class Bridge implements AutoCloseable {
       closed = true;
     }
     log.info("registry-bridge stopping");
-    if (source != null) {
-      source.close();
-    }
+    sources.forEach(Source::close);
     // The TTL heartbeat first: it must not pass checks of services about to be removed.
     closeAll(companions);
     if (config.deregisterOnShutdown()) {
@@ -284,7 +402,12 @@ public final class Bridge implements AutoCloseable {
       }
     }
     closeAll(sinks);
+    // The Lease goes only now that nothing writes any more, so two leaders never overlap.
+    if (election != null) {
+      election.close();
+    }
     closeAll(docker == null ? List.of() : List.of(docker));
+    closeAll(kubernetes == null ? List.of() : List.of(kubernetes));
     if (http != null) {
       http.close();
     }

@@ -22,9 +22,10 @@ import picocli.CommandLine.Spec;
     customSynopsis = "registry-bridge [FLAGS] SINK-URI...",
     description = {
         "",
-        "Keeps Consul and the Istio mesh equal to the services running in Docker.",
-        "A drop-in replacement for Registrator: same flags, same SERVICE_* labels and",
-        "environment, plus ServiceMeta (protocol) on every registration.",
+        "Keeps Consul and the Istio mesh equal to the services running in Docker and in",
+        "Kubernetes. A drop-in replacement for Registrator (same flags, same SERVICE_* labels",
+        "and environment) and for consul-k8s catalog sync (same annotations), plus",
+        "ServiceMeta (protocol) on every registration.",
         ""},
     parameterListHeading = "%n",
     optionListHeading = "",

@@ -9,10 +9,13 @@ import java.util.Optional;
 
 /**
  * The daemon's validated configuration, built from the command line by {@link BridgeOptions}.
+ * {@code sources} holds {@link SourceKinds} in command-line order, without duplicates.
  * Secrets (the Consul token, TLS keys) are not here: they come from the environment when the
  * sinks are built, so they never pass through argv or this record's {@code toString}.
  */
 public record BridgeConfig(
+    List<String> sources,
+    KubernetesOptions kubernetes,
     List<String> sinkUris,
     boolean internal,
     Optional<String> hostIp,
@@ -52,6 +55,8 @@ public record BridgeConfig(
   }
 
   public BridgeConfig {
+    sources = List.copyOf(sources);
+    requireNonNull(kubernetes, "kubernetes");
     sinkUris = List.copyOf(sinkUris);
     forcedTags = List.copyOf(forcedTags);
     requireNonNull(hostIp, "hostIp");
@@ -67,8 +72,21 @@ public record BridgeConfig(
     requireNonNull(verifyInterval, "verifyInterval");
     requireNonNull(httpListen, "httpListen");
     requireNonNull(k8sConsulNode, "k8sConsulNode");
+    if (sources.isEmpty()) {
+      throw new IllegalArgumentException("at least one source is required");
+    }
     if (sinkUris.isEmpty()) {
       throw new IllegalArgumentException("at least one sink URI is required");
     }
+  }
+
+  /** Whether the Docker engine is watched (and so needed). */
+  public boolean watchesDocker() {
+    return sources.contains(SourceKinds.DOCKER);
+  }
+
+  /** Whether a Kubernetes cluster is watched. */
+  public boolean watchesKubernetes() {
+    return sources.contains(SourceKinds.KUBERNETES);
   }
 }

@@ -29,6 +29,57 @@ final class BridgeOptions {
           + " CONSUL_HTTP_TOKEN_FILE, never from the command line."})
   List<String> sinkUris = new ArrayList<>();
 
+  @Option(names = {"-source", "--source"}, paramLabel = "KIND",
+      description = "Where services come from: docker (the local engine) or kubernetes (a"
+          + " cluster's Services and EndpointSlices). Repeat it to run both. Default: docker.")
+  List<String> sources = new ArrayList<>();
+
+  @Option(names = {"-k8s-context", "--k8s-context"}, paramLabel = "NAME",
+      description = "The kubeconfig context of the cluster. The cluster is found as kubectl"
+          + " finds it: KUBECONFIG, else ~/.kube/config, else the in-cluster service account."
+          + " Default: the current context.")
+  String k8sContext;
+
+  @Option(names = {"-leader-elect", "--leader-elect"}, paramLabel = "NAMESPACE/NAME",
+      description = "Elect one writer among the replicas with this coordination.k8s.io/v1"
+          + " Lease; the others watch and stand by. Needs -source=kubernetes alone. Default:"
+          + " off (this replica writes).")
+  String leaderElect;
+
+  @Option(names = {"-allow-k8s-namespace", "--allow-k8s-namespace"}, paramLabel = "NS",
+      description = "Sync only Services in this namespace; repeatable; * means all. Default:"
+          + " all.")
+  List<String> allowNamespaces = new ArrayList<>();
+
+  @Option(names = {"-deny-k8s-namespace", "--deny-k8s-namespace"}, paramLabel = "NS",
+      description = "Never sync Services in this namespace; repeatable; wins over"
+          + " -allow-k8s-namespace. Default: none.")
+  List<String> denyNamespaces = new ArrayList<>();
+
+  @Option(names = {"-k8s-label-selector", "--k8s-label-selector"}, paramLabel = "SELECTOR",
+      description = "Sync only Services whose labels match this selector (app=web,tier!=db)."
+          + " Default: all.")
+  String labelSelector;
+
+  @Option(names = {"-k8s-default-sync", "--k8s-default-sync"}, arity = "0..1",
+      fallbackValue = "true", defaultValue = "true",
+      description = "Sync Services without a sync annotation; false syncs only those annotated"
+          + " consul.hashicorp.com/service-sync or registry-bridge.io/sync: \"true\"."
+          + " Default: true.")
+  boolean defaultSync = true;
+
+  @Option(names = {"-node-port-sync-type", "--node-port-sync-type"}, paramLabel = "TYPE",
+      defaultValue = "ExternalOnly",
+      description = "The node address of NodePort Services: ExternalOnly, ExternalFirst or"
+          + " InternalOnly. Default: ${DEFAULT-VALUE}.")
+  String nodePortSync;
+
+  @Option(names = {"-consul-k8s-tag", "--consul-k8s-tag"}, paramLabel = "TAG",
+      defaultValue = "k8s",
+      description = "A tag on every Kubernetes instance; empty for none. Default:"
+          + " ${DEFAULT-VALUE}.")
+  String k8sTag;
+
   @Option(names = {"-internal", "--internal"}, arity = "0..1", fallbackValue = "true",
       description = "Register the container's own address and exposed ports instead of the"
           + " published host ports. Default: off.")
@@ -182,13 +233,22 @@ final class BridgeOptions {
     if (hostIp != null && !IpLiterals.isIpLiteral(hostIp)) {
       throw new IllegalArgumentException("-ip must be an IP address, not '" + hostIp + "'");
     }
+    List<String> kinds = SourceKinds.parse(sources);
+    KubernetesOptions kubernetes = kubernetesOptions();
+    if (kubernetes.leaderElect().isPresent() && !kinds.equals(List.of(SourceKinds.KUBERNETES))) {
+      // A Docker source sees one host: electing one writer among hosts would leave the other
+      // hosts' containers unregistered.
+      throw new IllegalArgumentException("-leader-elect needs -source=kubernetes alone");
+    }
     return new BridgeConfig(
+        kinds,
+        kubernetes,
         List.copyOf(sinkUris),
         internal,
         Optional.ofNullable(blankToNull(hostIp)),
         explicit,
         Optional.ofNullable(blankToNull(useIpFromLabel)),
-        tags == null ? List.of() : io.registrybridge.source.docker.TagParser.parse(tags),
+        tags == null ? List.of() : io.registrybridge.core.TagParser.parse(tags),
         ttl == 0 ? Optional.empty() : Optional.of(Duration.ofSeconds(ttl)),
         ttlRefresh == 0 ? Optional.empty() : Optional.of(Duration.ofSeconds(ttlRefresh)),
         resync == 0 ? Optional.empty() : Optional.of(Duration.ofSeconds(resync)),
@@ -204,6 +264,18 @@ final class BridgeOptions {
         deregisterOnShutdown,
         dockerHealth,
         k8sConsulNode.trim());
+  }
+
+  private KubernetesOptions kubernetesOptions() {
+    return new KubernetesOptions(
+        Optional.ofNullable(blankToNull(k8sContext)),
+        Optional.ofNullable(blankToNull(leaderElect)).map(KubernetesOptions.LeaseName::parse),
+        allowNamespaces.stream().map(String::trim).filter(n -> !n.isEmpty()).toList(),
+        denyNamespaces.stream().map(String::trim).filter(n -> !n.isEmpty()).toList(),
+        Optional.ofNullable(blankToNull(labelSelector)),
+        defaultSync,
+        io.registrybridge.source.kubernetes.NodePortSync.parse(nodePortSync),
+        Optional.ofNullable(blankToNull(k8sTag)));
   }
 
   private static String blankToNull(String value) {

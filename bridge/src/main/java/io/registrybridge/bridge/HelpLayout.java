@@ -20,11 +20,14 @@ final class HelpLayout {
 
   private static Map<String, List<String>> groups() {
     Map<String, List<String>> groups = new LinkedHashMap<>();
+    groups.put("Sources:", List.of("-source"));
+    groups.put("Kubernetes (as consul-k8s catalog sync):", List.of("-k8s-context",
+        "-leader-elect", "-allow-k8s-namespace", "-deny-k8s-namespace", "-k8s-label-selector",
+        "-k8s-default-sync", "-node-port-sync-type", "-consul-k8s-tag", "-k8s-consul-node"));
     groups.put("Registration (what is registered, as Registrator):", List.of("-internal", "-ip",
         "-explicit", "-useIpFromLabel", "-tags", "-network", "-hostname", "-deregister",
         "-cleanup"));
     groups.put("Health checks:", List.of("-docker-health", "-ttl", "-ttl-refresh"));
-    groups.put("Consul catalog (instances not on this host):", List.of("-k8s-consul-node"));
     groups.put("Retry and repair:", List.of("-retry-attempts", "-retry-interval",
         "-retry-max-interval", "-resync", "-verify-interval"));
     groups.put("Operations:", List.of("-http-listen", "-deregister-on-shutdown", "-h",
@@ -38,6 +41,8 @@ final class HelpLayout {
       "  registry-bridge -internal -retry-attempts=-1 consul://consul:8500%n" +
       "  registry-bridge -tags=prod consul-tls://consul.example.com:8501"
           + " istio-dir:///etc/istio/config%n" +
+      "  registry-bridge -source=kubernetes -leader-elect=consul/registry-bridge"
+          + " consul://consul-server.consul:8500%n" +
       "%n";
 
   static final String ENVIRONMENT =
@@ -49,7 +54,9 @@ final class HelpLayout {
       "  CONSUL_HTTP_TOKEN, CONSUL_HTTP_TOKEN_FILE   Consul ACL token (never a flag)%n" +
       "  CONSUL_CACERT, CONSUL_CLIENT_CERT, CONSUL_CLIENT_KEY   certificates for consul-tls://%n" +
       "  CONSUL_HTTP_SSL_VERIFY=false   skip server certificate checks (tests only)%n" +
-      "  KUBECONFIG             the cluster for istio-k8s:// (else ~/.kube/config, in-cluster)%n" +
+      "  KUBECONFIG             the cluster for -source=kubernetes and istio-k8s:// (else%n" +
+      "                         ~/.kube/config, else the in-cluster service account)%n" +
+      "  HOSTNAME               this replica's name in the Lease (-leader-elect)%n" +
       "  LOG_LEVEL              DEBUG, INFO (default), WARN, ERROR%n" +
       "  LOG_FORMAT             text (default) or json (one object per line)%n" +
       "  JAVA_OPTS              JVM options for bin/registry-bridge (replaces its defaults)%n" +

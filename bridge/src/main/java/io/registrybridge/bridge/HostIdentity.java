@@ -55,6 +55,22 @@ final class HostIdentity {
   }
 
   /**
+   * This host's name, for a daemon that watches no Docker engine: {@code HOSTNAME} (a Pod's
+   * name), else what the system resolver says, else {@code localhost}.
+   */
+  static String localName(java.util.Map<String, String> env) {
+    String name = env.get("HOSTNAME");
+    if (name != null && !name.isBlank()) {
+      return name.trim();
+    }
+    try {
+      return java.net.InetAddress.getLocalHost().getHostName();
+    } catch (java.io.IOException e) {
+      return "localhost";
+    }
+  }
+
+  /**
    * What a failed connection means for the user. A missing socket and a permission problem are
    * by far the most common and say little in Java's words.
    */

@@ -95,6 +95,46 @@ class BridgeConfigTest {
   }
 
   @Test
+  void sourcesDefaultToDockerRepeatAndKeepTheirOrder() {
+    assertThat(BridgeConfig.fromArgs("consul://x").sources()).containsExactly("docker");
+    BridgeConfig both = BridgeConfig.fromArgs("-source=kubernetes", "-source", "docker",
+        "-source=kubernetes", "consul://x");
+    assertThat(both.sources()).containsExactly("kubernetes", "docker");
+    assertThat(both.watchesDocker()).isTrue();
+    assertThat(BridgeConfig.fromArgs("-source=kubernetes", "consul://x").watchesDocker())
+        .isFalse();
+  }
+
+  @Test
+  void kubernetesFlagsHaveConsulK8sNamesAndDefaults() {
+    KubernetesOptions defaults = BridgeConfig.fromArgs("-source=kubernetes", "consul://x")
+        .kubernetes();
+    assertThat(defaults.defaultSync()).isTrue();
+    assertThat(defaults.nodePortSync())
+        .isEqualTo(io.registrybridge.source.kubernetes.NodePortSync.EXTERNAL_ONLY);
+    assertThat(defaults.k8sTag()).contains("k8s");
+    assertThat(defaults.leaderElect()).isEmpty();
+    assertThat(defaults.allowNamespaces()).isEmpty();
+
+    KubernetesOptions set = BridgeConfig.fromArgs("-source=kubernetes", "-k8s-context=prod",
+        "-leader-elect=consul/registry-bridge", "-allow-k8s-namespace=shop",
+        "-allow-k8s-namespace=web", "-deny-k8s-namespace=kube-system",
+        "-k8s-label-selector=team=blue", "-k8s-default-sync=false",
+        "-node-port-sync-type=InternalOnly", "-consul-k8s-tag=", "consul://x").kubernetes();
+    assertThat(set.context()).contains("prod");
+    assertThat(set.leaderElect()).contains(
+        new KubernetesOptions.LeaseName("consul", "registry-bridge"));
+    assertThat(set.leaderElect().orElseThrow().ownerId()).isEqualTo("registry-bridge.consul");
+    assertThat(set.allowNamespaces()).containsExactly("shop", "web");
+    assertThat(set.denyNamespaces()).containsExactly("kube-system");
+    assertThat(set.labelSelector()).contains("team=blue");
+    assertThat(set.defaultSync()).isFalse();
+    assertThat(set.nodePortSync())
+        .isEqualTo(io.registrybridge.source.kubernetes.NodePortSync.INTERNAL_ONLY);
+    assertThat(set.k8sTag()).isEmpty();
+  }
+
+  @Test
   void httpListenAcceptsHostPortOrJustAPort() {
     assertThat(HealthServer.parseListen(":8080").getPort()).isEqualTo(8080);
     assertThat(HealthServer.parseListen(":8080").getAddress().isAnyLocalAddress()).isTrue();
@@ -145,7 +185,13 @@ class BridgeConfigTest {
       "-ttl=abc|'abc' is not an int",
       "-inter|Unknown option: '-inter'",
       "-http-listen=localhost:http|-http-listen must be HOST:PORT or :PORT, not 'localhost:http'",
-      "-http-listen=:70000|-http-listen must be HOST:PORT or :PORT"})
+      "-http-listen=:70000|-http-listen must be HOST:PORT or :PORT",
+      "-source=consul|-source must be docker or kubernetes, not 'consul'",
+      "-leader-elect=lease|-leader-elect must be NAMESPACE/NAME (a Lease), not 'lease'",
+      "-leader-elect=ns/lease|-leader-elect needs -source=kubernetes alone",
+      "-source=kubernetes -source=docker -leader-elect=ns/l|-leader-elect needs -source",
+      "-source=kubernetes -node-port-sync-type=Nodes|-node-port-sync-type must be one of"
+          + " ExternalOnly, ExternalFirst, InternalOnly, not 'Nodes'"})
   void wrongFlagsAreRejectedWithAMessageNamingThem(String caseText) {
     String[] parts = caseText.split("\\|");
     List<String> args = new java.util.ArrayList<>(List.of(parts[0].split(" ")));
@@ -198,8 +244,10 @@ class BridgeConfigTest {
     assertThat(cli.execute("-help")).isZero();
     for (String flag : List.of("-internal", "-ip", "-explicit", "-useIpFromLabel", "-tags",
         "-ttl", "-ttl-refresh", "-resync", "-deregister", "-retry-attempts", "-retry-interval",
-        "-cleanup", "-hostname", "-network", "-verify-interval", "-k8s-consul-node",
-        "consul-tls://",
+        "-cleanup", "-hostname", "-network", "-verify-interval", "-k8s-consul-node", "-source",
+        "-k8s-context", "-leader-elect", "-allow-k8s-namespace", "-deny-k8s-namespace",
+        "-k8s-label-selector", "-k8s-default-sync", "-node-port-sync-type", "-consul-k8s-tag",
+        "-docker-health", "consul-tls://",
         "consul-unix://", "istio-k8s://", "istio-dir://", "CONSUL_HTTP_TOKEN")) {
       assertThat(out.toString()).contains(flag);
     }

@@ -4,6 +4,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
@@ -43,14 +44,25 @@ public final class MetaKeys {
    */
   public static SortedMap<String, String> sanitize(
       Map<String, String> attributes, Consumer<String> warnings) {
+    return sanitizeByKey(attributes, (key, problem) -> warnings.accept(
+        "meta key '" + key + "' dropped: " + problem));
+  }
+
+  /**
+   * Like {@link #sanitize(Map, Consumer)}, telling {@code problems} the key and the rule it broke
+   * separately, so that a source can name the key as its user wrote it (a container label, an
+   * annotation).
+   */
+  public static SortedMap<String, String> sanitizeByKey(
+      Map<String, String> attributes, BiConsumer<String, String> problems) {
     SortedMap<String, String> kept = new TreeMap<>();
     for (Map.Entry<String, String> e : new TreeMap<>(attributes).entrySet()) {
       String problem = problemWith(e.getKey(), e.getValue());
       if (problem != null) {
-        warnings.accept("meta key '" + e.getKey() + "' dropped: " + problem);
+        problems.accept(e.getKey(), problem);
       } else if (kept.size() >= MAX_PAIRS - RESERVED_PAIRS) {
-        warnings.accept("meta key '" + e.getKey() + "' dropped: more than "
-            + (MAX_PAIRS - RESERVED_PAIRS) + " attributes");
+        problems.accept(e.getKey(), "more than " + (MAX_PAIRS - RESERVED_PAIRS)
+            + " attributes");
       } else {
         kept.put(e.getKey(), e.getValue());
       }

@@ -1,5 +1,6 @@
 package io.registrybridge.source.docker;
 
+import io.registrybridge.core.AttributeValues;
 import io.registrybridge.core.ServiceCheck;
 import io.registrybridge.core.ServiceCheck.InitialStatus;
 import io.registrybridge.core.ServiceCheck.Type;
@@ -57,7 +58,7 @@ final class CheckParser {
     /** Whether the attribute asks for this kind; tcp and grpc are switches (see Values). */
     boolean isRequestedBy(Attribute attribute) {
       return this == TCP || this == GRPC
-          ? Values.isOn(attribute.value())
+          ? AttributeValues.isOn(attribute.value())
           : attribute.text().isPresent();
     }
   }
@@ -169,7 +170,7 @@ final class CheckParser {
       // Validated with a stand-in host: the node-address placeholder is not a URI authority.
       new URI(url.replace(ServiceCheck.NODE_ADDRESS, "node.invalid")).parseServerAuthority();
     } catch (URISyntaxException e) {
-      throw new BadValue(main.sourceKey(), Values.quote(main.value()) + " is not a URL path");
+      throw new BadValue(main.sourceKey(), AttributeValues.quote(main.value()) + " is not a URL path");
     }
     return url;
   }
@@ -202,10 +203,10 @@ final class CheckParser {
     try {
       d = GoDuration.parse(a.value());
     } catch (IllegalArgumentException e) {
-      throw new BadValue(a.sourceKey(), Values.quote(a.value()) + " is " + e.getMessage());
+      throw new BadValue(a.sourceKey(), AttributeValues.quote(a.value()) + " is " + e.getMessage());
     }
     if (d.isZero() || d.isNegative()) {
-      throw new BadValue(a.sourceKey(), Values.quote(a.value()) + " is not a positive duration");
+      throw new BadValue(a.sourceKey(), AttributeValues.quote(a.value()) + " is not a positive duration");
     }
     return d;
   }
@@ -215,7 +216,7 @@ final class CheckParser {
       case "passing" -> InitialStatus.PASSING;
       case "warning" -> InitialStatus.WARNING;
       case "critical" -> InitialStatus.CRITICAL;
-      default -> throw new BadValue(a.sourceKey(), Values.quote(a.value())
+      default -> throw new BadValue(a.sourceKey(), AttributeValues.quote(a.value())
           + " is not a check status (passing, warning, critical)");
     };
   }
@@ -223,7 +224,7 @@ final class CheckParser {
   private static String httpMethod(Attribute a) {
     String method = a.value().trim();
     if (!HTTP_METHOD.matcher(method).matches()) {
-      throw new BadValue(a.sourceKey(), Values.quote(a.value()) + " is not an HTTP method");
+      throw new BadValue(a.sourceKey(), AttributeValues.quote(a.value()) + " is not an HTTP method");
     }
     return method.toUpperCase(Locale.ROOT);
   }
@@ -232,7 +233,7 @@ final class CheckParser {
     return switch (a.value().trim().toLowerCase(Locale.ROOT)) {
       case "true", "1" -> true;
       case "false", "0" -> false;
-      default -> throw new BadValue(a.sourceKey(), Values.quote(a.value())
+      default -> throw new BadValue(a.sourceKey(), AttributeValues.quote(a.value())
           + " is not true or false");
     };
   }

@@ -1,5 +1,6 @@
 package io.registrybridge.source.docker;
 
+import io.registrybridge.core.AttributeValues;
 import com.google.common.net.InetAddresses;
 import io.registrybridge.source.docker.ContainerView.NetworkAddress;
 import java.net.InetAddress;
@@ -78,7 +79,7 @@ final class ContainerAddresses {
     int slash = value.lastIndexOf('/');
     String ip = (slash >= 0 ? value.substring(0, slash) : value).trim();
     if (!InetAddresses.isInetAddress(ip)) {
-      problems.accept(labelName, Values.quote(value)
+      problems.accept(labelName, AttributeValues.quote(value)
           + " is not an IP address; using the usual address");
       return Optional.empty();
     }

@@ -2,10 +2,12 @@ package io.registrybridge.source.docker;
 
 import static java.util.Objects.requireNonNull;
 
+import io.registrybridge.core.AttributeValues;
 import io.registrybridge.core.Health;
 import io.registrybridge.core.Protocol;
 import io.registrybridge.core.ServiceCheck;
 import io.registrybridge.core.ServiceInstance;
+import io.registrybridge.core.TagParser;
 import io.registrybridge.core.Transport;
 import io.registrybridge.source.docker.ContainerView.PortView;
 import io.registrybridge.source.docker.ServiceAttributes.Attribute;
@@ -191,7 +193,7 @@ public final class ContainerNormalizer {
             portOfId.put(s.id(), candidate.key().port());
           } else {
             problem(attributeKey(candidate.key().port(), "id"), "service id "
-                + Values.quote(s.id()) + " is already used by port " + portOfId.get(s.id())
+                + AttributeValues.quote(s.id()) + " is already used by port " + portOfId.get(s.id())
                 + "; port " + candidate.key().port() + " not registered");
           }
         });
@@ -231,7 +233,7 @@ public final class ContainerNormalizer {
       SortedMap<String, Attribute> attrs = attributes.forPort(containerPort);
 
       Attribute ignore = attrs.get("ignore");
-      if (ignore != null && Values.isOn(ignore.value())) {
+      if (ignore != null && AttributeValues.isOn(ignore.value())) {
         note(ignore.sourceKey(), "port " + containerPort + " ignored");
         return Optional.empty();
       }
@@ -298,7 +300,7 @@ public final class ContainerNormalizer {
       } else {
         Optional<String> fromImage = ImageNames.baseName(c.image());
         if (fromImage.isEmpty()) {
-          problem("SERVICE_NAME", "the image reference " + Values.quote(c.image())
+          problem("SERVICE_NAME", "the image reference " + AttributeValues.quote(c.image())
               + " gives no service name; set SERVICE_NAME");
           return Optional.empty();
         }
@@ -309,7 +311,7 @@ public final class ContainerNormalizer {
 
     private Optional<Health> health(Map<String, Attribute> attrs, boolean ownCheck) {
       Attribute attr = attrs.get(HealthMirror.ATTRIBUTE);
-      boolean wanted = config.dockerHealth() && (attr == null || Values.isOn(attr.value()));
+      boolean wanted = config.dockerHealth() && (attr == null || AttributeValues.isOn(attr.value()));
       return wanted && !ownCheck ? c.health().flatMap(HealthMirror::of) : Optional.empty();
     }
 
@@ -320,7 +322,7 @@ public final class ContainerNormalizer {
       }
       Optional<Protocol> protocol = Protocol.parse(attr.value());
       if (protocol.isEmpty()) {
-        problem(attr.sourceKey(), Values.quote(attr.value()) + " is not a known protocol ("
+        problem(attr.sourceKey(), AttributeValues.quote(attr.value()) + " is not a known protocol ("
             + Protocol.describeAll() + "); registered without a protocol");
         return Optional.empty();
       }
@@ -370,8 +372,8 @@ public final class ContainerNormalizer {
           String middle = a.sourceKey().substring(ContainerView.SERVICE_PREFIX.length(),
               ContainerView.SERVICE_PREFIX.length() + underscore);
           problem(a.sourceKey(), "reads like SERVICE_<port>_" + a.key().substring(underscore + 1)
-              .toUpperCase(Locale.ROOT) + ", but " + Values.quote(middle) + " is not a port"
-              + " number; kept as the meta attribute " + Values.quote(a.key()));
+              .toUpperCase(Locale.ROOT) + ", but " + AttributeValues.quote(middle) + " is not a port"
+              + " number; kept as the meta attribute " + AttributeValues.quote(a.key()));
         }
       }
     }
@@ -380,7 +382,7 @@ public final class ContainerNormalizer {
     private void reportNothingToRegister(boolean noPorts) {
       Attribute name = attributes.generic().get("name");
       Attribute ignore = attributes.generic().get("ignore");
-      if (ignore != null && Values.isOn(ignore.value())) {
+      if (ignore != null && AttributeValues.isOn(ignore.value())) {
         return;
       }
       boolean asked = (name != null && name.text().isPresent())

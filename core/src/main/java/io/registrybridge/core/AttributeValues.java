@@ -1,12 +1,12 @@
-package io.registrybridge.source.docker;
+package io.registrybridge.core;
 
 import java.util.Locale;
 
 /** Small rules about attribute values shared by the parsers. */
-final class Values {
+public final class AttributeValues {
   private static final int QUOTE_LIMIT = 40;
 
-  private Values() {}
+  private AttributeValues() {}
 
   /**
    * Whether a switch-like attribute ({@code SERVICE_IGNORE}, {@code SERVICE_CHECK_TCP}) is on:
@@ -16,7 +16,7 @@ final class Values {
    * the container. Here {@code false} and {@code 0} are off, which also lets {@code
    * SERVICE_80_IGNORE=false} take one port back from a generic {@code SERVICE_IGNORE=true}.
    */
-  static boolean isOn(String value) {
+  public static boolean isOn(String value) {
     String v = value.trim().toLowerCase(Locale.ROOT);
     return !v.isEmpty() && !v.equals("false") && !v.equals("0");
   }
@@ -26,7 +26,7 @@ final class Values {
    * characters are escaped (a value must not be able to forge log lines) and long values are cut.
    * Only for values of keys we know: values of other keys may be secrets and are never quoted.
    */
-  static String quote(String value) {
+  public static String quote(String value) {
     StringBuilder out = new StringBuilder("'");
     int limit = Math.min(value.length(), QUOTE_LIMIT);
     for (int i = 0; i < limit; i++) {

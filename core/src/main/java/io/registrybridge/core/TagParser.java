@@ -1,4 +1,4 @@
-package io.registrybridge.source.docker;
+package io.registrybridge.core;
 
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -37,7 +37,7 @@ public final class TagParser {
    * The tags of one service: its own, then the forced ones, then {@code extra} (the {@code udp}
    * tag); the first occurrence of a duplicate is kept.
    */
-  static List<String> combine(List<String> own, List<String> forced, List<String> extra) {
+  public static List<String> combine(List<String> own, List<String> forced, List<String> extra) {
     LinkedHashSet<String> all = new LinkedHashSet<>(own);
     all.addAll(forced);
     all.addAll(extra);

@@ -1,4 +1,4 @@
-package io.registrybridge.source.docker;
+package io.registrybridge.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -6,24 +6,24 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
 
-class ValuesTest {
+class AttributeValuesTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"1", "true", "TRUE", "yes", "anything", " x "})
   void anyOtherValueIsOn(String value) {
-    assertThat(Values.isOn(value)).isTrue();
+    assertThat(AttributeValues.isOn(value)).isTrue();
   }
 
   @ParameterizedTest
   @ValueSource(strings = {"", "  ", "false", "False", " FALSE ", "0"})
   void falseZeroAndBlankAreOff(String value) {
-    assertThat(Values.isOn(value)).isFalse();
+    assertThat(AttributeValues.isOn(value)).isFalse();
   }
 
   @Test
   void quotesShortlyOnOneLine() {
-    assertThat(Values.quote("10 seconds")).isEqualTo("'10 seconds'");
-    assertThat(Values.quote("a\nb\rc\td\u0000")).isEqualTo("'a\\nb\\rc\\td\\u0000'");
-    assertThat(Values.quote("x".repeat(41))).isEqualTo("'" + "x".repeat(40) + "...'");
+    assertThat(AttributeValues.quote("10 seconds")).isEqualTo("'10 seconds'");
+    assertThat(AttributeValues.quote("a\nb\rc\td\u0000")).isEqualTo("'a\\nb\\rc\\td\\u0000'");
+    assertThat(AttributeValues.quote("x".repeat(41))).isEqualTo("'" + "x".repeat(40) + "...'");
   }
 }

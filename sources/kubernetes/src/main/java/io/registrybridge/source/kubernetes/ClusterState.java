@@ -1,0 +1,148 @@
+package io.registrybridge.source.kubernetes;
+
+import io.registrybridge.source.kubernetes.SliceView.EndpointView;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * What the source knows of the cluster, as views: Services, their slices, the labels of Pods
+ * behind endpoints and node addresses. Each change returns the keys ({@code namespace/name}) of
+ * the Services whose instances it may change, so only those are normalized again.
+ *
+ * <p>Not thread-safe: the source's thread owns it.
+ */
+final class ClusterState implements EndpointNormalizer.Cluster {
+  private final Map<String, ServiceView> services = new HashMap<>();
+  // service key -> slice name -> slice
+  private final Map<String, Map<String, SliceView>> slices = new HashMap<>();
+  // pod key -> the labels the normalizer reads
+  private final Map<String, Map<String, String>> podLabels = new HashMap<>();
+  // pod key -> services whose slices point at it
+  private final Map<String, Set<String>> servicesOfPod = new HashMap<>();
+  private final Map<String, Map<String, String>> nodeAddresses = new HashMap<>();
+
+  static String key(String namespace, String name) {
+    return namespace + "/" + name;
+  }
+
+  Collection<String> serviceKeys() {
+    return List.copyOf(services.keySet());
+  }
+
+  ServiceView service(String key) {
+    return services.get(key);
+  }
+
+  Collection<SliceView> slicesOf(String key) {
+    return slices.getOrDefault(key, Map.of()).values();
+  }
+
+  Set<String> putService(ServiceView service) {
+    services.put(service.key(), service);
+    return Set.of(service.key());
+  }
+
+  Set<String> removeService(String key) {
+    services.remove(key);
+    return Set.of(key);
+  }
+
+  /** Replaces one slice of a Service; null removes it. */
+  Set<String> putSlice(String serviceKey, String sliceName, SliceView slice) {
+    Map<String, SliceView> ofService = slices.computeIfAbsent(serviceKey, k -> new TreeMap<>());
+    SliceView before = slice == null ? ofService.remove(sliceName)
+        : ofService.put(sliceName, slice);
+    if (ofService.isEmpty()) {
+      slices.remove(serviceKey);
+    }
+    String namespace = serviceKey.substring(0, serviceKey.indexOf('/'));
+    if (slice != null) {
+      index(namespace, serviceKey, slice);
+    }
+    return slice == null && before == null ? Set.of() : Set.of(serviceKey);
+  }
+
+  /** Replaces every slice of a Service at once (v1 Endpoints: one object, several subsets). */
+  Set<String> putSlices(String serviceKey, List<SliceView> all) {
+    Map<String, SliceView> before = slices.remove(serviceKey);
+    for (SliceView slice : all) {
+      putSlice(serviceKey, slice.name(), slice);
+    }
+    return before == null && all.isEmpty() ? Set.of() : Set.of(serviceKey);
+  }
+
+  /** Sets the labels of a Pod (null: it is gone); returns the Services to recompute. */
+  Set<String> putPod(String namespace, String name, Map<String, String> labels) {
+    String key = key(namespace, name);
+    Map<String, String> relevant = labels == null ? null : relevant(labels);
+    Map<String, String> before = relevant == null ? podLabels.remove(key)
+        : podLabels.put(key, relevant);
+    if (relevant == null) {
+      // The slices that named it will change too; the index is rebuilt from them.
+      Set<String> affected = servicesOfPod.remove(key);
+      return affected == null || before == null || before.isEmpty() ? Set.of() : affected;
+    }
+    if (relevant.equals(before == null ? Map.of() : before)) {
+      return Set.of();
+    }
+    return Set.copyOf(servicesOfPod.getOrDefault(key, Set.of()));
+  }
+
+  /** Sets a node's addresses (null: it is gone); returns the NodePort Services on change. */
+  Set<String> putNode(String name, Map<String, String> addresses) {
+    Map<String, String> before = addresses == null ? nodeAddresses.remove(name)
+        : nodeAddresses.put(name, Map.copyOf(addresses));
+    if ((before == null ? Map.of() : before).equals(addresses == null ? Map.of() : addresses)) {
+      return Set.of();
+    }
+    Set<String> nodePort = new HashSet<>();
+    services.forEach((key, svc) -> {
+      if (svc.type().equals("NodePort")) {
+        nodePort.add(key);
+      }
+    });
+    return nodePort;
+  }
+
+  @Override
+  public Map<String, String> podLabels(String namespace, String name) {
+    return podLabels.getOrDefault(key(namespace, name), Map.of());
+  }
+
+  @Override
+  public Map<String, String> nodeAddresses(String nodeName) {
+    return nodeAddresses.getOrDefault(nodeName, Map.of());
+  }
+
+  void clear() {
+    services.clear();
+    slices.clear();
+    podLabels.clear();
+    servicesOfPod.clear();
+    nodeAddresses.clear();
+  }
+
+  private void index(String namespace, String serviceKey, SliceView slice) {
+    for (EndpointView endpoint : slice.endpoints()) {
+      endpoint.targetRef().filter(ref -> ref.kind().equals("Pod")).ifPresent(ref ->
+          servicesOfPod.computeIfAbsent(key(ref.namespace() == null ? namespace
+              : ref.namespace(), ref.name()), k -> new HashSet<>()).add(serviceKey));
+    }
+  }
+
+  private static Map<String, String> relevant(Map<String, String> labels) {
+    Map<String, String> kept = new TreeMap<>();
+    for (String label : EndpointNormalizer.POD_LABELS) {
+      String value = labels.get(label);
+      if (value != null) {
+        kept.put(label, value);
+      }
+    }
+    return kept;
+  }
+}

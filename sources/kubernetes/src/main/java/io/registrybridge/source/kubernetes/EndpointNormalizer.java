@@ -1,0 +1,469 @@
+package io.registrybridge.source.kubernetes;
+
+import static java.util.Objects.requireNonNull;
+
+import io.registrybridge.core.AttributeValues;
+import io.registrybridge.core.MetaKeys;
+import io.registrybridge.core.Placement;
+import io.registrybridge.core.Protocol;
+import io.registrybridge.core.ServiceInstance;
+import io.registrybridge.core.TagParser;
+import io.registrybridge.core.Transport;
+import io.registrybridge.source.kubernetes.ServiceAnnotations.Attribute;
+import io.registrybridge.source.kubernetes.ServiceView.PortView;
+import io.registrybridge.source.kubernetes.SliceView.EndpointView;
+import io.registrybridge.source.kubernetes.SliceView.SlicePort;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+/**
+ * Turns one Service and its EndpointSlices into service instances, with the Docker source's
+ * naming rules and consul-k8s catalog sync's choice of addresses.
+ *
+ * <p><b>Which Services.</b> Not ExternalName ones; not in a denied namespace; then the sync
+ * annotation ({@code registry-bridge.io/sync}, consul-k8s's {@code
+ * service-sync}) when present, else {@code -k8s-default-sync}.
+ *
+ * <p><b>Ports and names.</b> One instance per address per Service port, as the Docker source
+ * makes one per container port: the name is {@code name} (else the Service's name), with
+ * {@code -<port>} appended when the Service has several ports and the name is not
+ * port-specific. consul-k8s's {@code service-port} picks one port (by name or number), which is
+ * then registered under the plain name, as consul-k8s registers one port per Service. {@code
+ * ignore} skips every port, or one port in its per-port form; {@code <port>.ignore: "false"}
+ * takes one port back from a generic {@code ignore}.
+ *
+ * <p><b>Addresses</b>, as consul-k8s: the Service's {@code externalIPs} when set; else for a
+ * LoadBalancer its ingress IPs or hostnames at the Service port; for a NodePort the address of
+ * each node that runs a ready endpoint, at the node port; else (ClusterIP, headless) every ready
+ * endpoint address at the endpoint's port. An endpoint's port is found by the Service port's
+ * name in each slice, so named target ports that differ between Pods work.
+ *
+ * <p><b>Protocol</b>: our {@code protocol} annotation, else the port's {@code appProtocol},
+ * else Istio's port-name prefix, else none (see {@link PortProtocols}); a UDP port is always
+ * {@code udp}.
+ *
+ * <p>Nothing malformed stops the rest: the bad annotation is reported naming the Service and the
+ * key, and left out. Values are quoted only for keys with a known meaning.
+ */
+final class EndpointNormalizer {
+  static final String EXTERNAL_SOURCE = "external-source";
+  static final String SOURCE_VALUE = "kubernetes";
+  static final String META_NAMESPACE = "external-k8s-ns";
+  static final String META_SERVICE = "external-k8s-service";
+  static final String META_REF_KIND = "external-k8s-ref-kind";
+  static final String META_REF_NAME = "external-k8s-ref-name";
+  static final String META_NODE = "external-k8s-node-name";
+  static final String META_ZONE = "external-k8s-topology-zone";
+  /** Pod labels that become tags ({@code version|v1}) and meta. */
+  static final List<String> POD_LABELS = List.of("app", "version");
+
+  /** Keys with a meaning of their own; every other annotation of ours becomes meta. */
+  private static final Set<String> NOT_META =
+      Set.of("name", "tags", "ignore", "protocol", "sync", "port", "weight", "id");
+  private static final Set<String> GENERIC_ONLY = Set.of("sync", "port", "weight");
+
+  /** What the normalizer looks up beside the Service and its slices. */
+  interface Cluster {
+    /** The labels of a Pod; empty when unknown. */
+    Map<String, String> podLabels(String namespace, String name);
+
+    /** A node's addresses by type ({@code ExternalIP}, {@code InternalIP}); empty if unknown. */
+    Map<String, String> nodeAddresses(String nodeName);
+  }
+
+  /**
+   * Something about a Service worth a log line.
+   *
+   * @param service {@code namespace/name}
+   * @param key the annotation at fault, or a word such as {@code port 53} when none is
+   */
+  record Problem(String service, String key, String message) {
+    Problem {
+      requireNonNull(service, "service");
+      requireNonNull(key, "key");
+      requireNonNull(message, "message");
+    }
+
+    @Override
+    public String toString() {
+      return "service " + service + ", " + key + ": " + message;
+    }
+  }
+
+  /** What one Service yields; problems are warnings, notes are for debugging. */
+  record Result(List<ServiceInstance> instances, List<Problem> problems, List<Problem> notes) {
+    Result {
+      instances = List.copyOf(instances);
+      problems = List.copyOf(problems);
+      notes = List.copyOf(notes);
+    }
+  }
+
+  private final KubernetesSourceConfig config;
+
+  EndpointNormalizer(KubernetesSourceConfig config) {
+    this.config = requireNonNull(config, "config");
+  }
+
+  /** The instances of {@code service}; never throws for anything the objects hold. */
+  Result normalize(ServiceView service, Collection<SliceView> slices, Cluster cluster) {
+    List<SliceView> sorted = slices.stream().sorted(Comparator.comparing(SliceView::name))
+        .toList();
+    return new Run(service, sorted, cluster).run();
+  }
+
+  /** A place to register a Service port at, and the endpoint behind it when there is one. */
+  private record Target(String address, int port, Optional<EndpointView> endpoint) {}
+
+  private final class Run {
+    private final ServiceView svc;
+    private final List<SliceView> slices;
+    private final Cluster cluster;
+    private final ServiceAnnotations annotations;
+    private final Set<Problem> problems = new LinkedHashSet<>();
+    private final Set<Problem> notes = new LinkedHashSet<>();
+
+    Run(ServiceView svc, List<SliceView> slices, Cluster cluster) {
+      this.svc = svc;
+      this.slices = slices;
+      this.cluster = cluster;
+      this.annotations = ServiceAnnotations.of(svc.annotations());
+    }
+
+    Result run() {
+      if (!config.allows(svc.namespace())) {
+        return result(List.of());
+      }
+      if (svc.type().equals("ExternalName")) {
+        note("type", "ExternalName Services have no endpoints; not synced");
+        return result(List.of());
+      }
+      if (!wanted()) {
+        return result(List.of());
+      }
+      List<PortView> ports = ports();
+      reportUnusedPortKeys();
+      reportUnsupported();
+      Optional<PortView> chosen = chosenPort(ports);
+      List<PortView> selected = chosen.map(List::of).orElse(ports);
+      Map<String, ServiceInstance> byId = new LinkedHashMap<>();
+      for (PortView port : selected) {
+        for (ServiceInstance instance : instances(port, selected.size() > 1, ports.size() == 1)) {
+          byId.putIfAbsent(instance.id(), instance);
+        }
+      }
+      return result(List.copyOf(byId.values()));
+    }
+
+    private boolean wanted() {
+      Attribute sync = annotations.generic().get("sync");
+      if (sync != null) {
+        Optional<Boolean> on = parseBool(sync.value());
+        if (on.isPresent()) {
+          if (!on.get()) {
+            note(sync.sourceKey(), "sync is off");
+          }
+          return on.get();
+        }
+        problem(sync.sourceKey(), AttributeValues.quote(sync.value())
+            + " is not true or false; -k8s-default-sync decides");
+      }
+      if (!config.defaultSync()) {
+        note("sync", "not annotated for sync and -k8s-default-sync=false");
+      }
+      return config.defaultSync();
+    }
+
+    /** The Service's ports that the bridge can carry; SCTP ports are reported and skipped. */
+    private List<PortView> ports() {
+      List<PortView> ports = new ArrayList<>();
+      for (PortView port : svc.ports()) {
+        if (port.transport().isPresent()) {
+          ports.add(port);
+        } else {
+          problem("port " + port.port(), "protocol " + port.protocolName()
+              + " is not supported (only TCP and UDP); port not synced");
+        }
+      }
+      if (ports.isEmpty()) {
+        note("ports", "the Service has no TCP or UDP port; nothing synced");
+      }
+      return ports;
+    }
+
+    /** consul-k8s's {@code service-port}: one port by name or number; else every port. */
+    private Optional<PortView> chosenPort(List<PortView> ports) {
+      Attribute port = annotations.generic().get("port");
+      if (port == null || port.text().isEmpty()) {
+        return Optional.empty();
+      }
+      String wanted = port.text().get();
+      Optional<PortView> byName = ports.stream().filter(p -> p.name().equals(wanted)).findFirst();
+      Optional<PortView> found = byName.isPresent() ? byName
+          : ports.stream().filter(p -> Integer.toString(p.port()).equals(wanted)).findFirst();
+      if (found.isEmpty()) {
+        problem(port.sourceKey(), "the Service has no port " + AttributeValues.quote(wanted)
+            + "; every port is synced");
+      }
+      return found;
+    }
+
+    private List<ServiceInstance> instances(PortView port, boolean isGroup, boolean onlyPort) {
+      Transport transport = port.transport().orElseThrow();
+      SortedMap<String, Attribute> attrs = annotations.forPort(port.port(), port.name());
+      Attribute ignore = attrs.get("ignore");
+      if (ignore != null && AttributeValues.isOn(ignore.value())) {
+        note(ignore.sourceKey(), "port " + port.port() + " ignored");
+        return List.of();
+      }
+      Attribute nameAttr = attrs.get("name");
+      Optional<String> explicit = nameAttr == null ? Optional.empty() : nameAttr.text();
+      String name = explicit.filter(n -> nameAttr.portSpecific()).orElseGet(() ->
+          explicit.orElse(svc.name()) + (isGroup ? "-" + port.port() : ""));
+      Optional<Protocol> protocol = protocol(attrs, port, transport);
+      List<String> ownTags = Optional.ofNullable(attrs.get("tags"))
+          .map(a -> TagParser.parse(a.value())).orElse(List.of());
+      SortedMap<String, String> meta = meta(attrs);
+
+      List<ServiceInstance> instances = new ArrayList<>();
+      for (Target target : targets(port, onlyPort)) {
+        SortedMap<String, String> instanceMeta = new TreeMap<>(meta);
+        List<String> podTags = new ArrayList<>();
+        target.endpoint().ifPresent(e -> endpointMeta(e, instanceMeta, podTags));
+        List<String> extra = new ArrayList<>(podTags);
+        config.k8sTag().ifPresent(extra::add);
+        List<String> tags = TagParser.combine(ownTags, extra, config.forcedTags());
+        if (transport == Transport.UDP) {
+          tags = TagParser.combine(tags, List.of(), List.of("udp"));
+        }
+        String id = config.hostName() + ":" + svc.namespace() + "." + svc.name() + ":"
+            + target.address() + ":" + port.port() + (transport == Transport.UDP ? ":udp" : "");
+        instances.add(ServiceInstance.builder(id, name)
+            .address(target.address())
+            .port(target.port())
+            // The mesh uses targetPort as the service port, and each endpoint keeps its own.
+            .targetPort(port.port())
+            .transport(transport)
+            .protocol(protocol.orElse(null))
+            .tags(tags)
+            .meta(instanceMeta)
+            .origin("kubernetes:" + svc.key())
+            .placement(Placement.ELSEWHERE)
+            .build());
+      }
+      if (instances.isEmpty()) {
+        note("port " + port.port(), "no ready endpoint");
+      }
+      return instances;
+    }
+
+    private Optional<Protocol> protocol(Map<String, Attribute> attrs, PortView port,
+        Transport transport) {
+      Attribute attr = attrs.get("protocol");
+      if (attr != null && attr.text().isPresent()) {
+        Optional<Protocol> protocol = Protocol.parse(attr.value());
+        if (protocol.isEmpty()) {
+          problem(attr.sourceKey(), AttributeValues.quote(attr.value())
+              + " is not a known protocol (" + Protocol.describeAll() + "); ignored");
+        } else if (!protocol.get().fits(transport)) {
+          String message = "protocol " + protocol.get() + " does not fit a "
+              + transport.name().toLowerCase(Locale.ROOT) + " port; ignored";
+          if (attr.portSpecific()) {
+            problem(attr.sourceKey(), message);
+          } else {
+            note(attr.sourceKey(), message); // a generic one is meant for the other ports
+          }
+        } else {
+          return protocol;
+        }
+      }
+      return PortProtocols.infer(transport, port.appProtocol(), port.name());
+    }
+
+    /**
+     * Every annotation without a meaning of its own, then where the instance came from; the
+     * source's keys win over annotations that would hide them.
+     */
+    private SortedMap<String, String> meta(Map<String, Attribute> attrs) {
+      SortedMap<String, String> wanted = new TreeMap<>();
+      Map<String, String> sourceKeys = new TreeMap<>();
+      attrs.forEach((key, attr) -> {
+        if (!NOT_META.contains(key) && !key.startsWith("check_")) {
+          wanted.put(key, attr.value());
+          sourceKeys.put(key, attr.sourceKey());
+        }
+      });
+      for (PortView port : svc.ports()) {
+        if (!port.name().isEmpty()) {
+          wanted.put("port-" + port.name(), Integer.toString(port.port())); // as consul-k8s
+        }
+      }
+      wanted.put(EXTERNAL_SOURCE, SOURCE_VALUE);
+      wanted.put(META_NAMESPACE, svc.namespace());
+      wanted.put(META_SERVICE, svc.name());
+      return MetaKeys.sanitizeByKey(wanted, (key, problem) -> problem(
+          sourceKeys.getOrDefault(key, "meta " + key),
+          "meta key '" + key + "' dropped: " + problem));
+    }
+
+    /** consul-k8s's per-endpoint keys, and the Pod's app and version labels. */
+    private void endpointMeta(EndpointView endpoint, SortedMap<String, String> meta,
+        List<String> tags) {
+      endpoint.nodeName().ifPresent(node -> meta.put(META_NODE, node));
+      endpoint.zone().ifPresent(zone -> meta.put(META_ZONE, zone));
+      endpoint.targetRef().ifPresent(ref -> {
+        meta.put(META_REF_KIND, ref.kind());
+        meta.put(META_REF_NAME, ref.name());
+        if (!ref.kind().equals("Pod")) {
+          return;
+        }
+        String namespace = ref.namespace() == null ? svc.namespace() : ref.namespace();
+        Map<String, String> labels = cluster.podLabels(namespace, ref.name());
+        for (String label : POD_LABELS) {
+          String value = labels.get(label);
+          if (value != null && !value.isEmpty()) {
+            tags.add(label + "|" + value);
+            meta.putIfAbsent(label, value);
+          }
+        }
+      });
+    }
+
+    private List<Target> targets(PortView port, boolean onlyPort) {
+      List<Target> targets = new ArrayList<>();
+      if (!svc.externalIps().isEmpty()) {
+        svc.externalIps().forEach(ip -> targets.add(new Target(ip, port.port(),
+            Optional.empty())));
+        return targets;
+      }
+      switch (svc.type()) {
+        case "LoadBalancer" -> svc.loadBalancerIngress().stream().distinct().forEach(address ->
+            targets.add(new Target(address, port.port(), Optional.empty())));
+        case "NodePort" -> nodeTargets(port, onlyPort, targets);
+        default -> readyEndpoints(port, onlyPort, (endpoint, slicePort) -> endpoint.addresses()
+            .forEach(address -> targets.add(new Target(address, slicePort.port(),
+                Optional.of(endpoint)))));
+      }
+      return targets;
+    }
+
+    private void nodeTargets(PortView port, boolean onlyPort, List<Target> targets) {
+      if (port.nodePort() == 0) {
+        problem("port " + port.port(), "NodePort Service without a node port; not synced");
+        return;
+      }
+      Set<String> seen = new LinkedHashSet<>();
+      readyEndpoints(port, onlyPort, (endpoint, slicePort) -> endpoint.nodeName()
+          .flatMap(this::nodeAddress)
+          .filter(seen::add)
+          .ifPresent(address -> targets.add(new Target(address, port.nodePort(),
+              Optional.of(new EndpointView(List.of(address), true, endpoint.nodeName(),
+                  endpoint.zone(), Optional.empty()))))));
+    }
+
+    private Optional<String> nodeAddress(String nodeName) {
+      Map<String, String> addresses = cluster.nodeAddresses(nodeName);
+      String external = addresses.get("ExternalIP");
+      String internal = addresses.get("InternalIP");
+      return Optional.ofNullable(switch (config.nodePortSync()) {
+        case EXTERNAL_ONLY -> external;
+        case EXTERNAL_FIRST -> external != null ? external : internal;
+        case INTERNAL_ONLY -> internal;
+      });
+    }
+
+    /** Calls {@code each} for every ready endpoint of every slice that serves {@code port}. */
+    private void readyEndpoints(PortView port, boolean onlyPort,
+        java.util.function.BiConsumer<EndpointView, SlicePort> each) {
+      for (SliceView slice : slices) {
+        Optional<SlicePort> slicePort = slicePort(slice, port, onlyPort);
+        if (slicePort.isEmpty()) {
+          continue;
+        }
+        for (EndpointView endpoint : slice.endpoints()) {
+          if (endpoint.ready()) {
+            each.accept(endpoint, slicePort.get());
+          }
+        }
+      }
+    }
+
+    /**
+     * The slice's port for a Service port: the one with the same name (the endpoints controller
+     * names slice ports after Service ports), or, for a one-port Service, a slice's only port.
+     */
+    private Optional<SlicePort> slicePort(SliceView slice, PortView port, boolean onlyPort) {
+      Transport transport = port.transport().orElseThrow();
+      Optional<SlicePort> named = slice.ports().stream()
+          .filter(p -> p.name().equals(port.name()) && p.transport() == transport && p.port() > 0)
+          .findFirst();
+      if (named.isPresent() || !onlyPort || slice.ports().size() != 1) {
+        return named;
+      }
+      SlicePort only = slice.ports().get(0);
+      return only.transport() == transport && only.port() > 0 ? Optional.of(only)
+          : Optional.empty();
+    }
+
+    /** A per-port annotation naming a port the Service does not have is a mistake. */
+    private void reportUnusedPortKeys() {
+      Set<String> refs = new LinkedHashSet<>();
+      for (PortView port : svc.ports()) {
+        refs.add(Integer.toString(port.port()));
+        refs.add(port.name().toLowerCase(Locale.ROOT));
+      }
+      annotations.portSpecific().forEach((ref, attrs) -> attrs.values().forEach(a -> {
+        if (!refs.contains(ref)) {
+          problem(a.sourceKey(), "the Service has no port " + AttributeValues.quote(ref)
+              + "; ignored");
+        } else if (GENERIC_ONLY.contains(a.key())) {
+          problem(a.sourceKey(), a.key() + " applies to the whole Service; ignored");
+        }
+      }));
+    }
+
+    private void reportUnsupported() {
+      annotations.generic().values().forEach(a -> {
+        if (a.key().equals("weight")) {
+          problem(a.sourceKey(), "weights are not carried yet; ignored");
+        } else if (a.key().equals("id")) {
+          problem(a.sourceKey(), "IDs are per endpoint and cannot be set; ignored");
+        } else if (a.key().startsWith("check_")) {
+          problem(a.sourceKey(), "Kubernetes readiness decides which endpoints are"
+              + " registered; checks are not supported here; ignored");
+        }
+      });
+    }
+
+    private void problem(String key, String message) {
+      problems.add(new Problem(svc.key(), key, message));
+    }
+
+    private void note(String key, String message) {
+      notes.add(new Problem(svc.key(), key, message));
+    }
+
+    private Result result(List<ServiceInstance> instances) {
+      return new Result(instances, List.copyOf(problems), List.copyOf(notes));
+    }
+  }
+
+  /** Go's strconv.ParseBool, which consul-k8s uses for {@code service-sync}. */
+  static Optional<Boolean> parseBool(String value) {
+    return switch (value.trim()) {
+      case "1", "t", "T", "TRUE", "true", "True" -> Optional.of(true);
+      case "0", "f", "F", "FALSE", "false", "False" -> Optional.of(false);
+      default -> Optional.empty();
+    };
+  }
+}

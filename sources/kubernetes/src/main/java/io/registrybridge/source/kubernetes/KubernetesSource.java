@@ -1,0 +1,386 @@
+package io.registrybridge.source.kubernetes;
+
+import static java.util.Objects.requireNonNull;
+
+import io.fabric8.kubernetes.api.model.APIResourceList;
+import io.fabric8.kubernetes.api.model.Endpoints;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.NodeAddress;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.fabric8.kubernetes.client.informers.cache.ReducedStateItemStore;
+import io.registrybridge.core.ServiceInstance;
+import io.registrybridge.core.Source;
+import io.registrybridge.core.SourceListener;
+import io.registrybridge.retry.RetryPolicy;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Watches a cluster's Services and their EndpointSlices (v1 Endpoints where the API server does
+ * not serve EndpointSlices, found by discovery) and reports each Service's ready endpoints as
+ * instances, the Service being the origin.
+ *
+ * <p>Four informers: Services (with {@code -k8s-label-selector}), EndpointSlices joined to their
+ * Service by the {@code kubernetes.io/service-name} label, Pods (only their labels are kept, see
+ * {@link #podInformer}) and Nodes (for NodePort addresses). Nothing is reported before every
+ * informer has listed once; then the whole state goes out with {@link
+ * SourceListener#replaceAll}, which is what allows the sinks to delete, and each later event
+ * re-normalizes only the Services it touches.
+ *
+ * <p>Watches that end (410 Gone, a dropped connection, an expired token) are resumed by fabric8's
+ * informers, which list again when the resource version is gone and hand over the differences as
+ * events. An API server that does not answer at start is retried with {@code retry}'s backoff;
+ * after its attempts the {@code gaveUp} callback is told, and the source keeps trying.
+ *
+ * <p>All state lives on the single-threaded {@code executor}; informer threads only hand over.
+ */
+public final class KubernetesSource implements Source {
+  private static final Logger log = LoggerFactory.getLogger(KubernetesSource.class);
+
+  private final KubernetesClient client;
+  private final KubernetesSourceConfig config;
+  private final EndpointNormalizer normalizer;
+  private final RetryPolicy retry;
+  private final ScheduledExecutorService executor;
+  private final Runnable gaveUp;
+
+  // Confined to the executor thread.
+  private final ClusterState state = new ClusterState();
+  private final Map<String, List<ServiceInstance>> reported = new HashMap<>();
+  private final Map<String, List<EndpointNormalizer.Problem>> logged = new HashMap<>();
+  private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
+  private SourceListener listener;
+  private boolean useSlices;
+  private boolean listed;
+  private int failures;
+  private long generation;
+  private volatile boolean closed;
+
+  /**
+   * @param retry how to space attempts while the API server has not answered yet
+   * @param gaveUp told once when {@code retry}'s attempts are used up; the source goes on
+   *     trying, the daemon decides whether to exit
+   */
+  public KubernetesSource(KubernetesClient client, KubernetesSourceConfig config,
+      RetryPolicy retry, ScheduledExecutorService executor, Runnable gaveUp) {
+    this.client = requireNonNull(client, "client");
+    this.config = requireNonNull(config, "config");
+    this.normalizer = new EndpointNormalizer(config);
+    this.retry = requireNonNull(retry, "retry");
+    this.executor = requireNonNull(executor, "executor");
+    this.gaveUp = requireNonNull(gaveUp, "gaveUp");
+  }
+
+  @Override
+  public String name() {
+    return "kubernetes";
+  }
+
+  @Override
+  public void start(SourceListener listener) {
+    requireNonNull(listener, "listener");
+    executor.execute(() -> {
+      this.listener = listener;
+      connect();
+    });
+  }
+
+  /** Normalizes every Service again from the informers' caches and reports the whole state. */
+  @Override
+  public void resync() {
+    executor.execute(() -> {
+      if (listed && !closed) {
+        reportAll();
+      }
+    });
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    executor.execute(this::stopInformers);
+  }
+
+  /** Whether endpoints come from EndpointSlices (else from v1 Endpoints); for tests and logs. */
+  boolean usesEndpointSlices() {
+    return useSlices;
+  }
+
+  private void connect() {
+    if (closed) {
+      return;
+    }
+    long current = ++generation;
+    List<CompletableFuture<Void>> started = new ArrayList<>();
+    try {
+      useSlices = endpointSlicesServed();
+      started.add(start(serviceInformer(), this::onService));
+      started.add(useSlices ? start(client.discovery().v1().endpointSlices().inAnyNamespace()
+          .withLabel(KubernetesObjects.SERVICE_NAME_LABEL).runnableInformer(0), this::onSlice)
+          : start(client.endpoints().inAnyNamespace().runnableInformer(0), this::onEndpoints));
+      started.add(start(podInformer(), this::onPod));
+      started.add(start(client.nodes().runnableInformer(0), this::onNode));
+    } catch (RuntimeException e) {
+      failed(current, e);
+      return;
+    }
+    CompletableFuture.allOf(started.toArray(CompletableFuture[]::new)).whenComplete(
+        (done, error) -> executor.execute(() -> {
+          if (error != null) {
+            failed(current, error);
+          } else {
+            synced(current);
+          }
+        }));
+  }
+
+  /**
+   * Discovery, not configuration: EndpointSlices are GA since 1.21; older API servers, or ones
+   * with the group switched off, only serve v1 Endpoints. The resource list is read rather than
+   * {@code client.supports(EndpointSlice.class)}, which answers true for a group version that
+   * lists no resources.
+   */
+  private boolean endpointSlicesServed() {
+    APIResourceList served = client.getApiResources("discovery.k8s.io/v1");
+    return served != null && served.getResources() != null && served.getResources().stream()
+        .anyMatch(resource -> "endpointslices".equals(resource.getName()));
+  }
+
+  private SharedIndexInformer<Service> serviceInformer() {
+    var services = client.services().inAnyNamespace();
+    return config.labelSelector().map(services::withLabelSelector).orElse(services)
+        .runnableInformer(0);
+  }
+
+  /**
+   * Pods, keeping only their labels: fabric8 7.8 can list metadata only ({@code
+   * listAsPartialObjectMetadata}) but has no metadata-only informer, so the watch carries whole
+   * Pods and the store drops everything but {@code metadata.labels} as each one arrives.
+   */
+  private SharedIndexInformer<Pod> podInformer() {
+    SharedIndexInformer<Pod> pods = client.pods().inAnyNamespace().runnableInformer(0);
+    return pods.itemStore(new ReducedStateItemStore<>(ReducedStateItemStore.NAME_KEY_STATE,
+        Pod.class, client.getKubernetesSerialization(), "metadata.labels"));
+  }
+
+  private <T extends HasMetadata> CompletableFuture<Void> start(SharedIndexInformer<T> informer,
+      Consumer<Change<T>> onChange) {
+    informers.add(informer);
+    long current = generation;
+    informer.addEventHandler(new ResourceEventHandler<T>() {
+      @Override
+      public void onAdd(T obj) {
+        hand(new Change<>(obj, false));
+      }
+
+      @Override
+      public void onUpdate(T before, T after) {
+        hand(new Change<>(after, false));
+      }
+
+      @Override
+      public void onDelete(T obj, boolean finalStateUnknown) {
+        hand(new Change<>(obj, true));
+      }
+
+      private void hand(Change<T> change) {
+        if (!closed) {
+          executor.execute(() -> {
+            // Before the first listing the caches are read whole in synced().
+            if (listed && current == generation) {
+              onChange.accept(change);
+            }
+          });
+        }
+      }
+    });
+    // fabric8 resumes watches and lists again on 410 by itself; an informer that stops anyway
+    // (its first watch failed, or its exception handler gave up) is started again with the rest.
+    informer.stopped().whenComplete((done, error) -> executor.execute(() -> {
+      if (listed && !closed && current == generation) {
+        failed(current, error != null ? error : new IllegalStateException(
+            "the " + informer.getApiTypeClass().getSimpleName() + " informer stopped"));
+      }
+    }));
+    return informer.start().toCompletableFuture();
+  }
+
+  /** An informer event: the object as it is now, or as it was last seen when deleted. */
+  private record Change<T>(T object, boolean deleted) {}
+
+  private void failed(long attempt, Throwable error) {
+    if (closed || attempt != generation) {
+      return;
+    }
+    generation++; // the informers stopped below must not report this failure again
+    stopInformers();
+    failures++;
+    // -retry-attempts bounds only the wait for an API server that has never answered.
+    if (!listed && failures == retry.maxAttempts() + 1) {
+      log.error("kubernetes: API server not reachable after {} attempt(s): {}", failures,
+          describe(error));
+      gaveUp.run();
+    }
+    long delay = retry.delayAfter(failures).toMillis();
+    log.warn("kubernetes: API server not reachable ({}), retrying in {} ms", describe(error),
+        delay);
+    executor.schedule(this::connect, delay, TimeUnit.MILLISECONDS);
+  }
+
+  @SuppressWarnings("unchecked")
+  private void synced(long attempt) {
+    if (closed || attempt != generation) {
+      return;
+    }
+    if (failures > 0) {
+      log.info("kubernetes: API server answered after {} failed attempt(s)", failures);
+    }
+    failures = 0;
+    state.clear();
+    for (SharedIndexInformer<?> informer : informers) {
+      for (Object object : informer.getStore().list()) {
+        switch (object) {
+          case Service s -> onService(new Change<>(s, false));
+          case EndpointSlice s -> onSlice(new Change<>(s, false));
+          case Endpoints e -> onEndpoints(new Change<>(e, false));
+          case Pod p -> onPod(new Change<>(p, false));
+          case Node n -> onNode(new Change<>(n, false));
+          default -> log.debug("kubernetes: unexpected object {}", object);
+        }
+      }
+    }
+    listed = true;
+    reportAll();
+    log.info("kubernetes: listed {} Services from {}, {} instances", state.serviceKeys().size(),
+        useSlices ? "EndpointSlices" : "v1 Endpoints (EndpointSlices are not served)",
+        reported.values().stream().mapToInt(List::size).sum());
+  }
+
+  private void reportAll() {
+    Map<String, List<ServiceInstance>> all = new LinkedHashMap<>();
+    for (String key : state.serviceKeys()) {
+      List<ServiceInstance> instances = instancesOf(key);
+      if (!instances.isEmpty()) {
+        all.put(key, instances);
+      }
+    }
+    reported.clear();
+    reported.putAll(all);
+    logged.keySet().retainAll(all.keySet());
+    listener.replaceAll(Map.copyOf(all));
+  }
+
+  private void onService(Change<Service> change) {
+    Service service = change.object();
+    String key = ClusterState.key(service.getMetadata().getNamespace(),
+        service.getMetadata().getName());
+    refresh(change.deleted() ? state.removeService(key)
+        : state.putService(KubernetesObjects.service(service)));
+  }
+
+  private void onSlice(Change<EndpointSlice> change) {
+    EndpointSlice slice = change.object();
+    String serviceName = slice.getMetadata().getLabels() == null ? null
+        : slice.getMetadata().getLabels().get(KubernetesObjects.SERVICE_NAME_LABEL);
+    if (serviceName == null) {
+      return;
+    }
+    String key = ClusterState.key(slice.getMetadata().getNamespace(), serviceName);
+    refresh(state.putSlice(key, slice.getMetadata().getName(),
+        change.deleted() ? null : KubernetesObjects.slice(slice)));
+  }
+
+  private void onEndpoints(Change<Endpoints> change) {
+    Endpoints endpoints = change.object();
+    String key = ClusterState.key(endpoints.getMetadata().getNamespace(),
+        endpoints.getMetadata().getName());
+    refresh(state.putSlices(key, change.deleted() ? List.of()
+        : KubernetesObjects.slices(endpoints)));
+  }
+
+  private void onPod(Change<Pod> change) {
+    Pod pod = change.object();
+    refresh(state.putPod(pod.getMetadata().getNamespace(), pod.getMetadata().getName(),
+        change.deleted() ? null
+            : pod.getMetadata().getLabels() == null ? Map.of() : pod.getMetadata().getLabels()));
+  }
+
+  private void onNode(Change<Node> change) {
+    Node node = change.object();
+    Map<String, String> addresses = new HashMap<>();
+    if (!change.deleted() && node.getStatus() != null
+        && node.getStatus().getAddresses() != null) {
+      for (NodeAddress address : node.getStatus().getAddresses()) {
+        addresses.putIfAbsent(address.getType(), address.getAddress());
+      }
+    }
+    refresh(state.putNode(node.getMetadata().getName(), change.deleted() ? null : addresses));
+  }
+
+  /** Normalizes these Services again and reports those whose instances changed. */
+  private void refresh(Set<String> keys) {
+    if (!listed) {
+      return;
+    }
+    for (String key : keys) {
+      List<ServiceInstance> instances = instancesOf(key);
+      List<ServiceInstance> before = instances.isEmpty() ? reported.remove(key)
+          : reported.put(key, instances);
+      if (!instances.equals(before == null ? List.of() : before)) {
+        listener.update(key, instances);
+      }
+    }
+  }
+
+  /** One Service's instances; its problems are logged when they first appear or change. */
+  private List<ServiceInstance> instancesOf(String key) {
+    ServiceView service = state.service(key);
+    if (service == null) {
+      logged.remove(key);
+      return List.of();
+    }
+    EndpointNormalizer.Result result = normalizer.normalize(service, state.slicesOf(key), state);
+    List<EndpointNormalizer.Problem> before = logged.put(key, result.problems());
+    if (!result.problems().equals(before == null ? List.of() : before)) {
+      result.problems().forEach(p -> log.warn("kubernetes: {}", p));
+    }
+    if (log.isDebugEnabled()) {
+      result.notes().forEach(n -> log.debug("kubernetes: {}", n));
+    }
+    return result.instances();
+  }
+
+  private void stopInformers() {
+    for (SharedIndexInformer<?> informer : informers) {
+      try {
+        informer.stop();
+      } catch (RuntimeException e) {
+        log.debug("kubernetes: stopping an informer", e);
+      }
+    }
+    informers.clear();
+  }
+
+  private static String describe(Throwable e) {
+    Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null
+        ? e.getCause() : e;
+    String message = cause.getMessage();
+    return cause.getClass().getSimpleName() + (message == null ? "" : ": " + message);
+  }
+}

@@ -1,0 +1,269 @@
+package io.registrybridge.source.kubernetes;
+
+import static io.registrybridge.source.kubernetes.KubernetesFixtures.NS;
+import static io.registrybridge.source.kubernetes.KubernetesFixtures.apply;
+import static io.registrybridge.source.kubernetes.KubernetesFixtures.endpoint;
+import static io.registrybridge.source.kubernetes.KubernetesFixtures.pod;
+import static io.registrybridge.source.kubernetes.KubernetesFixtures.port;
+import static io.registrybridge.source.kubernetes.KubernetesFixtures.service;
+import static io.registrybridge.source.kubernetes.KubernetesFixtures.slice;
+import static io.registrybridge.source.kubernetes.KubernetesFixtures.slicePort;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.EndpointsBuilder;
+import io.fabric8.kubernetes.api.model.StatusBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.http.BasicBuilder;
+import io.fabric8.kubernetes.client.http.HttpRequest;
+import io.fabric8.kubernetes.client.http.Interceptor;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.registrybridge.core.DesiredIndex;
+import io.registrybridge.core.Placement;
+import io.registrybridge.core.Protocol;
+import io.registrybridge.core.ServiceInstance;
+import io.registrybridge.core.Transport;
+import io.registrybridge.retry.RetryPolicy;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The source against fabric8's mock API server in CRUD mode, with objects created by hand as on
+ * an API server without controllers.
+ */
+@EnableKubernetesMockClient(crud = true)
+class KubernetesSourceTest {
+  private static final Duration WAIT = Duration.ofSeconds(20);
+
+  KubernetesMockServer server;
+  KubernetesClient client;
+  private final ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor();
+  private final DesiredIndex index = new DesiredIndex(Set.of("kubernetes"));
+  private final AtomicInteger gaveUp = new AtomicInteger();
+  private KubernetesSource source;
+
+  @AfterEach
+  void tearDown() {
+    if (source != null) {
+      source.close();
+    }
+    executor.shutdown();
+  }
+
+  private void start(KubernetesClient using) {
+    source = new KubernetesSource(using, KubernetesSourceConfig.defaults("cluster-1"),
+        RetryPolicy.forever(Duration.ofMillis(50), Duration.ofMillis(200)), executor,
+        gaveUp::incrementAndGet);
+    source.start(index.listenerFor("kubernetes"));
+    await().atMost(WAIT).until(index::complete);
+  }
+
+  private Map<String, ServiceInstance> instances() {
+    return new TreeMap<>(index.snapshot().services());
+  }
+
+  private void webWithOnePod() {
+    apply(client, pod("web-1", Map.of("app", "web", "version", "v1")));
+    apply(client, service("web", Map.of(), port("http", 80, 8080)));
+    apply(client, slice("web", "web-abc", "IPv4", List.of(slicePort("http", 8080)),
+        endpoint("10.1.0.1", "web-1")));
+  }
+
+  @Test
+  void aServiceWithReadyEndpointsBecomesOneInstancePerAddressWithExactMetadata() {
+    KubernetesFixtures.serveEndpointSlices(server);
+    webWithOnePod();
+    start(client);
+
+    assertThat(source.usesEndpointSlices()).isTrue();
+    assertThat(instances()).containsOnlyKeys("cluster-1:shop.web:10.1.0.1:80");
+    ServiceInstance web = instances().get("cluster-1:shop.web:10.1.0.1:80");
+    assertThat(web).isEqualTo(ServiceInstance.builder("cluster-1:shop.web:10.1.0.1:80", "web")
+        .address("10.1.0.1").port(8080).targetPort(80).transport(Transport.TCP)
+        .protocol(Protocol.HTTP)
+        .tags(List.of("app|web", "version|v1", "k8s"))
+        .meta(Map.of("external-source", "kubernetes", "external-k8s-ns", NS,
+            "external-k8s-service", "web", "external-k8s-ref-kind", "Pod",
+            "external-k8s-ref-name", "web-1", "external-k8s-node-name", "node-1",
+            "port-http", "80", "app", "web", "version", "v1"))
+        .origin("kubernetes:shop/web").placement(Placement.ELSEWHERE).build());
+  }
+
+  @Test
+  void scalingAndDeletingAreFollowed() {
+    KubernetesFixtures.serveEndpointSlices(server);
+    webWithOnePod();
+    start(client);
+
+    apply(client, pod("web-2", Map.of("app", "web", "version", "v2")));
+    apply(client, slice("web", "web-abc", "IPv4", List.of(slicePort("http", 8080)),
+        endpoint("10.1.0.1", "web-1"), endpoint("10.1.0.2", "web-2")));
+    await().atMost(WAIT).until(() -> instances().size() == 2);
+    assertThat(instances().get("cluster-1:shop.web:10.1.0.2:80").tags())
+        .containsExactly("app|web", "version|v2", "k8s");
+
+    apply(client, slice("web", "web-abc", "IPv4", List.of(slicePort("http", 8080)),
+        endpoint("10.1.0.2", "web-2")));
+    await().atMost(WAIT).until(() -> instances().keySet()
+        .equals(Set.of("cluster-1:shop.web:10.1.0.2:80")));
+
+    client.discovery().v1().endpointSlices().inNamespace(NS).withName("web-abc").delete();
+    client.services().inNamespace(NS).withName("web").delete();
+    await().atMost(WAIT).until(() -> instances().isEmpty());
+  }
+
+  @Test
+  void onlyReadyEndpointsAreRegisteredAndTerminatingOnesLeave() {
+    KubernetesFixtures.serveEndpointSlices(server);
+    webWithOnePod();
+    apply(client, pod("web-2", Map.of("app", "web")));
+    apply(client, slice("web", "web-abc", "IPv4", List.of(slicePort("http", 8080)),
+        endpoint("10.1.0.1", "web-1"), endpoint("10.1.0.2", "web-2", false, false)));
+    start(client);
+    assertThat(instances()).containsOnlyKeys("cluster-1:shop.web:10.1.0.1:80");
+
+    apply(client, slice("web", "web-abc", "IPv4", List.of(slicePort("http", 8080)),
+        endpoint("10.1.0.1", "web-1", false, true), endpoint("10.1.0.2", "web-2")));
+    await().atMost(WAIT).until(() -> instances().keySet()
+        .equals(Set.of("cluster-1:shop.web:10.1.0.2:80")));
+  }
+
+  @Test
+  void annotationsRenameIgnoreAndSetTheProtocol() {
+    KubernetesFixtures.serveEndpointSlices(server);
+    webWithOnePod();
+    start(client);
+
+    apply(client, service("web", Map.of("registry-bridge.io/name", "storefront",
+        "registry-bridge.io/protocol", "grpc"), port("http", 80, 8080)));
+    await().atMost(WAIT).until(() -> instances().values().stream()
+        .anyMatch(i -> i.name().equals("storefront")));
+    assertThat(instances().values()).singleElement().satisfies(i -> {
+      assertThat(i.name()).isEqualTo("storefront");
+      assertThat(i.protocol()).contains(Protocol.GRPC);
+    });
+
+    apply(client, service("web", Map.of("consul.hashicorp.com/service-sync", "false"),
+        port("http", 80, 8080)));
+    await().atMost(WAIT).until(() -> instances().isEmpty());
+
+    apply(client, service("web", Map.of("consul.hashicorp.com/service-name", "shop-web"),
+        port("http", 80, 8080)));
+    await().atMost(WAIT).until(() -> instances().values().stream()
+        .anyMatch(i -> i.name().equals("shop-web")));
+  }
+
+  @Test
+  void twoSlicesOfOneServiceAndBothAddressFamiliesAreMerged() {
+    KubernetesFixtures.serveEndpointSlices(server);
+    webWithOnePod();
+    apply(client, slice("web", "web-v6", "IPv6", List.of(slicePort("http", 8080)),
+        endpoint("fd00::1", "web-1")));
+    apply(client, slice("web", "web-def", "IPv4", List.of(slicePort("http", 8080)),
+        endpoint("10.1.0.1", "web-1"), endpoint("10.1.0.3", "web-3")));
+    start(client);
+
+    assertThat(instances()).containsOnlyKeys("cluster-1:shop.web:10.1.0.1:80",
+        "cluster-1:shop.web:10.1.0.3:80", "cluster-1:shop.web:fd00::1:80");
+
+    client.discovery().v1().endpointSlices().inNamespace(NS).withName("web-def").delete();
+    await().atMost(WAIT).until(() -> instances().keySet().equals(Set.of(
+        "cluster-1:shop.web:10.1.0.1:80", "cluster-1:shop.web:fd00::1:80")));
+  }
+
+  @Test
+  void withoutEndpointSlicesV1EndpointsAreRead() {
+    // No discovery expectation: the API server lists no endpointslices.
+    apply(client, pod("web-1", Map.of("app", "web", "version", "v1")));
+    apply(client, service("web", Map.of(), port("http", 80, 8080)));
+    apply(client, new EndpointsBuilder().withNewMetadata().withNamespace(NS).withName("web")
+        .endMetadata().addNewSubset()
+        .addNewAddress().withIp("10.1.0.1").withNodeName("node-1").withNewTargetRef()
+        .withKind("Pod").withNamespace(NS).withName("web-1").endTargetRef().endAddress()
+        .addNewNotReadyAddress().withIp("10.1.0.9").endNotReadyAddress()
+        .addNewPort().withName("http").withPort(8080).withProtocol("TCP").endPort()
+        .endSubset().build());
+    start(client);
+
+    assertThat(source.usesEndpointSlices()).isFalse();
+    assertThat(instances()).containsOnlyKeys("cluster-1:shop.web:10.1.0.1:80");
+    assertThat(instances().get("cluster-1:shop.web:10.1.0.1:80").tags())
+        .containsExactly("app|web", "version|v1", "k8s");
+  }
+
+  /**
+   * The first watch on EndpointSlices answers 410 Gone, as an API server does when the resource
+   * version was compacted; a slice created between the listing and the watch must still arrive,
+   * which only a new listing can give. (fabric8 stops an informer whose first watch fails; the
+   * source then starts every informer again, and lists again.)
+   */
+  @Test
+  void aWatchThatEndsWith410ListsAgainAndMissesNothing() {
+    KubernetesFixtures.serveEndpointSlices(server);
+    webWithOnePod();
+    server.expect().get().withPath("/gone").andReturn(410, new StatusBuilder()
+        .withStatus("Failure").withCode(410).withReason("Expired")
+        .withMessage("too old resource version").build()).always();
+    AtomicBoolean gone = new AtomicBoolean();
+    KubernetesClient expiring = server.createClient(b -> b.withHttpClientBuilderConsumer(
+        http -> http.addOrReplaceInterceptor("expire", new Interceptor() {
+          @Override
+          public void before(BasicBuilder builder, HttpRequest request, RequestTags tags) {
+            String uri = request.uri().toString();
+            if (uri.contains("/endpointslices?") && uri.contains("watch=true")
+                && gone.compareAndSet(false, true)) {
+              apply(client, slice("web", "web-late", "IPv4", List.of(slicePort("http", 8080)),
+                  endpoint("10.1.0.7", "web-7")));
+              builder.uri(URI.create(uri.substring(0, uri.indexOf("/apis/")) + "/gone"));
+            }
+          }
+        })));
+    try {
+      start(expiring);
+      await().atMost(WAIT).until(() -> instances().containsKey(
+          "cluster-1:shop.web:10.1.0.7:80"));
+      assertThat(gone).isTrue();
+
+      // And the watch that follows works.
+      apply(client, slice("web", "web-late", "IPv4", List.of(slicePort("http", 8080))));
+      await().atMost(WAIT).until(() -> instances().keySet()
+          .equals(Set.of("cluster-1:shop.web:10.1.0.1:80")));
+    } finally {
+      source.close();
+      source = null;
+      expiring.close();
+    }
+  }
+
+  @Test
+  void anApiServerThatFailsAtStartIsRetriedAndNothingIsReportedBefore() {
+    server.expect().get().withPath("/apis/discovery.k8s.io/v1").andReturn(503, "").times(3);
+    KubernetesFixtures.serveEndpointSlices(server);
+    webWithOnePod();
+    // fabric8 retries a 503 by itself; without that each 503 is one failed attempt here.
+    KubernetesClient impatient = server.createClient(b -> b.editOrNewConfig()
+        .withRequestRetryBackoffLimit(0).endConfig());
+    source = new KubernetesSource(impatient, KubernetesSourceConfig.defaults("cluster-1"),
+        new RetryPolicy(1, io.registrybridge.retry.Backoff.exponential(Duration.ofMillis(50),
+            Duration.ofMillis(100))), executor, gaveUp::incrementAndGet);
+    source.start(index.listenerFor("kubernetes"));
+
+    await().atMost(WAIT).until(index::complete);
+    assertThat(instances()).containsOnlyKeys("cluster-1:shop.web:10.1.0.1:80");
+    assertThat(gaveUp).hasValue(1);
+    source.close();
+    source = null;
+    impatient.close();
+  }
+}

@@ -1,0 +1,139 @@
+package io.registrybridge.tests;
+
+import static io.registrybridge.source.kubernetes.KubernetesFixtures.apply;
+import static io.registrybridge.source.kubernetes.KubernetesFixtures.endpoint;
+import static io.registrybridge.source.kubernetes.KubernetesFixtures.pod;
+import static io.registrybridge.source.kubernetes.KubernetesFixtures.port;
+import static io.registrybridge.source.kubernetes.KubernetesFixtures.service;
+import static io.registrybridge.source.kubernetes.KubernetesFixtures.slice;
+import static io.registrybridge.source.kubernetes.KubernetesFixtures.slicePort;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.registrybridge.bridge.Bridge;
+import io.registrybridge.bridge.BridgeConfig;
+import io.registrybridge.core.SinkReconciler;
+import io.registrybridge.source.kubernetes.KubernetesFixtures;
+import io.registrybridge.source.kubernetes.LeaderElection;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Two bridges with {@code -source=kubernetes -leader-elect}, against fabric8's mock API server
+ * (CRUD mode) and a real Consul agent: only the leader writes; when it goes, the other takes
+ * over and writes nothing for what is already right (same IDs, same Consul modify indexes), then
+ * follows changes.
+ */
+@EnableKubernetesMockClient(crud = true)
+class KubernetesLeaderElectionIT {
+  private static final Duration WAIT = Duration.ofSeconds(60);
+  private static final String NAME = "lead-web";
+  private static final LeaderElection.Timing FAST = new LeaderElection.Timing(
+      Duration.ofSeconds(4), Duration.ofSeconds(3), Duration.ofMillis(500));
+
+  KubernetesMockServer server;
+  KubernetesClient client;
+  @TempDir Path dir;
+  private ConsulAgent consul;
+  private final List<Bridge> bridges = new ArrayList<>();
+
+  @BeforeEach
+  void setUp() {
+    consul = ConsulAgent.started();
+    KubernetesFixtures.serveEndpointSlices(server);
+    apply(client, pod("lead-1", Map.of("app", NAME, "version", "v1")));
+    apply(client, pod("lead-2", Map.of("app", NAME, "version", "v2")));
+    apply(client, service(NAME, Map.of(), port("http", 80, 8080)));
+    apply(client, slice(NAME, NAME + "-a", "IPv4", List.of(slicePort("http", 8080)),
+        endpoint("10.1.0.1", "lead-1"), endpoint("10.1.0.2", "lead-2")));
+  }
+
+  @AfterEach
+  void tearDown() {
+    bridges.forEach(Bridge::close);
+    consul.close();
+  }
+
+  private Bridge start(String replica) throws Exception {
+    Path kubeconfig = dir.resolve("kubeconfig");
+    Files.writeString(kubeconfig, """
+        apiVersion: v1
+        kind: Config
+        clusters: [{name: mock, cluster: {server: "%s", insecure-skip-tls-verify: true}}]
+        users: [{name: test, user: {token: test}}]
+        contexts: [{name: mock, context: {cluster: mock, user: test}}]
+        current-context: mock
+        """.formatted(client.getConfiguration().getMasterUrl()));
+    Bridge bridge = Bridge.create(BridgeConfig.fromArgs("-source=kubernetes",
+        "-leader-elect=consul/registry-bridge", "-retry-interval=200",
+        "-retry-max-interval=1000", consul.uri()),
+        Map.of("KUBECONFIG", kubeconfig.toString(), "HOSTNAME", replica), Clock.systemUTC())
+        .withLeaderTiming(FAST);
+    bridges.add(bridge);
+    bridge.start();
+    return bridge;
+  }
+
+  /** Consul's catalog view of our service: ID to the Raft index of its last change. */
+  private Map<String, Long> catalog() throws Exception {
+    java.net.http.HttpResponse<String> response = java.net.http.HttpClient.newHttpClient().send(
+        java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://localhost:"
+            + consul.port() + "/v1/catalog/service/" + NAME)).build(),
+        java.net.http.HttpResponse.BodyHandlers.ofString());
+    Map<String, Long> byId = new TreeMap<>();
+    new com.fasterxml.jackson.databind.ObjectMapper().readTree(response.body()).forEach(entry ->
+        byId.put(entry.get("ServiceID").asText(), entry.get("ModifyIndex").asLong()));
+    return byId;
+  }
+
+  private static long writes(Bridge bridge) {
+    return bridge.sinkStatus().stream().mapToLong(SinkReconciler.Status::writes).sum();
+  }
+
+  @Test
+  void onlyTheLeaderWritesAndANewLeaderConvergesWithoutWrites() throws Exception {
+    Bridge first = start("replica-a");
+    await().atMost(WAIT).until(first::writing);
+    await().atMost(WAIT).until(() -> catalog().size() == 2);
+    Bridge second = start("replica-b");
+    await().atMost(WAIT).until(() -> second.desiredState().complete());
+
+    assertThat(second.writing()).isFalse();
+    assertThat(second.sinkStatus()).isEmpty();
+    Map<String, Long> before = catalog();
+    assertThat(before).containsOnlyKeys("registry-bridge.consul:shop.lead-web:10.1.0.1:80",
+        "registry-bridge.consul:shop.lead-web:10.1.0.2:80");
+    assertThat(consul.servicesNamed(NAME).get(
+        "registry-bridge.consul:shop.lead-web:10.1.0.2:80").getTags())
+        .containsExactly("app|lead-web", "version|v2", "k8s");
+
+    first.close();
+    await().atMost(WAIT).until(second::writing);
+    await().atMost(WAIT).until(() -> second.sinkStatus().stream()
+        .allMatch(SinkReconciler.Status::convergedOnce));
+
+    assertThat(writes(second)).isZero();
+    assertThat(catalog()).isEqualTo(before);
+
+    apply(client, slice(NAME, NAME + "-a", "IPv4", List.of(slicePort("http", 8080)),
+        endpoint("10.1.0.2", "lead-2")));
+    await().atMost(WAIT).until(() -> catalog().keySet().equals(java.util.Set.of(
+        "registry-bridge.consul:shop.lead-web:10.1.0.2:80")));
+    assertThat(catalog()).containsEntry("registry-bridge.consul:shop.lead-web:10.1.0.2:80",
+        before.get("registry-bridge.consul:shop.lead-web:10.1.0.2:80"));
+    assertThat(writes(second)).isEqualTo(1);
+  }
+}
