@@ -261,7 +261,8 @@ class BridgeConfigTest {
     assertThat(cli.execute("--help")).isZero();
     String help = out.toString();
     assertThat(help).contains("Registration (what is registered, as Registrator):",
-        "Consul catalog (instances not on this host):", "Retry and repair:", "Operations:", "Examples:",
+        "Sources:", "Kubernetes (as consul-k8s catalog sync):", "Health checks:",
+        "Retry and repair:", "Operations:", "Examples:",
         "registry-bridge -internal -retry-attempts=-1 consul://consul:8500",
         "LOG_LEVEL", "LOG_FORMAT", "CONSUL_HTTP_SSL_VERIFY", "unix:///tmp/docker.sock",
         "Default: -1");
