@@ -37,6 +37,7 @@ final class HelpLayout {
       "  registry-bridge -internal -retry-attempts=-1 consul://consul:8500%n" +
       "  registry-bridge -tags=prod consul-tls://consul.example.com:8501"
           + " istio-dir:///etc/istio/config%n" +
+      "  registry-bridge -internal consul://consul:8500 istio-xds://:15010%n" +
       "%n";
 
   static final String ENVIRONMENT =

@@ -167,6 +167,11 @@ class BridgeConfigTest {
       assertThat(r.code()).isEqualTo(2);
       assertThat(r.stderr()).contains("istio-dir://");
     });
+    assertThat(exitAndError("istio-xds://:15010?tlsCert=/nonexistent/cert.pem&tlsKey=/k.pem"))
+        .satisfies(r -> {
+          assertThat(r.code()).isEqualTo(2);
+          assertThat(r.stderr()).contains("tlsCert /nonexistent/cert.pem");
+        });
   }
 
   @Test
@@ -187,7 +192,7 @@ class BridgeConfigTest {
     for (String flag : List.of("-internal", "-ip", "-explicit", "-useIpFromLabel", "-tags",
         "-ttl", "-ttl-refresh", "-resync", "-deregister", "-retry-attempts", "-retry-interval",
         "-cleanup", "-hostname", "-network", "-verify-interval", "consul-tls://",
-        "consul-unix://", "istio-k8s://", "istio-dir://", "CONSUL_HTTP_TOKEN")) {
+        "consul-unix://", "istio-k8s://", "istio-dir://", "istio-xds://", "CONSUL_HTTP_TOKEN")) {
       assertThat(out.toString()).contains(flag);
     }
   }
