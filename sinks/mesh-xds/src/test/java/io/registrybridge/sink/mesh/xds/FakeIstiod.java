@@ -31,10 +31,10 @@ import java.util.TreeMap;
  * response left out) and acknowledged with its nonce and version; it calls itself synced once
  * every type of its profile was answered.
  */
-final class FakeIstiod implements AutoCloseable {
+public final class FakeIstiod implements AutoCloseable {
 
   /** The type URLs istiod asks for: MeshConfig, then every Pilot collection. */
-  enum Profile {
+  public enum Profile {
     /** Istio 1.24 and later: ServiceEntry as networking.istio.io/v1. */
     ISTIO_1_24(List.of("core/v1alpha1/MeshConfig",
         "security.istio.io/v1/AuthorizationPolicy", "networking.istio.io/v1/DestinationRule",
@@ -59,19 +59,19 @@ final class FakeIstiod implements AutoCloseable {
         "extensions.istio.io/v1alpha1/WasmPlugin", "networking.istio.io/v1alpha3/WorkloadEntry",
         "networking.istio.io/v1alpha3/WorkloadGroup"));
 
-    final List<String> types;
+    public final List<String> types;
 
     Profile(List<String> types) {
       this.types = types;
     }
 
-    String serviceEntry() {
+    public String serviceEntry() {
       return types.stream().filter(t -> t.endsWith("/ServiceEntry")).findFirst().orElseThrow();
     }
   }
 
   /** One stored object, as adsc's memory store keeps it. */
-  record Config(String namespace, String name, String version, Instant created,
+  public record Config(String namespace, String name, String version, Instant created,
       Map<String, String> labels, Map<String, String> annotations, ServiceEntry spec) {}
 
   private final Profile profile;
@@ -86,7 +86,7 @@ final class FakeIstiod implements AutoCloseable {
   private Throwable closedWith;
   private boolean sentNode;
 
-  FakeIstiod(ManagedChannel channel, Profile profile) {
+  public FakeIstiod(ManagedChannel channel, Profile profile) {
     this.profile = profile;
     this.requests = AggregatedDiscoveryServiceGrpc.newStub(channel)
         .streamAggregatedResources(new StreamObserver<>() {
@@ -115,7 +115,7 @@ final class FakeIstiod implements AutoCloseable {
   }
 
   /** Rejects the next ServiceEntry response instead of acknowledging it. */
-  synchronized void nackNextServiceEntry() {
+  public synchronized void nackNextServiceEntry() {
     nackNextServiceEntry = true;
   }
 
@@ -188,36 +188,36 @@ final class FakeIstiod implements AutoCloseable {
   }
 
   /** adsc's HasSynced: every type of the profile answered at least once. */
-  synchronized boolean synced() {
+  public synchronized boolean synced() {
     return synced.containsAll(profile.types);
   }
 
-  synchronized SortedMap<String, Config> serviceEntries() {
+  public synchronized SortedMap<String, Config> serviceEntries() {
     return new TreeMap<>(store.getOrDefault(profile.serviceEntry(), new TreeMap<>()));
   }
 
-  synchronized List<DiscoveryResponse> responses() {
+  public synchronized List<DiscoveryResponse> responses() {
     return List.copyOf(responses);
   }
 
-  synchronized List<DiscoveryResponse> responses(String type) {
+  public synchronized List<DiscoveryResponse> responses(String type) {
     return responses.stream().filter(r -> r.getTypeUrl().equals(type)).toList();
   }
 
   /** Creates and updates of ServiceEntry objects in the store (not skipped ones). */
-  synchronized int serviceEntryUpdates() {
+  public synchronized int serviceEntryUpdates() {
     return serviceEntryUpdates;
   }
 
-  synchronized List<String> errors() {
+  public synchronized List<String> errors() {
     return List.copyOf(errors);
   }
 
-  synchronized Throwable closedWith() {
+  public synchronized Throwable closedWith() {
     return closedWith;
   }
 
-  Profile profile() {
+  public Profile profile() {
     return profile;
   }
 
