@@ -88,7 +88,7 @@ final class AdsStream implements StreamObserver<DiscoveryRequest>, SnapshotCache
     }
     if (node == null && request.hasNode()) {
       node = request.getNode().getId();
-      log.info("{}: node '{}'", this, node);
+      log.info("{}: first request", this);
     }
     String typeUrl = request.getTypeUrl();
     if (typeUrl.isEmpty()) {
