@@ -63,8 +63,9 @@ class DockerToXdsIT {
   }
 
   private FakeIstiod istiod(Profile profile) {
+    // Like istiod's client, messages up to 2 GiB.
     ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext()
-        .build();
+        .maxInboundMessageSize(Integer.MAX_VALUE).build();
     channels.add(channel);
     FakeIstiod client = new FakeIstiod(channel, profile);
     clients.add(client);

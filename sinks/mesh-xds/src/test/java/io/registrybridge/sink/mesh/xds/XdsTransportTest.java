@@ -120,7 +120,8 @@ class XdsTransportTest {
 
   private static ManagedChannel pinging(XdsHarness xds) {
     return xds.track(NettyChannelBuilder.forAddress("127.0.0.1", xds.port()).usePlaintext()
-        .keepAliveTime(10, TimeUnit.SECONDS).keepAliveWithoutCalls(true).build());
+        .maxInboundMessageSize(Integer.MAX_VALUE).keepAliveTime(10, TimeUnit.SECONDS)
+        .keepAliveWithoutCalls(true).build());
   }
 
   /** A self-signed EC certificate for localhost and 127.0.0.1, key as PKCS#8. */
