@@ -14,6 +14,7 @@ import io.registrybridge.core.SinkReconciler;
 import io.registrybridge.core.SyncResult;
 import io.registrybridge.retry.Backoff;
 import io.registrybridge.retry.RetryPolicy;
+import io.registrybridge.sink.mesh.MeshSink;
 import io.registrybridge.source.docker.ContainerNormalizer;
 import io.registrybridge.source.docker.DockerSource;
 import io.registrybridge.source.docker.NormalizerConfig;
@@ -64,6 +65,7 @@ public final class Bridge implements AutoCloseable {
   private final CompletableFuture<Integer> exit = new CompletableFuture<>();
   private final List<SinkReconciler> reconcilers = new ArrayList<>();
   private final List<Sink> sinks = new ArrayList<>();
+  private final List<MeshSink> meshSinks = new ArrayList<>();
   private final List<AutoCloseable> companions = new ArrayList<>();
   private final List<ScheduledExecutorService> executors = new ArrayList<>();
   private final Object lifecycle = new Object();
@@ -225,7 +227,7 @@ public final class Bridge implements AutoCloseable {
   private void startSinks() {
     RetryPolicy retry = new RetryPolicy(config.retryAttempts(), backoff());
     SinkFactory.Context context = new SinkFactory.Context(config, env, hostname, clock,
-        () -> singleThread("sink-" + sinks.size() + "-side"));
+        () -> singleThread("sink-" + sinks.size() + "-side"), meters, metrics::meshReported);
     for (SinkFactory.Spec spec : sinkSpecs) {
       String loop = "sink-" + sinks.size();
       ScheduledExecutorService executor = singleThread(loop);
@@ -234,6 +236,10 @@ public final class Bridge implements AutoCloseable {
           new SinkEvents());
       sinks.add(built.sink());
       companions.addAll(built.companions());
+      built.mesh().ifPresent(mesh -> {
+        meshSinks.add(mesh);
+        metrics.watchMesh(mesh);
+      });
       reconcilers.add(reconciler);
       metrics.watchSink(reconciler);
       watchdog.watch(loop + " (" + built.sink().name() + ")", executor);
@@ -337,7 +343,11 @@ public final class Bridge implements AutoCloseable {
         : new HealthServer.Probe(false, stalled);
   }
 
-  /** Ready: every source listed once and every sink wrote a complete state once. */
+  /**
+   * Ready: every source listed once, every sink wrote a complete state once and is not failing,
+   * and every mesh sink's consumers hold what it wrote (every istiod connected to {@code
+   * istio-xds} acknowledged the current version).
+   */
   HealthServer.Probe ready() {
     synchronized (lifecycle) {
       if (index == null) {
@@ -361,9 +371,15 @@ public final class Bridge implements AutoCloseable {
           .filter(s -> s.consecutiveFailures() > 0)
           .map(s -> s.sink() + " (" + s.consecutiveFailures() + " failed attempts)")
           .collect(Collectors.joining(", "));
-      return failing.isEmpty()
+      if (!failing.isEmpty()) {
+        return new HealthServer.Probe(false, "sinks failing: " + failing);
+      }
+      String behind = meshSinks.stream()
+          .flatMap(mesh -> mesh.notReady().map(why -> mesh.name() + ": " + why).stream())
+          .collect(Collectors.joining("; "));
+      return behind.isEmpty()
           ? new HealthServer.Probe(true, "ok")
-          : new HealthServer.Probe(false, "sinks failing: " + failing);
+          : new HealthServer.Probe(false, behind);
     }
   }
 

@@ -25,6 +25,8 @@ final class BridgeOptions {
           + " (in-cluster config or KUBECONFIG)",
       "  istio-dir:///PATH           Istio ServiceEntry YAML files in a directory (istiod"
           + " configSources fs://, GitOps, kubectl apply -f)",
+      "  istio-xds://[HOST]:PORT     Istio ServiceEntry served to istiod over xDS (istiod"
+          + " configSources xds://HOST:PORT); TLS with ?tlsCert=PEM&tlsKey=PEM",
       "The Consul ACL token comes from CONSUL_HTTP_TOKEN or the file named by"
           + " CONSUL_HTTP_TOKEN_FILE, never from the command line."})
   List<String> sinkUris = new ArrayList<>();

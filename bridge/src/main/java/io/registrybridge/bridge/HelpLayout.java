@@ -43,6 +43,7 @@ final class HelpLayout {
           + " istio-dir:///etc/istio/config%n" +
       "  registry-bridge -source=kubernetes -leader-elect=consul/registry-bridge"
           + " consul://consul-server.consul:8500%n" +
+      "  registry-bridge -internal consul://consul:8500 istio-xds://:15010%n" +
       "%n";
 
   static final String ENVIRONMENT =

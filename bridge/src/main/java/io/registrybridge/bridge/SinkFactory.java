@@ -2,20 +2,24 @@ package io.registrybridge.bridge;
 
 import static java.util.Objects.requireNonNull;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.registrybridge.core.Sink;
 import io.registrybridge.sink.consul.ConsulSink;
 import io.registrybridge.sink.consul.ConsulSinkConfig;
 import io.registrybridge.sink.consul.ConsulSinkFactory;
 import io.registrybridge.sink.consul.TtlHeartbeat;
+import io.registrybridge.sink.mesh.MeshSink;
 import io.registrybridge.sink.mesh.MeshSinkConfig;
 import io.registrybridge.sink.mesh.MeshSinkListener;
 import io.registrybridge.sink.mesh.MeshSinkUri;
 import io.registrybridge.sink.mesh.MeshSinks;
+import io.registrybridge.sink.mesh.xds.XdsMeshSinks;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Supplier;
 
@@ -32,12 +36,27 @@ final class SinkFactory {
    *
    * @param sideExecutor makes a thread for work beside a sink's loop (the TTL heartbeat), so that
    *     it never waits behind the sink's writes
+   * @param meters the daemon's registry, for sinks with meters of their own (the xDS server)
+   * @param meshListener hears the mesh sinks' reports, for metrics
    */
   record Context(BridgeConfig config, Map<String, String> env, String hostname, Clock clock,
-      Supplier<ScheduledExecutorService> sideExecutor) {}
+      Supplier<ScheduledExecutorService> sideExecutor, MeterRegistry meters,
+      MeshSinkListener meshListener) {}
 
-  /** A sink and what runs beside it on its executor (the TTL heartbeat). */
-  record Built(Sink sink, List<AutoCloseable> companions) {}
+  /**
+   * A sink and what runs beside it on its executor (the TTL heartbeat).
+   *
+   * @param mesh the sink again when it is a mesh sink, for its status metrics and readiness
+   */
+  record Built(Sink sink, List<AutoCloseable> companions, Optional<MeshSink> mesh) {
+    Built(Sink sink, List<AutoCloseable> companions) {
+      this(sink, companions, Optional.empty());
+    }
+
+    static Built mesh(MeshSink sink) {
+      return new Built(sink, List.of(), Optional.of(sink));
+    }
+  }
 
   /** A validated sink URI, ready to build. */
   interface Spec {
@@ -51,17 +70,28 @@ final class SinkFactory {
         ? uri.substring(0, uri.indexOf("://")).toLowerCase(Locale.ROOT) : "";
     return switch (scheme) {
       case "consul", "consul-tls", "consul-unix" -> consul(uri, env);
-      case MeshSinkUri.KUBERNETES_SCHEME, MeshSinkUri.DIRECTORY_SCHEME -> mesh(uri);
+      case MeshSinkUri.KUBERNETES_SCHEME, MeshSinkUri.DIRECTORY_SCHEME,
+          MeshSinkUri.XDS_SCHEME -> mesh(uri);
       default -> throw new IllegalArgumentException("unsupported sink URI '" + uri
-          + "': expected consul://, consul-tls://, consul-unix://, istio-k8s:// or"
-          + " istio-dir://");
+          + "': expected consul://, consul-tls://, consul-unix://, istio-k8s://, istio-dir://"
+          + " or istio-xds://");
     };
   }
 
   private static Spec mesh(String uri) {
     MeshSinkUri parsed = MeshSinkUri.parse(uri);
-    return context -> new Built(MeshSinks.create(parsed,
-        MeshSinkConfig.builder(context.hostname()).build(), MeshSinkListener.NONE), List.of());
+    if (parsed.transport() == MeshSinkUri.Transport.XDS) {
+      XdsMeshSinks.validate(parsed); // the TLS files, now rather than at start
+      return context -> Built.mesh(XdsMeshSinks.create(parsed, base(context),
+          context.meshListener(), context.meters(), context.clock()));
+    }
+    return context -> Built.mesh(MeshSinks.create(parsed, base(context),
+        context.meshListener()));
+  }
+
+  /** The daemon-wide mesh settings: the owner mark is the bridge's host name. */
+  private static MeshSinkConfig base(Context context) {
+    return MeshSinkConfig.builder(context.hostname()).build();
   }
 
   private static Spec consul(String uri, Map<String, String> env) {

@@ -225,6 +225,11 @@ class BridgeConfigTest {
       assertThat(r.code()).isEqualTo(2);
       assertThat(r.stderr()).contains("istio-dir://");
     });
+    assertThat(exitAndError("istio-xds://:15010?tlsCert=/nonexistent/cert.pem&tlsKey=/k.pem"))
+        .satisfies(r -> {
+          assertThat(r.code()).isEqualTo(2);
+          assertThat(r.stderr()).contains("tlsCert /nonexistent/cert.pem");
+        });
   }
 
   @Test
@@ -248,7 +253,7 @@ class BridgeConfigTest {
         "-k8s-context", "-leader-elect", "-allow-k8s-namespace", "-deny-k8s-namespace",
         "-k8s-label-selector", "-k8s-default-sync", "-node-port-sync-type", "-consul-k8s-tag",
         "-docker-health", "consul-tls://",
-        "consul-unix://", "istio-k8s://", "istio-dir://", "CONSUL_HTTP_TOKEN")) {
+        "consul-unix://", "istio-k8s://", "istio-dir://", "istio-xds://", "CONSUL_HTTP_TOKEN")) {
       assertThat(out.toString()).contains(flag);
     }
   }

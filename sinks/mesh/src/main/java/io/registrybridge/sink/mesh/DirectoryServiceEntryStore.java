@@ -128,8 +128,7 @@ final class DirectoryServiceEntryStore implements ServiceEntryStore {
     GenericKubernetesResource object =
         ServiceEntryRenderer.withApiVersion(entry.object(), apiVersion);
     writeAtomically(file, ServiceEntryRenderer.yaml(object));
-    StoredEntry before = owned.put(name, new StoredEntry(name, entry.fingerprint(),
-        ServiceEntryRenderer.addressesOf(object)));
+    StoredEntry before = owned.put(name, StoredEntry.written(entry));
     return before == null ? new WriteResult.Created() : new WriteResult.Updated();
   }
 

@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The mesh sink: turns the desired state into ServiceEntry objects and keeps a {@link
- * ServiceEntryStore} (the Kubernetes API, a directory) holding exactly those. Every transport
+ * ServiceEntryStore} (the Kubernetes API, a directory, an xDS snapshot) holding exactly those. Every transport
  * runs this one pipeline: conversion, collision guard, virtual IPs, validation ({@link
  * MeshModel}), then the comparison with what the store holds and the writes.
  *
@@ -105,6 +105,11 @@ final class MeshEngine implements MeshSink {
     return status;
   }
 
+  @Override
+  public Optional<String> notReady() {
+    return store.notReady();
+  }
+
   /** For tests: the model, to count conversions. */
   MeshModel model() {
     return model;
@@ -161,6 +166,7 @@ final class MeshEngine implements MeshSink {
       for (String name : objects) {
         reconcile(name, complete, counts);
       }
+      store.commit(complete);
       for (String key : delta.reportKeys()) {
         reportLog.replace(key, model.reports(key));
       }
@@ -200,6 +206,7 @@ final class MeshEngine implements MeshSink {
       for (String name : names) {
         reconcile(name, desired.complete(), counts);
       }
+      store.commit(desired.complete());
     } finally {
       SortedMap<String, List<MeshReport>> reports = new TreeMap<>(model.allReports());
       foreign.forEach((name, blocked) -> reports.put(name + FOREIGN_KEY,

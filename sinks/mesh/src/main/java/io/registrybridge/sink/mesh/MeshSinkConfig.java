@@ -8,7 +8,7 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Settings of a mesh sink, shared by both transports. Every value is checked here, so a bad flag
+ * Settings of a mesh sink, shared by every transport. Every value is checked here, so a bad flag
  * fails at start-up with a message naming it, not at the first write.
  *
  * @param ownerId names this bridge instance in the {@code registry-bridge.io/owner} label; two

@@ -24,39 +24,73 @@ import java.util.TreeSet;
  * <pre>
  * istio-k8s://?namespace=istio-config&amp;context=prod        ServiceEntry via the Kubernetes API
  * istio-dir:///etc/istio/config?namespace=istio-config       one YAML file per ServiceEntry
+ * istio-xds://:15010?namespace=istio-config                  served to istiod over xDS
  * </pre>
  *
  * <p>{@code istio-k8s} reaches the cluster the way kubectl does: {@code KUBECONFIG} or
  * {@code ~/.kube/config} (its current context, or {@code context=}), else the in-cluster service
  * account. It takes no host: the API server comes from that configuration. {@code istio-dir}
  * takes an absolute path ({@code istio-dir:///etc/istio/config}, three slashes, or {@code
- * istio-dir:/etc/istio/config}); the directory is created when missing.
+ * istio-dir:/etc/istio/config}); the directory is created when missing. {@code istio-xds} takes
+ * {@code [HOST]:PORT} to listen on (every interface without a host; an IPv6 host in brackets) and
+ * serves plaintext, or TLS with {@code tlsCert} and {@code tlsKey} (PEM files, both or neither).
  *
  * <p>Query parameters override the daemon-wide {@link MeshSinkConfig} for this sink: {@code
  * namespace}, {@code domain}, {@code exportTo} (comma-separated), {@code collision} ({@code
  * report} or {@code allocate}), {@code vipRange} (CIDR), {@code apiVersion} ({@code auto}, {@code
- * v1}, {@code v1beta1}, {@code v1alpha3}); {@code istio-k8s} also takes {@code context}. Values
- * are percent-decoded; '+' is a plus sign.
+ * v1}, {@code v1beta1}, {@code v1alpha3}; not for {@code istio-xds}, which answers in the version
+ * istiod asks for); {@code istio-k8s} also takes {@code context}. Values are percent-decoded; '+'
+ * is a plus sign.
  *
  * @param uri the text as given, for messages
  * @param transport which transport
  * @param directory the directory, for {@link Transport#DIRECTORY}
  * @param context the kubeconfig context, for {@link Transport#KUBERNETES}
+ * @param xds where to listen and how, for {@link Transport#XDS}
  * @param settings the config overrides, by parameter name
  */
 public record MeshSinkUri(String uri, Transport transport, Optional<Path> directory,
-    Optional<String> context, SortedMap<String, String> settings) {
+    Optional<String> context, Optional<XdsListen> xds, SortedMap<String, String> settings) {
 
   public static final String KUBERNETES_SCHEME = "istio-k8s";
   public static final String DIRECTORY_SCHEME = "istio-dir";
+  public static final String XDS_SCHEME = "istio-xds";
 
   private static final Set<String> CONFIG_KEYS =
       Set.of("namespace", "domain", "exportTo", "collision", "vipRange", "apiVersion");
 
-  /** The two ways to reach the mesh. */
+  /** The ways to reach the mesh. */
   public enum Transport {
     KUBERNETES,
-    DIRECTORY
+    DIRECTORY,
+    XDS
+  }
+
+  /**
+   * Where an {@code istio-xds} sink listens.
+   *
+   * @param host the address to bind; empty for every interface
+   * @param port 1 to 65535
+   * @param tlsCert the server certificate chain (PEM); empty for plaintext
+   * @param tlsKey its private key (PEM, PKCS#8); present exactly when {@code tlsCert} is
+   */
+  public record XdsListen(Optional<String> host, int port, Optional<Path> tlsCert,
+      Optional<Path> tlsKey) {
+    public XdsListen {
+      requireNonNull(host, "host");
+      requireNonNull(tlsCert, "tlsCert");
+      requireNonNull(tlsKey, "tlsKey");
+      if (tlsCert.isPresent() != tlsKey.isPresent()) {
+        throw new IllegalArgumentException("tlsCert and tlsKey go together");
+      }
+    }
+
+    /** {@code HOST:PORT} or {@code :PORT}, for logs. */
+    @Override
+    public String toString() {
+      String shown = host.map(h -> h.contains(":") ? "[" + h + "]" : h).orElse("");
+      return shown + ":" + port + (tlsCert.isPresent() ? " (TLS)" : " (plaintext)");
+    }
   }
 
   public MeshSinkUri {
@@ -64,6 +98,7 @@ public record MeshSinkUri(String uri, Transport transport, Optional<Path> direct
     requireNonNull(transport, "transport");
     requireNonNull(directory, "directory");
     requireNonNull(context, "context");
+    requireNonNull(xds, "xds");
     settings = Collections.unmodifiableSortedMap(new TreeMap<>(settings));
   }
 
@@ -76,8 +111,8 @@ public record MeshSinkUri(String uri, Transport transport, Optional<Path> direct
     requireNonNull(uri, "uri");
     int colon = uri.indexOf(':');
     if (colon <= 0) {
-      throw invalid(uri, "expected " + KUBERNETES_SCHEME + "://?... or " + DIRECTORY_SCHEME
-          + ":///path");
+      throw invalid(uri, "expected " + KUBERNETES_SCHEME + "://?..., " + DIRECTORY_SCHEME
+          + ":///path or " + XDS_SCHEME + "://[host]:port");
     }
     String scheme = uri.substring(0, colon).toLowerCase(Locale.ROOT);
     String rest = uri.substring(colon + 1);
@@ -92,8 +127,9 @@ public record MeshSinkUri(String uri, Transport transport, Optional<Path> direct
     MeshSinkUri parsed = switch (scheme) {
       case KUBERNETES_SCHEME -> kubernetes(uri, hierarchy, parameters);
       case DIRECTORY_SCHEME -> directory(uri, hierarchy, parameters);
+      case XDS_SCHEME -> xds(uri, hierarchy, parameters);
       default -> throw invalid(uri, "unknown scheme '" + scheme + "' (expected "
-          + KUBERNETES_SCHEME + " or " + DIRECTORY_SCHEME + ")");
+          + KUBERNETES_SCHEME + ", " + DIRECTORY_SCHEME + " or " + XDS_SCHEME + ")");
     };
     try {
       parsed.applyTo(MeshSinkConfig.builder("uri-check").build());
@@ -112,7 +148,7 @@ public record MeshSinkUri(String uri, Transport transport, Optional<Path> direct
     String context = parameters.remove("context");
     checkKeys(uri, parameters, "context");
     return new MeshSinkUri(uri, Transport.KUBERNETES, Optional.empty(),
-        Optional.ofNullable(context), parameters);
+        Optional.ofNullable(context), Optional.empty(), parameters);
   }
 
   private static MeshSinkUri directory(String uri, String hierarchy,
@@ -137,9 +173,63 @@ public record MeshSinkUri(String uri, Transport transport, Optional<Path> direct
     checkKeys(uri, parameters, null);
     try {
       return new MeshSinkUri(uri, Transport.DIRECTORY, Optional.of(Path.of(path)),
-          Optional.empty(), parameters);
+          Optional.empty(), Optional.empty(), parameters);
     } catch (InvalidPathException e) {
       throw invalid(uri, "'" + path + "' is not a valid path: " + e.getReason());
+    }
+  }
+
+  private static MeshSinkUri xds(String uri, String hierarchy,
+      SortedMap<String, String> parameters) {
+    if (!hierarchy.startsWith("//")) {
+      throw invalid(uri, "expected istio-xds://[HOST]:PORT, like istio-xds://:15010");
+    }
+    String authority = hierarchy.substring(2);
+    if (authority.endsWith("/")) {
+      authority = authority.substring(0, authority.length() - 1);
+    }
+    if (authority.contains("/")) {
+      throw invalid(uri, "istio-xds takes no path, only [HOST]:PORT");
+    }
+    int colon = authority.lastIndexOf(':');
+    if (colon < 0 || authority.endsWith("]")) {
+      throw invalid(uri, "a port is required: istio-xds://[HOST]:PORT, like istio-xds://:15010");
+    }
+    String host = authority.substring(0, colon);
+    if (host.startsWith("[") && host.endsWith("]")) {
+      host = host.substring(1, host.length() - 1);
+    } else if (host.contains(":")) {
+      throw invalid(uri, "an IPv6 address goes in brackets: istio-xds://[::1]:15010");
+    }
+    int port;
+    try {
+      port = Integer.parseInt(authority.substring(colon + 1));
+    } catch (NumberFormatException e) {
+      port = -1;
+    }
+    if (port < 1 || port > 65535) {
+      throw invalid(uri, "port '" + authority.substring(colon + 1) + "' is not a number from 1"
+          + " to 65535");
+    }
+    if (parameters.containsKey("apiVersion")) {
+      throw invalid(uri, "apiVersion means nothing for istio-xds: it answers in exactly the"
+          + " version istiod asks for (networking.istio.io/v1 from Istio 1.24 on, v1alpha3"
+          + " before)");
+    }
+    String cert = parameters.remove("tlsCert");
+    String key = parameters.remove("tlsKey");
+    if ((cert == null) != (key == null)) {
+      throw invalid(uri, "tlsCert and tlsKey go together (the server certificate and its key,"
+          + " PEM); give both for TLS, neither for plaintext");
+    }
+    checkKeys(uri, parameters, "tlsCert, tlsKey");
+    try {
+      return new MeshSinkUri(uri, Transport.XDS, Optional.empty(), Optional.empty(),
+          Optional.of(new XdsListen(host.isEmpty() ? Optional.empty() : Optional.of(host), port,
+              Optional.ofNullable(cert).map(Path::of), Optional.ofNullable(key).map(Path::of))),
+          parameters);
+    } catch (InvalidPathException e) {
+      throw invalid(uri, "'" + e.getInput() + "' is not a valid path: " + e.getReason());
     }
   }
 

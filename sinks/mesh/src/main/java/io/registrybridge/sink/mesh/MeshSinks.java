@@ -43,7 +43,18 @@ public final class MeshSinks {
   }
 
   /**
-   * The sink a {@link MeshSinkUri} names, with its settings applied over {@code base}. For
+   * A sink keeping {@code store} equal to the desired state, for a transport that lives outside
+   * this module (the xDS server of {@code sinks/mesh-xds}). The sink owns the store: closing the
+   * sink closes it.
+   */
+  public static MeshSink withStore(MeshSinkConfig config, ServiceEntryStore store,
+      MeshSinkListener listener) {
+    return new MeshEngine(config, store, listener);
+  }
+
+  /**
+   * The sink a {@link MeshSinkUri} names ({@code istio-k8s}, {@code istio-dir}; {@code istio-xds}
+   * is built by {@code XdsMeshSinks}), with its settings applied over {@code base}. For
    * {@code istio-k8s} it builds its own Kubernetes client (kubeconfig or in-cluster, like kubectl)
    * and closes it when the sink is closed.
    */
@@ -55,6 +66,8 @@ public final class MeshSinks {
       case KUBERNETES -> new MeshEngine(config,
           new KubernetesServiceEntryStore(config, kubernetesClient(uri.context()), true),
           listener);
+      case XDS -> throw new IllegalArgumentException(uri.uri() + ": the xDS transport lives in"
+          + " registry-bridge-sink-mesh-xds; create it with XdsMeshSinks");
     };
   }
 

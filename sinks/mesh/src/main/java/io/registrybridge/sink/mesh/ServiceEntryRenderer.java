@@ -26,7 +26,7 @@ import java.util.TreeMap;
 
 /**
  * Renders {@link ServiceEntryModel}s as Kubernetes objects with the bridge's ownership labels and
- * content hash, and reads those marks back. Both transports write exactly what this produces.
+ * content hash, and reads those marks back. Every transport carries exactly what this produces.
  *
  * <p>ServiceEntry objects are {@link GenericKubernetesResource}s with a spec built here rather
  * than fabric8's typed Istio model: the spec the bridge writes is small and already validated, one

@@ -10,8 +10,9 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Where ServiceEntry objects live: the Kubernetes API, a directory, later an xDS server feeding
- * istiod. {@link MeshEngine} decides what must be written; a store holds objects, reads them back
+ * Where ServiceEntry objects live: the Kubernetes API, a directory, an xDS server feeding istiod
+ * (module {@code sinks/mesh-xds}, which is why this interface is public: a transport outside this
+ * package plugs in through {@link MeshSinks#withStore}). {@link MeshEngine} decides what must be written; a store holds objects, reads them back
  * and writes one at a time. It knows nothing of services or of the desired state.
  *
  * <p>Objects are compared by {@linkplain ServiceEntryRenderer#fingerprint fingerprint}: a store
@@ -28,7 +29,7 @@ import java.util.Optional;
  * <p>Every method but {@link Listener}'s is called on the sink's thread. A store that notices
  * changes made by others (an informer) tells its {@link Listener}, from any thread.
  */
-interface ServiceEntryStore extends AutoCloseable {
+public interface ServiceEntryStore extends AutoCloseable {
 
   /** The sink's name, for logs and metrics: {@code mesh-k8s}, {@code mesh-dir}. */
   String name();
@@ -80,6 +81,23 @@ interface ServiceEntryStore extends AutoCloseable {
    */
   boolean delete(String name) throws Exception;
 
+  /**
+   * Called after every sync or incremental call that succeeded, once its writes and deletes are
+   * done: a store that publishes a whole set at once (the xDS snapshot) publishes it here.
+   *
+   * @param complete whether the desired state of that call was complete (every source listed
+   *     once); until then the set may lack services that are still running
+   */
+  default void commit(boolean complete) throws Exception {}
+
+  /**
+   * Why the store's consumers do not hold what it holds yet (an istiod that has not acknowledged
+   * the newest version); empty when they do, or when the store cannot tell. For readiness.
+   */
+  default Optional<String> notReady() {
+    return Optional.empty();
+  }
+
   /** Stops watching and releases connections; never removes what was written. */
   @Override
   void close();
@@ -112,6 +130,12 @@ interface ServiceEntryStore extends AutoCloseable {
       return new StoredEntry(object.getMetadata().getName(),
           ServiceEntryRenderer.fingerprint(object), ServiceEntryRenderer.addressesOf(object));
     }
+
+    /** The entry for {@code entry} as written, for a store that trusts its own writes. */
+    public static StoredEntry written(RenderedEntry entry) {
+      return new StoredEntry(entry.name(), entry.fingerprint(),
+          ServiceEntryRenderer.addressesOf(entry.object()));
+    }
   }
 
   /**
@@ -119,7 +143,8 @@ interface ServiceEntryStore extends AutoCloseable {
    *
    * @param service the service name, for reports
    * @param object the object without {@code apiVersion}, which is the store's to set; stores
-   *     must not change it (they write a copy)
+   *     must not change it (they write a copy). Its {@code spec} is a map in Istio's field
+   *     names, as {@link ServiceEntryRenderer} builds it
    * @param hash its content-hash annotation
    * @param fingerprint {@link ServiceEntryRenderer#fingerprint} of {@code object}
    */

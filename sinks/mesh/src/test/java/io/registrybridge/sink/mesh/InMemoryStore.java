@@ -22,6 +22,8 @@ final class InMemoryStore implements ServiceEntryStore {
   /** Every write and delete, in order: "create x", "update x", "delete x". */
   final List<String> operations = new ArrayList<>();
   int fullReads;
+  /** The {@code complete} flag of every {@link #commit}, in order. */
+  final List<Boolean> commits = new ArrayList<>();
 
   @Override
   public String name() {
@@ -67,6 +69,11 @@ final class InMemoryStore implements ServiceEntryStore {
   public boolean delete(String name) {
     operations.add("delete " + name);
     return objects.remove(name) != null;
+  }
+
+  @Override
+  public void commit(boolean complete) {
+    commits.add(complete);
   }
 
   /** What the store holds, as fingerprints, to compare two stores. */

@@ -314,4 +314,20 @@ class MeshEngineTest {
     assertThat(engine.apply(Set.of("details-v1"), view)).isEqualTo(new SyncResult(4, 0, 0));
     assertThat(store.fullReads).isEqualTo(1);
   }
+
+  @Test
+  void everySuccessfulCallEndsWithACommitThatSaysWhetherTheStateWasComplete() throws Exception {
+    useSources(Set.of("test", "other"));
+    desire(bookinfo("http"));
+    MeshEngine engine = new MeshEngine(config(), store, MeshSinkListener.NONE);
+    engine.sync(index.snapshot());
+    assertThat(store.commits).containsExactly(false);
+
+    index.listenerFor("other").replaceAll(Map.of());
+    changed.clear();
+    remove("reviews-v3");
+    applyChanges(engine);
+    assertThat(store.commits).containsExactly(false, true);
+    assertThat(store.operations).last().isEqualTo("update reviews.service.consul");
+  }
 }

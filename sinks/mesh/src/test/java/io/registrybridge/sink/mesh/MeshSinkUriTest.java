@@ -61,9 +61,9 @@ class MeshSinkUriTest {
   static Stream<Arguments> badUris() {
     return Stream.of(
         Arguments.of("consul://localhost:8500",
-            "unknown scheme 'consul' (expected istio-k8s or istio-dir)"),
+            "unknown scheme 'consul' (expected istio-k8s, istio-dir or istio-xds)"),
         Arguments.of("/etc/istio",
-            "expected istio-k8s://?... or istio-dir:///path"),
+            "expected istio-k8s://?..., istio-dir:///path or istio-xds://[host]:port"),
         Arguments.of("istio-k8s://cluster.example:6443",
             "istio-k8s takes no host or path: the API server comes from KUBECONFIG or the"
                 + " in-cluster configuration (use ?context= to pick a kubeconfig context)"),
@@ -101,7 +101,43 @@ class MeshSinkUriTest {
         Arguments.of("istio-k8s://#top",
             "a fragment ('#') means nothing here"),
         Arguments.of("istio-k8s://?domain=%zz",
-            "bad percent-encoding in '%zz'"));
+            "bad percent-encoding in '%zz'"),
+        Arguments.of("istio-xds://bridge",
+            "a port is required: istio-xds://[HOST]:PORT, like istio-xds://:15010"),
+        Arguments.of("istio-xds://:0", "port '0' is not a number from 1 to 65535"),
+        Arguments.of("istio-xds://:http", "port 'http' is not a number from 1 to 65535"),
+        Arguments.of("istio-xds://::1:15010",
+            "an IPv6 address goes in brackets: istio-xds://[::1]:15010"),
+        Arguments.of("istio-xds://:15010/feed", "istio-xds takes no path, only [HOST]:PORT"),
+        Arguments.of("istio-xds://:15010?tlsCert=/tls/cert.pem",
+            "tlsCert and tlsKey go together (the server certificate and its key, PEM); give"
+                + " both for TLS, neither for plaintext"),
+        Arguments.of("istio-xds://:15010?apiVersion=v1",
+            "apiVersion means nothing for istio-xds: it answers in exactly the version istiod"
+                + " asks for (networking.istio.io/v1 from Istio 1.24 on, v1alpha3 before)"),
+        Arguments.of("istio-xds://:15010?context=prod",
+            "unknown parameter 'context' (known: apiVersion, collision, domain, exportTo,"
+                + " namespace, vipRange, tlsCert, tlsKey)"));
+  }
+
+  @Test
+  void xdsTakesAHostAPortAndTheMeshParameters() {
+    MeshSinkUri all = MeshSinkUri.parse("istio-xds://:15010?namespace=mesh&collision=allocate");
+    assertThat(all.transport()).isEqualTo(MeshSinkUri.Transport.XDS);
+    assertThat(all.xds()).contains(new MeshSinkUri.XdsListen(Optional.empty(), 15010,
+        Optional.empty(), Optional.empty()));
+    assertThat(all.applyTo(BASE).namespace()).isEqualTo("mesh");
+    assertThat(all.applyTo(BASE).collisionMode()).isEqualTo(CollisionMode.ALLOCATE);
+
+    MeshSinkUri tls = MeshSinkUri.parse(
+        "istio-xds://[::1]:15011/?tlsCert=/tls/cert.pem&tlsKey=/tls/key.pem");
+    assertThat(tls.xds().orElseThrow()).isEqualTo(new MeshSinkUri.XdsListen(Optional.of("::1"),
+        15011, Optional.of(Path.of("/tls/cert.pem")), Optional.of(Path.of("/tls/key.pem"))));
+    assertThat(tls.xds().orElseThrow()).hasToString("[::1]:15011 (TLS)");
+    assertThat(MeshSinkUri.parse("istio-xds://10.0.0.5:15010").xds().orElseThrow())
+        .hasToString("10.0.0.5:15010 (plaintext)");
+    assertThatThrownBy(() -> MeshSinks.create(all, BASE, MeshSinkListener.NONE))
+        .hasMessageContaining("XdsMeshSinks");
   }
 
   @ParameterizedTest

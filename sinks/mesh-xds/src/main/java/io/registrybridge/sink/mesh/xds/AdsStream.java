@@ -1,0 +1,217 @@
+package io.registrybridge.sink.mesh.xds;
+
+import static java.util.Objects.requireNonNull;
+
+import com.google.protobuf.Any;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
+import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One state-of-the-world ADS stream, as istiod's config client ({@code pkg/adsc}) drives it.
+ *
+ * <ul>
+ *   <li>istiod opens with one request per type, each carrying a nonce this server never issued
+ *       (a timestamp). A request for a type that has no subscription on this stream is a new
+ *       subscription, whatever its nonce, and is answered at once: ServiceEntry with the
+ *       current snapshot (or, before the first one, not yet), every other type, known or not,
+ *       with an empty list, because istiod is not synced until each type was answered once.
+ *   <li>Every response echoes the request's type URL exactly: istiod files a response under the
+ *       type URL it carries and drops one for a version it did not ask for.
+ *   <li>A request carrying the nonce of our last response for its type ends that exchange: an
+ *       ACK, or a NACK when it has {@code error_detail}. A NACK is logged and its version is not
+ *       sent again; the next change is. Any other request for a subscribed type is stale and
+ *       ignored.
+ *   <li>At most one response per type is unanswered: a snapshot published meanwhile goes out
+ *       when the client answers, so a slow istiod gets the newest state, not every state.
+ * </ul>
+ *
+ * <p>Requests arrive on gRPC's threads, snapshots on the sink's: both hold this object's lock,
+ * which also keeps {@code onNext} of the response stream to one thread at a time.
+ */
+final class AdsStream implements StreamObserver<DiscoveryRequest>, SnapshotCache.Watcher {
+  private static final Logger log = LoggerFactory.getLogger(AdsStream.class);
+  /** The version of an empty answer to a type this server does not serve. */
+  static final String EMPTY_VERSION = "empty";
+
+  private final long id;
+  private final String peer;
+  private final ServerCallStreamObserver<DiscoveryResponse> responses;
+  private final SnapshotCache cache;
+  private final XdsMetrics metrics;
+  // Guarded by this.
+  private final Map<String, Subscription> subscriptions = new LinkedHashMap<>();
+  private String node;
+  private long nonces;
+  private boolean closed;
+
+  /** What this stream knows about one type URL. */
+  private static final class Subscription {
+    final String typeUrl;
+    final String kind;
+    String sentVersion;
+    String sentNonce;
+    boolean awaitingAnswer;
+    String ackedVersion;
+
+    Subscription(String typeUrl) {
+      this.typeUrl = typeUrl;
+      this.kind = XdsTypes.kind(typeUrl);
+    }
+
+    boolean serviceEntry() {
+      return kind.equals(XdsTypes.SERVICE_ENTRY);
+    }
+  }
+
+  AdsStream(long id, String peer, ServerCallStreamObserver<DiscoveryResponse> responses,
+      SnapshotCache cache, XdsMetrics metrics) {
+    this.id = id;
+    this.peer = requireNonNull(peer, "peer");
+    this.responses = requireNonNull(responses, "responses");
+    this.cache = requireNonNull(cache, "cache");
+    this.metrics = requireNonNull(metrics, "metrics");
+  }
+
+  @Override
+  public synchronized void onNext(DiscoveryRequest request) {
+    if (closed) {
+      return;
+    }
+    if (node == null && request.hasNode()) {
+      node = request.getNode().getId();
+      log.info("{}: first request", this);
+    }
+    String typeUrl = request.getTypeUrl();
+    if (typeUrl.isEmpty()) {
+      log.warn("{}: ignoring a request without a type URL", this);
+      return;
+    }
+    Subscription subscription = subscriptions.get(typeUrl);
+    if (subscription == null) {
+      subscription = new Subscription(typeUrl);
+      subscriptions.put(typeUrl, subscription);
+      log.debug("{}: subscribed to {}", this, typeUrl);
+      respondIfDue(subscription);
+      return;
+    }
+    if (!subscription.awaitingAnswer
+        || !request.getResponseNonce().equals(subscription.sentNonce)) {
+      log.debug("{}: ignoring a stale request for {} (nonce '{}', ours '{}')", this, typeUrl,
+          request.getResponseNonce(), subscription.sentNonce);
+      return;
+    }
+    subscription.awaitingAnswer = false;
+    if (request.hasErrorDetail()) {
+      metrics.rejected(subscription.kind);
+      log.warn("{}: the client rejected version {} of {} ({}); it is not sent again, the next"
+              + " change is", this, subscription.sentVersion, typeUrl,
+          request.getErrorDetail().getMessage());
+    } else {
+      subscription.ackedVersion = subscription.sentVersion;
+      metrics.acknowledged(subscription.kind);
+    }
+    respondIfDue(subscription);
+  }
+
+  @Override
+  public synchronized void published(ServiceEntrySnapshot snapshot) {
+    if (closed) {
+      return;
+    }
+    for (Subscription subscription : subscriptions.values()) {
+      if (subscription.serviceEntry()) {
+        respondIfDue(subscription);
+      }
+    }
+  }
+
+  @Override
+  public synchronized boolean acknowledged(String version) {
+    return subscriptions.values().stream().filter(Subscription::serviceEntry)
+        .allMatch(s -> version.equals(s.ackedVersion));
+  }
+
+  /** Sends what the client does not have yet, unless it has not answered our last response. */
+  private void respondIfDue(Subscription subscription) {
+    if (subscription.awaitingAnswer) {
+      return;
+    }
+    if (!subscription.serviceEntry()) {
+      if (subscription.sentVersion == null) {
+        send(subscription, EMPTY_VERSION, List.of());
+      }
+      return;
+    }
+    Optional<ServiceEntrySnapshot> snapshot = cache.current();
+    if (snapshot.isPresent() && !snapshot.get().version().equals(subscription.sentVersion)) {
+      send(subscription, snapshot.get().version(), snapshot.get().resources());
+    }
+  }
+
+  private void send(Subscription subscription, String version, List<Any> resources) {
+    String nonce = Long.toString(++nonces);
+    DiscoveryResponse response = DiscoveryResponse.newBuilder()
+        .setTypeUrl(subscription.typeUrl).setVersionInfo(version).setNonce(nonce)
+        .addAllResources(resources).build();
+    try {
+      responses.onNext(response);
+    } catch (RuntimeException e) {
+      // The call went away between the client's last message and this one.
+      log.debug("{}: could not send {}: {}", this, subscription.typeUrl, e.toString());
+      close();
+      return;
+    }
+    subscription.sentVersion = version;
+    subscription.sentNonce = nonce;
+    subscription.awaitingAnswer = true;
+    metrics.pushed(subscription.kind, response.getSerializedSize());
+    log.debug("{}: sent {} version {} ({} resources, nonce {})", this, subscription.typeUrl,
+        version, resources.size(), nonce);
+  }
+
+  @Override
+  public void onError(Throwable t) {
+    log.info("{}: closed by the client ({})", this, Status.fromThrowable(t));
+    close();
+  }
+
+  @Override
+  public void onCompleted() {
+    log.info("{}: closed by the client", this);
+    if (close()) {
+      responses.onCompleted();
+    }
+  }
+
+  /** The call was cancelled (client gone, server stopping). */
+  void cancelled() {
+    close();
+  }
+
+  /** Returns whether this call closed it (and not an earlier one). */
+  private boolean close() {
+    synchronized (this) {
+      if (closed) {
+        return false;
+      }
+      closed = true;
+    }
+    cache.unwatch(this);
+    metrics.streamClosed();
+    return true;
+  }
+
+  @Override
+  public synchronized String toString() {
+    return "xDS stream " + id + " from " + peer + (node == null ? "" : " (" + node + ")");
+  }
+}
