@@ -34,6 +34,10 @@ final class Ownership {
     this.legacyPrefix = requireNonNull(legacyPrefix, "legacyPrefix");
   }
 
+  String ownerId() {
+    return ownerId;
+  }
+
   /**
    * The filter expression (go-bexpr) that selects the services this sink manages: the owner
    * mark, and with legacy cleanup also unmarked ones, whose ID prefix {@link #isManaged} checks.

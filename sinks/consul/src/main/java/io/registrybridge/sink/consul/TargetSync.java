@@ -69,6 +69,7 @@ final class TargetSync {
   // IDs a full sync found free on the target, so their create needs no lookup; consumed by it.
   private final Set<String> knownFree = new HashSet<>();
   private String nodeAddress; // null until a check needs it; re-read after each full sync
+  private boolean readOnce; // a full read happened: later ones can tell other writers apart
 
   private record CachedPlan(ServiceInstance instance, String nodeAddress,
       PlannedRegistration plan) {}
@@ -140,6 +141,10 @@ final class TargetSync {
     log.debug("{}: read {} of our services on {} in {} ms", sinkName, read.managed().size(),
         target.where(), (System.nanoTime() - started) / 1_000_000);
     Map<String, HeldService> before = Map.copyOf(mirror);
+    if (readOnce) {
+      warnOtherWriters(before, read.managed());
+    }
+    readOnce = true;
     Map<String, Health.Status> health = healthStatuses(desired, before);
     mirror.clear();
     for (AgentService service : read.managed().values()) {
@@ -176,6 +181,49 @@ final class TargetSync {
     SortedSet<String> ids = new TreeSet<>(desired.keySet());
     ids.addAll(mirror.keySet());
     return apply(ids, id -> Optional.ofNullable(desired.get(id)), complete);
+  }
+
+  /**
+   * Says so, loudly, when services with our owner mark changed since the last full read without
+   * this sink writing them: one appeared, one we wrote carries another hash, or some (not all:
+   * that is an agent that lost its state) vanished. Two bridges with one owner ID (same
+   * {@code -hostname} or engine name, other flags) do exactly that: each deletes or rewrites
+   * what the other wrote, on every sync, and neither would otherwise notice.
+   */
+  private void warnOtherWriters(Map<String, HeldService> before, Map<String, AgentService> now) {
+    SortedSet<String> appeared = new TreeSet<>();
+    now.forEach((id, service) -> {
+      if (!before.containsKey(id) && !Ownership.isLegacy(service)) {
+        appeared.add(id);
+      }
+    });
+    SortedSet<String> changed = new TreeSet<>();
+    SortedSet<String> vanished = new TreeSet<>();
+    before.forEach((id, held) -> {
+      AgentService service = now.get(id);
+      if (service == null) {
+        vanished.add(id);
+      } else if (held.hash() != null
+          && !held.hash().equals(service.meta().get(ConsulMeta.HASH))) {
+        changed.add(id);
+      }
+    });
+    if (now.isEmpty()) {
+      vanished.clear(); // everything gone: a restarted dev agent, repaired by this sync
+    }
+    int count = appeared.size() + changed.size() + vanished.size();
+    if (count == 0) {
+      return;
+    }
+    SortedSet<String> examples = new TreeSet<>(appeared);
+    examples.addAll(changed);
+    examples.addAll(vanished);
+    log.warn("{}: {} of our services on {} appeared ({}), changed ({}) or vanished ({}) since "
+        + "the last full read without this bridge writing them, e.g. {}. Another registry-bridge "
+        + "with the owner ID '{}' is probably writing there too, and the two undo each other's "
+        + "writes: give each bridge its own -hostname (or stop one). This sync sets them back.",
+        sinkName, count, target.where(), appeared.size(), changed.size(), vanished.size(),
+        String.join(", ", examples.stream().limit(3).toList()), ownership.ownerId());
   }
 
   /**

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 class ConsulSinkTest {
-  private static final String OWNER = "host-a";
+  static final String OWNER = "host-a";
 
   private final FakeConsulAgent agent = new FakeConsulAgent();
   private final MutableClock clock = new MutableClock(Instant.parse("2026-11-22T10:00:00Z"));
