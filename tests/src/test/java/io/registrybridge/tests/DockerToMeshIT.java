@@ -86,6 +86,10 @@ class DockerToMeshIT {
     String ratingsFile = ratings + ".service.consul.yaml";
     await().atMost(CONVERGE).untilAsserted(
         () -> assertThat(files()).isEqualTo(Set.of(reviewsFile, ratingsFile)));
+    // The first listing reports containers as they are inspected, and an entry that does not
+    // exist yet is written at once: it may hold one of the two instances for a moment.
+    await().atMost(CONVERGE).untilAsserted(
+        () -> assertThat(list(read(reviewsFile), "endpoints")).hasSize(2));
 
     GenericKubernetesResource entry = read(reviewsFile);
     assertThat(entry.getApiVersion()).isEqualTo("networking.istio.io/v1");

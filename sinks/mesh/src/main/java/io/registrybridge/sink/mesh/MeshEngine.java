@@ -68,7 +68,11 @@ final class MeshEngine implements MeshSink {
   private final Map<String, Rejection> rejected = new HashMap<>();
   // Object name -> its host and the report about who else holds that name or host.
   private final Map<String, Blocked> foreign = new HashMap<>();
-  // Objects of ours no longer desired, kept because the desired state was incomplete.
+  // Objects of ours to delete or rewrite, held back because the desired state was incomplete.
+  // A ServiceEntry gathers every instance of a service, and until every source has listed, the
+  // desired one may hold only some: rewriting it then would take endpoints out of the mesh on
+  // every bridge restart (a partial first listing), so only objects that do not exist yet are
+  // written early.
   private final Set<String> pendingDeletes = new HashSet<>();
   // The names and hosts of those, for the store's listener thread.
   private final Set<String> blockedNamesAndHosts = ConcurrentHashMap.newKeySet();
@@ -160,7 +164,7 @@ final class MeshEngine implements MeshSink {
       boolean complete = desired.complete();
       SortedSet<String> objects = new TreeSet<>(delta.objects());
       if (complete) {
-        objects.addAll(pendingDeletes); // deletes held back until every source had listed
+        objects.addAll(pendingDeletes); // held back until every source had listed
       }
       Counts counts = new Counts();
       for (String name : objects) {
@@ -254,6 +258,10 @@ final class MeshEngine implements MeshSink {
     Optional<StoredEntry> have = store.held(name);
     if (have.isPresent() && have.get().fingerprint().equals(want.fingerprint())) {
       unblock(name);
+      return;
+    }
+    if (have.isPresent() && !complete) {
+      pendingDeletes.add(name); // a rewrite from a partial state: see pendingDeletes
       return;
     }
     if (have.isEmpty()) {

@@ -134,13 +134,35 @@ class MeshEngineTest {
   }
 
   @Test
+  void anExistingEntryIsNotRewrittenFromAPartialStateSoARestartDropsNoEndpoint()
+      throws Exception {
+    desire(bookinfo("http"));
+    syncedEngine(config()); // the previous run's objects, all four complete
+    String reviews = spec(store, "reviews.service.consul");
+
+    // A restart: the first listing has reported one reviews instance of three so far.
+    useSources(Set.of("test", "late"));
+    put(bookinfoInstance("reviews-v2"));
+    MeshEngine restarted = new MeshEngine(config(), store, MeshSinkListener.NONE);
+    assertThat(restarted.sync(index.snapshot())).isEqualTo(SyncResult.NOTHING);
+    assertThat(spec(store, "reviews.service.consul")).isEqualTo(reviews);
+
+    desire(bookinfo("http")); // this source's listing is done
+    index.listenerFor("late").replaceAll(Map.of());
+    assertThat(index.complete()).isTrue();
+    changed.clear();
+    assertThat(restarted.sync(index.snapshot())).isEqualTo(SyncResult.NOTHING);
+    assertThat(spec(store, "reviews.service.consul")).isEqualTo(reviews);
+  }
+
+  @Test
   void theLastInstanceOfAServiceGoingDeletesItsEntryOnlyOnceTheStateIsComplete()
       throws Exception {
     useSources(Set.of("test", "late"));
     desire(bookinfo("http"));
     assertThat(index.complete()).isFalse();
     MeshEngine engine = syncedEngine(config());
-    assertThat(store.objects).hasSize(4); // creates and updates do not wait
+    assertThat(store.objects).hasSize(4); // creates do not wait
 
     remove("ratings-v1");
     assertThat(applyChanges(engine)).isEqualTo(SyncResult.NOTHING);
