@@ -18,7 +18,6 @@ import io.registrybridge.bridge.BridgeConfig;
 import io.registrybridge.core.SinkReconciler;
 import io.registrybridge.source.kubernetes.KubernetesFixtures;
 import io.registrybridge.source.kubernetes.LeaderElection;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -68,15 +67,7 @@ class KubernetesLeaderElectionIT {
   }
 
   private Bridge start(String replica) throws Exception {
-    Path kubeconfig = dir.resolve("kubeconfig");
-    Files.writeString(kubeconfig, """
-        apiVersion: v1
-        kind: Config
-        clusters: [{name: mock, cluster: {server: "%s", insecure-skip-tls-verify: true}}]
-        users: [{name: test, user: {token: test}}]
-        contexts: [{name: mock, context: {cluster: mock, user: test}}]
-        current-context: mock
-        """.formatted(client.getConfiguration().getMasterUrl()));
+    Path kubeconfig = MockKubeconfig.write(dir, client);
     Bridge bridge = Bridge.create(BridgeConfig.fromArgs("-source=kubernetes",
         "-leader-elect=consul/registry-bridge", "-retry-interval=200",
         "-retry-max-interval=1000", consul.uri()),
