@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.SortedMap;
 import java.util.TreeMap;
 
@@ -34,6 +35,9 @@ import java.util.TreeMap;
  *     part of the identity in a sink
  * @param health a status the source asks sinks to mirror (a Docker {@code HEALTHCHECK}), when it
  *     has one; empty otherwise
+ * @param weight the instance's share of traffic relative to the other instances of its
+ *     service, when the source was told one (consul-k8s's {@code service-weight}); Consul gets it
+ *     as {@code Weights.Passing}. Empty means the sink's default (Consul: 1)
  * @param placement whether the instance runs on the bridge's own host; Consul registers those
  *     through the agent and the others through the catalog
  */
@@ -49,6 +53,7 @@ public record ServiceInstance(
     SortedMap<String, String> meta,
     List<ServiceCheck> checks,
     Optional<Health> health,
+    OptionalInt weight,
     String origin,
     Placement placement) {
 
@@ -59,6 +64,7 @@ public record ServiceInstance(
     requireNonNull(transport, "transport");
     requireNonNull(protocol, "protocol");
     requireNonNull(health, "health");
+    requireNonNull(weight, "weight");
     requireNonNull(origin, "origin");
     requireNonNull(placement, "placement");
     if (id.isBlank()) {
@@ -74,10 +80,21 @@ public record ServiceInstance(
       throw new IllegalArgumentException("target port out of range for " + id + ": "
           + targetPort);
     }
+    if (weight.isPresent() && (weight.getAsInt() < MIN_WEIGHT
+        || weight.getAsInt() > MAX_WEIGHT)) {
+      throw new IllegalArgumentException("weight out of range for " + id + ": "
+          + weight.getAsInt() + " (" + MIN_WEIGHT + " to " + MAX_WEIGHT + ")");
+    }
     tags = List.copyOf(new java.util.LinkedHashSet<>(tags));
     meta = java.util.Collections.unmodifiableSortedMap(new TreeMap<>(meta));
     checks = List.copyOf(checks);
   }
+
+  /** The least weight: 0 would take an instance out of rotation, which is readiness's job. */
+  public static final int MIN_WEIGHT = 1;
+
+  /** The greatest weight: DNS SRV weights, where Consul's end up, are 16-bit. */
+  public static final int MAX_WEIGHT = 65535;
 
   /** Starts a builder for an instance with the given ID and name. */
   public static Builder builder(String id, String name) {
@@ -89,7 +106,7 @@ public record ServiceInstance(
     return new Builder(id, name).address(address).port(port).targetPort(targetPort)
         .transport(transport)
         .protocol(protocol.orElse(null)).tags(tags).meta(meta).checks(checks)
-        .health(health.orElse(null)).origin(origin).placement(placement);
+        .health(health.orElse(null)).weight(weight).origin(origin).placement(placement);
   }
 
   /** Fluent builder; unset fields default to empty values and TCP. */
@@ -105,6 +122,7 @@ public record ServiceInstance(
     private Map<String, String> meta = Map.of();
     private List<ServiceCheck> checks = List.of();
     private Health health;
+    private OptionalInt weight = OptionalInt.empty();
     private String origin = "";
     private Placement placement = Placement.THIS_HOST;
 
@@ -181,6 +199,17 @@ public record ServiceInstance(
       return this;
     }
 
+    /** A relative traffic weight, {@value #MIN_WEIGHT} to {@value #MAX_WEIGHT}. */
+    public Builder weight(int weight) {
+      return weight(OptionalInt.of(weight));
+    }
+
+    /** A relative traffic weight; empty means the sink's default. */
+    public Builder weight(OptionalInt weight) {
+      this.weight = requireNonNull(weight, "weight");
+      return this;
+    }
+
     public Builder origin(String origin) {
       this.origin = origin;
       return this;
@@ -195,7 +224,7 @@ public record ServiceInstance(
     public ServiceInstance build() {
       return new ServiceInstance(id, name, address, port, targetPort == 0 ? port : targetPort,
           transport, Optional.ofNullable(protocol), tags,
-          new TreeMap<>(meta), checks, Optional.ofNullable(health),
+          new TreeMap<>(meta), checks, Optional.ofNullable(health), weight,
           origin, placement);
     }
   }

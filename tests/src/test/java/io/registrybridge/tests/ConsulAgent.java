@@ -1,11 +1,17 @@
 package io.registrybridge.tests;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.dockerjava.api.model.ExposedPort;
 import com.github.dockerjava.api.model.PortBinding;
 import com.github.dockerjava.api.model.Ports;
 import com.google.common.net.HostAndPort;
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Map;
 import java.util.TreeMap;
@@ -21,6 +27,8 @@ import org.testcontainers.utility.DockerImageName;
  * address across a restart, which is how tests make Consul lose everything.
  */
 final class ConsulAgent implements AutoCloseable {
+  private static final HttpClient HTTP = HttpClient.newHttpClient();
+  private static final ObjectMapper JSON = new ObjectMapper();
   private final int port;
   private final GenericContainer<?> container;
   private Consul client;
@@ -78,6 +86,28 @@ final class ConsulAgent implements AutoCloseable {
           .withPing(false).build();
     }
     return client;
+  }
+
+  /**
+   * {@code GET path} on the agent's HTTP API, parsed: for what kiwi's model leaves out or
+   * reshapes (a catalog node's own address and meta, raw {@code Weights}, modify indexes).
+   */
+  JsonNode json(String path) {
+    try {
+      HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(
+          URI.create("http://localhost:" + port + path)).build(),
+          HttpResponse.BodyHandlers.ofString());
+      if (response.statusCode() != 200) {
+        throw new IllegalStateException("GET " + path + ": " + response.statusCode() + " "
+            + response.body());
+      }
+      return JSON.readTree(response.body());
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
   }
 
   /** Every service the agent holds, by ID. */

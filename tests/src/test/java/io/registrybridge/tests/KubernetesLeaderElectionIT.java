@@ -18,7 +18,6 @@ import io.registrybridge.bridge.BridgeConfig;
 import io.registrybridge.core.SinkReconciler;
 import io.registrybridge.source.kubernetes.KubernetesFixtures;
 import io.registrybridge.source.kubernetes.LeaderElection;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -68,15 +67,7 @@ class KubernetesLeaderElectionIT {
   }
 
   private Bridge start(String replica) throws Exception {
-    Path kubeconfig = dir.resolve("kubeconfig");
-    Files.writeString(kubeconfig, """
-        apiVersion: v1
-        kind: Config
-        clusters: [{name: mock, cluster: {server: "%s", insecure-skip-tls-verify: true}}]
-        users: [{name: test, user: {token: test}}]
-        contexts: [{name: mock, context: {cluster: mock, user: test}}]
-        current-context: mock
-        """.formatted(client.getConfiguration().getMasterUrl()));
+    Path kubeconfig = MockKubeconfig.write(dir, client);
     Bridge bridge = Bridge.create(BridgeConfig.fromArgs("-source=kubernetes",
         "-leader-elect=consul/registry-bridge", "-retry-interval=200",
         "-retry-max-interval=1000", consul.uri()),
@@ -88,15 +79,22 @@ class KubernetesLeaderElectionIT {
   }
 
   /** Consul's catalog view of our service: ID to the Raft index of its last change. */
-  private Map<String, Long> catalog() throws Exception {
-    java.net.http.HttpResponse<String> response = java.net.http.HttpClient.newHttpClient().send(
-        java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://localhost:"
-            + consul.port() + "/v1/catalog/service/" + NAME)).build(),
-        java.net.http.HttpResponse.BodyHandlers.ofString());
+  private Map<String, Long> catalog() {
     Map<String, Long> byId = new TreeMap<>();
-    new com.fasterxml.jackson.databind.ObjectMapper().readTree(response.body()).forEach(entry ->
+    consul.json("/v1/catalog/service/" + NAME).forEach(entry ->
         byId.put(entry.get("ServiceID").asText(), entry.get("ModifyIndex").asLong()));
     return byId;
+  }
+
+  /** The tags of one registration, read from the catalog: these are not the agent's services. */
+  private List<String> tags(String serviceId) {
+    List<String> tags = new ArrayList<>();
+    consul.json("/v1/catalog/service/" + NAME).forEach(entry -> {
+      if (entry.get("ServiceID").asText().equals(serviceId)) {
+        entry.get("ServiceTags").forEach(tag -> tags.add(tag.asText()));
+      }
+    });
+    return tags;
   }
 
   private static long writes(Bridge bridge) {
@@ -116,9 +114,10 @@ class KubernetesLeaderElectionIT {
     Map<String, Long> before = catalog();
     assertThat(before).containsOnlyKeys("registry-bridge.consul:shop.lead-web:10.1.0.1:80",
         "registry-bridge.consul:shop.lead-web:10.1.0.2:80");
-    assertThat(consul.servicesNamed(NAME).get(
-        "registry-bridge.consul:shop.lead-web:10.1.0.2:80").getTags())
+    assertThat(tags("registry-bridge.consul:shop.lead-web:10.1.0.2:80"))
         .containsExactly("app|lead-web", "version|v2", "k8s");
+    // Kubernetes endpoints live on the synthetic catalog node, never among the agent's own.
+    assertThat(consul.servicesNamed(NAME)).isEmpty();
 
     first.close();
     await().atMost(WAIT).until(second::writing);

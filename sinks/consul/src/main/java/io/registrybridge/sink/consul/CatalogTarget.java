@@ -68,6 +68,7 @@ record CatalogTarget(ConsulAgent agent, CatalogNode node) implements Registratio
         .address(registration.getAddress().orElse(""))
         .port(registration.getPort().orElse(0))
         .meta(registration.getMeta())
+        .weights(registration.getServiceWeights())
         .build();
     return ImmutableCatalogRegistration.builder()
         .node(node.name())

@@ -16,6 +16,7 @@ import org.kiwiproject.consul.model.agent.ImmutableRegCheck;
 import org.kiwiproject.consul.model.agent.ImmutableRegistration;
 import org.kiwiproject.consul.model.agent.Registration;
 import org.kiwiproject.consul.model.agent.Registration.RegCheck;
+import org.kiwiproject.consul.model.catalog.ImmutableServiceWeights;
 
 /**
  * Turns a {@link ServiceInstance} into the body of {@code PUT /v1/agent/service/register}.
@@ -25,6 +26,9 @@ import org.kiwiproject.consul.model.agent.Registration.RegCheck;
  *       uses the node's address otherwise
  *   <li>Meta: the instance's meta, {@code protocol} when known, {@value ConsulMeta#OWNER} and
  *       {@value ConsulMeta#HASH}
+ *   <li>Weights only when the instance has a weight: {@code Passing} is the weight, {@code
+ *       Warning} stays at Consul's default of 1. Without one, nothing is sent and Consul applies
+ *       its defaults, so the registrations (and hashes) of unweighted instances do not change
  *   <li>Checks, in the instance's order, with CheckIDs {@code service:<id>:1}, {@code :2}, ...;
  *       HTTP, TCP, gRPC and script checks run every 10 s unless told otherwise (Registrator's
  *       default); a script check runs its command line with {@code /bin/sh -c}
@@ -46,6 +50,8 @@ final class RegistrationMapper {
   static final String TTL_CHECK_NAME = "registry-bridge TTL";
   static final String HEALTH_CHECK_NAME = "Docker health";
   static final String HEALTH_CHECK_TTL = "8760h";
+  /** Consul's own default for {@code Weights.Warning}, kept when only the passing weight is set. */
+  static final int DEFAULT_WARNING_WEIGHT = 1;
 
   private final String ownerId;
   private final Optional<ConsulSinkConfig.Ttl> ttl;
@@ -138,6 +144,8 @@ final class RegistrationMapper {
     if (!instance.address().isEmpty()) {
       builder.address(instance.address());
     }
+    instance.weight().ifPresent(weight -> builder.serviceWeights(
+        ImmutableServiceWeights.builder().passing(weight).warning(DEFAULT_WARNING_WEIGHT).build()));
     Registration unhashed = builder.meta(meta).build();
     String hash = RegistrationHash.of(unhashed);
     meta.put(ConsulMeta.HASH, hash);

@@ -16,6 +16,7 @@ import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.kiwiproject.consul.model.catalog.CatalogRegistration;
+import org.kiwiproject.consul.model.catalog.ImmutableServiceWeights;
 
 /** Instances from elsewhere: the catalog node, with the agent path's guarantees. */
 class ConsulSinkCatalogTest {
@@ -77,6 +78,25 @@ class ConsulSinkCatalogTest {
     assertThat(sink.sync(complete(checked))).isEqualTo(SyncResult.NOTHING);
     assertThat(agent.takeCalls()).containsExactly("services", "catalog-services");
     assertThat(log.take()).isEmpty();
+  }
+
+  @Test
+  void aWeightGoesIntoTheCatalogServiceAndAChangeOfWeightIsOneWrite() {
+    ServiceInstance weighted = reviews().toBuilder().weight(22).build();
+    sink.sync(complete(weighted, ratings()));
+    agent.takeCalls();
+
+    assertThat(agent.catalogRegistrations.get(weighted.id()).service().orElseThrow().getWeights())
+        .contains(ImmutableServiceWeights.builder().passing(22).warning(1).build());
+    assertThat(agent.catalogRegistrations.get(ratings().id()).service().orElseThrow()
+        .getWeights()).isEmpty();
+
+    ServiceInstance heavier = weighted.toBuilder().weight(30).build();
+    assertThat(sink.apply(Set.of(heavier.id()), complete(heavier, ratings())))
+        .isEqualTo(new SyncResult(0, 1, 0));
+    assertThat(agent.takeCalls()).containsExactly("catalog-register " + heavier.id());
+    assertThat(agent.catalogRegistrations.get(heavier.id()).service().orElseThrow().getWeights()
+        .orElseThrow().getPassing()).isEqualTo(30);
   }
 
   @Test

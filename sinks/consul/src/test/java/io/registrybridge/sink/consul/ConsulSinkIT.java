@@ -118,6 +118,19 @@ class ConsulSinkIT {
   }
 
   @Test
+  void aWeightReachesTheAgentAndAnInstanceWithoutOneKeepsConsulsDefaults() {
+    ServiceInstance weighted = db().toBuilder().weight(22).build();
+    assertThat(sink.sync(complete(web(), weighted))).isEqualTo(new SyncResult(2, 0, 0));
+
+    assertThat(consul.services().get(weighted.id()))
+        .containsEntry("Weights", Map.of("Passing", 22, "Warning", 1));
+    assertThat(consul.services().get(web().id()))
+        .containsEntry("Weights", Map.of("Passing", 1, "Warning", 1));
+    // What Consul hands back is what was sent: the next sync writes nothing.
+    assertThat(sink.sync(complete(web(), weighted))).isEqualTo(SyncResult.NOTHING);
+  }
+
+  @Test
   void writesNothingAtSteadyState() {
     sink.sync(complete(web(), db()));
 

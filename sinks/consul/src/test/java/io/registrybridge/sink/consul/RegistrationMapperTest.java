@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.kiwiproject.consul.model.agent.ImmutableRegCheck;
 import org.kiwiproject.consul.model.agent.ImmutableRegistration;
 import org.kiwiproject.consul.model.agent.Registration;
+import org.kiwiproject.consul.model.catalog.ImmutableServiceWeights;
 
 class RegistrationMapperTest {
   private final RegistrationMapper mapper = new RegistrationMapper("host-a", Optional.empty());
@@ -194,6 +195,7 @@ class RegistrationMapperTest {
         Optional.empty(), false, Optional.of(InitialStatus.CRITICAL)))));
     changes.put("check type", b -> b.checks(List.of(ServiceCheck.of(Type.TCP, check.target()))));
     changes.put("no checks", b -> b.checks(List.of()));
+    changes.put("weight", b -> b.weight(5));
 
     String baseHash = mapper.map(base).hash();
     Set<String> hashes = new HashSet<>(Set.of(baseHash));
@@ -208,6 +210,17 @@ class RegistrationMapperTest {
             .hash());
     assertThat(new RegistrationMapper("host-b", Optional.empty()).map(base).hash())
         .isNotEqualTo(baseHash);
+  }
+
+  @Test
+  void aWeightIsSentAsPassingWithConsulsDefaultWarningAndNoWeightAsNothing() {
+    Registration weighted = mapper.map(web().toBuilder().weight(22).build()).registration();
+    assertThat(weighted.getServiceWeights()).contains(
+        ImmutableServiceWeights.builder().passing(22).warning(1).build());
+    // Unweighted registrations stay as they were before weights existed: same body, same hash.
+    assertThat(mapper.map(web()).registration().getServiceWeights()).isEmpty();
+    assertThat(mapper.map(web()).hash()).isEqualTo(mapper.map(web().toBuilder()
+        .weight(java.util.OptionalInt.empty()).build()).hash());
   }
 
   @Test

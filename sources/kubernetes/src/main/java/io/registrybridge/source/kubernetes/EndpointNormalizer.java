@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -51,6 +52,10 @@ import java.util.TreeMap;
  * <p><b>Protocol</b>: our {@code protocol} annotation, else the port's {@code appProtocol},
  * else Istio's port-name prefix, else none (see {@link PortProtocols}); a UDP port is always
  * {@code udp}.
+ *
+ * <p><b>Weight</b>: consul-k8s's {@code service-weight} (or our {@code weight}) applies to every
+ * instance of the Service, whatever its type; sinks decide what a weight means (Consul: {@code
+ * Weights.Passing}).
  *
  * <p>Nothing malformed stops the rest: the bad annotation is reported naming the Service and the
  * key, and left out. Values are quoted only for keys with a known meaning.
@@ -156,9 +161,11 @@ final class EndpointNormalizer {
       reportUnsupported();
       Optional<PortView> chosen = chosenPort(ports);
       List<PortView> selected = chosen.map(List::of).orElse(ports);
+      OptionalInt weight = weight();
       Map<String, ServiceInstance> byId = new LinkedHashMap<>();
       for (PortView port : selected) {
-        for (ServiceInstance instance : instances(port, selected.size() > 1, ports.size() == 1)) {
+        for (ServiceInstance instance : instances(port, selected.size() > 1, ports.size() == 1,
+            weight)) {
           byId.putIfAbsent(instance.id(), instance);
         }
       }
@@ -218,7 +225,32 @@ final class EndpointNormalizer {
       return found;
     }
 
-    private List<ServiceInstance> instances(PortView port, boolean isGroup, boolean onlyPort) {
+    /**
+     * consul-k8s's {@code service-weight}: the whole Service's weight, on every instance. A
+     * whole number from 1 to 65535; anything else is reported and left out, as consul-k8s
+     * leaves it out (it also refuses 1, which is Consul's default anyway).
+     */
+    private OptionalInt weight() {
+      Attribute attr = annotations.generic().get("weight");
+      if (attr == null || attr.text().isEmpty()) {
+        return OptionalInt.empty();
+      }
+      try {
+        int weight = Integer.parseInt(attr.text().get());
+        if (weight >= ServiceInstance.MIN_WEIGHT && weight <= ServiceInstance.MAX_WEIGHT) {
+          return OptionalInt.of(weight);
+        }
+      } catch (NumberFormatException e) {
+        // reported below, as an out-of-range number is
+      }
+      problem(attr.sourceKey(), AttributeValues.quote(attr.value()) + " is not a whole number"
+          + " from " + ServiceInstance.MIN_WEIGHT + " to " + ServiceInstance.MAX_WEIGHT
+          + "; ignored");
+      return OptionalInt.empty();
+    }
+
+    private List<ServiceInstance> instances(PortView port, boolean isGroup, boolean onlyPort,
+        OptionalInt weight) {
       Transport transport = port.transport().orElseThrow();
       SortedMap<String, Attribute> attrs = annotations.forPort(port.port(), port.name());
       Attribute ignore = attrs.get("ignore");
@@ -257,6 +289,7 @@ final class EndpointNormalizer {
             .protocol(protocol.orElse(null))
             .tags(tags)
             .meta(instanceMeta)
+            .weight(weight)
             .origin("kubernetes:" + svc.key())
             .placement(Placement.ELSEWHERE)
             .build());
@@ -434,9 +467,7 @@ final class EndpointNormalizer {
 
     private void reportUnsupported() {
       annotations.generic().values().forEach(a -> {
-        if (a.key().equals("weight")) {
-          problem(a.sourceKey(), "weights are not carried yet; ignored");
-        } else if (a.key().equals("id")) {
+        if (a.key().equals("id")) {
           problem(a.sourceKey(), "IDs are per endpoint and cannot be set; ignored");
         } else if (a.key().startsWith("check_")) {
           problem(a.sourceKey(), "Kubernetes readiness decides which endpoints are"

@@ -179,4 +179,49 @@ class EndpointNormalizerTest {
     assertThat(normalize(svc, slice).instances()).extracting(ServiceInstance::name)
         .containsExactly("web-80");
   }
+
+  @Test
+  void consulK8sServiceWeightGoesOnEveryInstanceAndOursWins() {
+    SliceView slice = slice(List.of(new SlicePort("http", 8080, Transport.TCP),
+        new SlicePort("admin", 9000, Transport.TCP)),
+        ready("10.1.0.1", "node-1"), ready("10.1.0.2", "node-2"));
+    List<PortView> ports = List.of(tcp("http", 80, 0), tcp("admin", 9000, 0));
+
+    EndpointNormalizer.Result consulK8s = normalize(service("ClusterIP",
+        Map.of("consul.hashicorp.com/service-weight", " 22 "), ports), slice);
+    assertThat(consulK8s.instances()).hasSize(4)
+        .allSatisfy(i -> assertThat(i.weight()).hasValue(22));
+    assertThat(consulK8s.problems()).isEmpty();
+    // Not meta: a weight has a field of its own.
+    assertThat(consulK8s.instances().get(0).meta()).doesNotContainKey("weight");
+
+    assertThat(normalize(service("ClusterIP", Map.of("consul.hashicorp.com/service-weight",
+        "22", "registry-bridge.io/weight", "3"), ports), slice).instances())
+        .allSatisfy(i -> assertThat(i.weight()).hasValue(3));
+    assertThat(normalize(service("ClusterIP", Map.of(), ports), slice).instances())
+        .allSatisfy(i -> assertThat(i.weight()).isEmpty());
+  }
+
+  @Test
+  void aWeightThatIsNoWholeNumberFromOneTo65535IsReportedAndLeftOut() {
+    SliceView slice = slice(List.of(new SlicePort("http", 8080, Transport.TCP)),
+        ready("10.1.0.1", "node-1"));
+    for (String bad : List.of("heavy", "0", "-2", "1.5", "65536")) {
+      EndpointNormalizer.Result result = normalize(service("ClusterIP",
+          Map.of("consul.hashicorp.com/service-weight", bad), List.of(tcp("http", 80, 0))),
+          slice);
+      assertThat(result.instances()).singleElement()
+          .satisfies(i -> assertThat(i.weight()).as(bad).isEmpty());
+      assertThat(result.problems()).extracting(EndpointNormalizer.Problem::toString)
+          .containsExactly("service shop/web, consul.hashicorp.com/service-weight: '" + bad
+              + "' is not a whole number from 1 to 65535; ignored");
+    }
+    EndpointNormalizer.Result perPort = normalize(service("ClusterIP",
+        Map.of("registry-bridge.io/http.weight", "5"), List.of(tcp("http", 80, 0))), slice);
+    assertThat(perPort.instances()).singleElement()
+        .satisfies(i -> assertThat(i.weight()).isEmpty());
+    assertThat(perPort.problems()).extracting(EndpointNormalizer.Problem::toString)
+        .containsExactly("service shop/web, registry-bridge.io/http.weight: weight applies to"
+            + " the whole Service; ignored");
+  }
 }
