@@ -147,7 +147,9 @@ bulk)
   say "bulk: 1,000 running containers -> all registered from launch: $BULK_MS ms; floor (bare client, fresh agent, 1 / 4 threads): $f1 / $f4 ms; ratio $(python3 -c "print(round($BULK_MS/$FLOOR,2))")"
   say "memory: RSS with 1,000 services, launcher defaults: $RSS MiB"
   remove_containers bulk
-  docker network rm "$RUN-bulk" >/dev/null
+  # After a mass removal the engine can keep stale endpoints for a while ("has active
+  # endpoints"); a leftover network costs nothing, so it must not end the run.
+  docker network rm "$RUN-bulk" >/dev/null 2>&1 || say "note: network $RUN-bulk left behind"
   ;;
 ports)
   start_containers ports 1 40 --expose 8000-8099
