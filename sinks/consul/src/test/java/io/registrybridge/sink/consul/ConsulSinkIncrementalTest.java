@@ -106,4 +106,24 @@ class ConsulSinkIncrementalTest {
     assertThat(parallel.sync(desired)).isEqualTo(SyncResult.NOTHING);
     parallel.close();
   }
+
+  @Test
+  void manyNewIdsInOneChangeCostOneReadOfTheOthersNotALookupEach() {
+    synced(web());
+    agent.putForeign("host-a:c7:80", "theirs", Map.of());
+    List<ServiceInstance> many = new ArrayList<>(List.of(web()));
+    for (int i = 0; i < 40; i++) {
+      many.add(ServiceInstance.builder("host-a:c" + i + ":80", "svc-" + i).port(80).build());
+    }
+    Set<String> ids = many.stream().map(ServiceInstance::id).collect(Collectors.toSet());
+
+    assertThat(sink.apply(ids, complete(many.toArray(ServiceInstance[]::new))))
+        .isEqualTo(new SyncResult(39, 0, 0));
+
+    List<String> calls = agent.takeCalls();
+    assertThat(calls).filteredOn(call -> call.startsWith("service ")).isEmpty();
+    assertThat(calls).filteredOn(call -> call.equals("services")).hasSize(1);
+    assertThat(calls).filteredOn(call -> call.startsWith("register ")).hasSize(39);
+    assertThat(agent.services.get("host-a:c7:80").name()).isEqualTo("theirs"); // not touched
+  }
 }
