@@ -22,8 +22,8 @@ import org.kiwiproject.consul.Consul;
 
 /**
  * The README's first command through {@code bin/registry-bridge}, on a machine where nothing but
- * a Docker engine runs: the launcher starts a Consul dev agent when none answers, and leaves an
- * agent that answers, or any agent at all when told to, alone.
+ * a Docker engine runs: the launcher starts a Consul dev agent when none answers, and starts none
+ * when one answers, when told not to, or when no terminal is attached (a service manager).
  */
 class LauncherIT {
   private static final Path LAUNCHER = Path.of("../bin/registry-bridge");
@@ -96,8 +96,10 @@ class LauncherIT {
     String id = workloads.start(new Workloads.Spec(name).expose(9080)
         .env("SERVICE_NAME", name).env("SERVICE_PROTOCOL", "http"));
 
-    Path log = launch(Map.of(), "-hostname", host, "-internal", "-retry-attempts=-1",
-        "-http-listen=127.0.0.1:0", "consul://localhost:" + port);
+    // "on": this test has no terminal, which "auto" (the default) requires; see below.
+    Path log = launch(Map.of("REGISTRY_BRIDGE_LOCAL_CONSUL", "on"), "-hostname", host,
+        "-internal", "-retry-attempts=-1", "-http-listen=127.0.0.1:0",
+        "consul://localhost:" + port);
 
     Consul consul = Consul.builder().withHostAndPort(HostAndPort.fromParts("localhost", port))
         .withPing(false).build();
@@ -127,21 +129,26 @@ class LauncherIT {
   }
 
   @Test
-  void anAgentThatAnswersIsUsedAndOffMeansNeverStartOne() throws Exception {
+  void anAgentThatAnswersIsUsedAndOffOrNoTerminalMeansNeverStartOne() throws Exception {
     try (ConsulAgent running = ConsulAgent.started()) {
-      Path used = launch(Map.of(), "-hostname", "it-launcher", "-http-listen=127.0.0.1:0",
-          "consul://127.0.0.1:" + running.port());
+      Path used = launch(Map.of("REGISTRY_BRIDGE_LOCAL_CONSUL", "on"), "-hostname",
+          "it-launcher", "-http-listen=127.0.0.1:0", "consul://127.0.0.1:" + running.port());
       int closedPort = ConsulAgent.freePort();
       agents.add("registry-bridge-consul-" + closedPort);
       Path off = launch(Map.of("REGISTRY_BRIDGE_LOCAL_CONSUL", "off"), "-hostname",
           "it-launcher", "-http-listen=127.0.0.1:0", "consul://localhost:" + closedPort);
+      // A service manager starts the daemon without a terminal: a host's own agent that is
+      // only restarting must get its port back, so "auto" starts nothing then.
+      Path managed = launch(Map.of(), "-hostname", "it-launcher", "-http-listen=127.0.0.1:0",
+          "consul://localhost:" + closedPort);
 
       // The launcher decides before it exec's java, so once the daemon logs, it is decided.
       awaitDaemonStarted(used);
       awaitDaemonStarted(off);
+      awaitDaemonStarted(managed);
       assertThat(Set.of(running.port(), closedPort))
           .noneMatch(port -> containerExists("registry-bridge-consul-" + port));
-      assertThat(Files.readString(used) + Files.readString(off))
+      assertThat(Files.readString(used) + Files.readString(off) + Files.readString(managed))
           .doesNotContain("started a dev agent");
     }
   }
