@@ -136,9 +136,9 @@ final class TargetSync {
   }
 
   /**
-   * Many creates of IDs nothing is known about (the first listing of a busy engine reports
-   * hundreds at once) cost one read of the other services instead of a lookup each, as in a
-   * full sync's bulk path: the IDs it shows are foreign, the rest free.
+   * Many creates of IDs nothing is known about (a full sync from scratch, or the first listing
+   * of a busy engine, which reports hundreds at once) cost one read of the other services
+   * instead of a lookup each: the IDs it shows are foreign, the rest free.
    */
   private void lookUpManyAtOnce(Set<String> ids,
       Function<String, Optional<ServiceInstance>> desired) {
@@ -185,23 +185,15 @@ final class TargetSync {
           .withHealth(health.get(RegistrationMapper.healthCheckId(service.id()))));
     }
     foreignIds.clear();
-    Set<String> creates = new HashSet<>(desired.keySet());
-    creates.removeAll(mirror.keySet());
-    // Only agents older than 1.4, which ignore the filter, show foreign services here; for many
-    // creates, one read of the other services beats a lookup before each.
-    boolean bulk = creates.size() > BULK_LOOKUP_THRESHOLD;
-    Set<String> others = bulk ? otherServices() : read.foreign().keySet();
-    for (String id : others) {
-      if (creates.contains(id)) {
+    // Only agents older than 1.4, which ignore the filter, show foreign services here. Many
+    // creates are looked up all at once by apply (lookUpManyAtOnce).
+    for (String id : read.foreign().keySet()) {
+      if (desired.containsKey(id) && !mirror.containsKey(id)) {
         foreignIds.add(id);
         warnForeign(id);
       }
     }
     knownFree.clear();
-    if (bulk) {
-      creates.removeAll(foreignIds);
-      knownFree.addAll(creates);
-    }
     reportedConflicts.retainAll(desired.keySet());
     nodeAddress = null;
     plans.keySet().retainAll(desired.keySet());
