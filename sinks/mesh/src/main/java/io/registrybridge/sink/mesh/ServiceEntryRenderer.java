@@ -1,6 +1,5 @@
 package io.registrybridge.sink.mesh;
 
-import static java.nio.charset.StandardCharsets.UTF_8;
 import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -13,10 +12,7 @@ import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.fabric8.kubernetes.client.utils.YamlDumpSettingsBuilder;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -122,7 +118,7 @@ final class ServiceEntryRenderer {
         ? generic.getAdditionalProperties().get("spec") : null;
     content.put("spec", spec == null ? Map.of() : spec);
     try {
-      return digest(CANONICAL.writeValueAsString(content));
+      return ContentDigest.of(CANONICAL.writeValueAsString(content));
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("a ServiceEntry that cannot be written as JSON", e);
     }
@@ -242,18 +238,9 @@ final class ServiceEntryRenderer {
     content.put("labels", new TreeMap<>(labels));
     content.put("annotations", new TreeMap<>(annotations));
     content.put("spec", spec);
-    return digest(YAML.asJson(content));
+    return ContentDigest.of(YAML.asJson(content));
   }
 
-  private static String digest(String text) {
-    try {
-      byte[] digest = MessageDigest.getInstance("SHA-256").digest(text.getBytes(UTF_8));
-      // 128 bits are plenty to tell two versions of one object apart.
-      return HexFormat.of().formatHex(digest, 0, 16);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every JVM has SHA-256", e);
-    }
-  }
 
   static Optional<String> firstHost(GenericKubernetesResource object) {
     List<String> hosts = hostsOf(object);

@@ -1,14 +1,11 @@
 package io.registrybridge.sink.mesh.xds;
 
-import static java.nio.charset.StandardCharsets.UTF_8;
 import static java.util.Objects.requireNonNull;
 
 import com.google.protobuf.Any;
+import io.registrybridge.sink.mesh.ContentDigest;
 import io.registrybridge.sink.mesh.xds.proto.mcp.Resource;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.SortedMap;
 
@@ -40,15 +37,7 @@ record ServiceEntrySnapshot(String version, List<Any> resources, long bytes) {
       content.append(resource.getMetadata().getName()).append('\0')
           .append(resource.getMetadata().getVersion()).append('\n');
     }
-    return new ServiceEntrySnapshot(digest(content.toString()), resources, bytes);
+    return new ServiceEntrySnapshot(ContentDigest.of(content.toString()), resources, bytes);
   }
 
-  private static String digest(String text) {
-    try {
-      byte[] digest = MessageDigest.getInstance("SHA-256").digest(text.getBytes(UTF_8));
-      return HexFormat.of().formatHex(digest, 0, 16);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every JVM has SHA-256", e);
-    }
-  }
 }
