@@ -6,6 +6,8 @@ import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
 /**
@@ -68,6 +70,30 @@ public final class MetaKeys {
       }
     }
     return kept;
+  }
+
+  /**
+   * The meta a source derives from its attributes (container labels and env, annotations): the
+   * value of each attribute whose key {@code isMeta} accepts, then {@code added} (keys the source
+   * sets itself, which win), as far as {@link #sanitizeByKey} lets them through. A dropped pair
+   * is reported to {@code problems} under the key as its user wrote it ({@code sourceKey}), or
+   * {@code meta <key>} for an added one, with a message that never holds the value.
+   */
+  public static <A> SortedMap<String, String> fromAttributes(Map<String, A> attributes,
+      Predicate<String> isMeta, Function<A, String> value, Function<A, String> sourceKey,
+      Map<String, String> added, BiConsumer<String, String> problems) {
+    SortedMap<String, String> wanted = new TreeMap<>();
+    Map<String, String> sourceKeys = new TreeMap<>();
+    attributes.forEach((key, attribute) -> {
+      if (isMeta.test(key)) {
+        wanted.put(key, value.apply(attribute));
+        sourceKeys.put(key, sourceKey.apply(attribute));
+      }
+    });
+    wanted.putAll(added);
+    sourceKeys.keySet().removeAll(added.keySet());
+    return sanitizeByKey(wanted, (key, problem) -> problems.accept(
+        sourceKeys.getOrDefault(key, "meta " + key), "meta key '" + key + "' dropped: " + problem));
   }
 
   /** Why Consul would reject this pair, or null when it is fine. */

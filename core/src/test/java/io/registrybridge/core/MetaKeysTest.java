@@ -19,6 +19,30 @@ class MetaKeysTest {
   }
 
   @Test
+  void fromAttributesKeepsMetaAttributesLetsAddedKeysWinAndNamesTheUsersKey() {
+    record Attr(String value, String sourceKey) {}
+    Map<String, Attr> attrs = new LinkedHashMap<>();
+    attrs.put("name", new Attr("web", "SERVICE_NAME"));
+    attrs.put("team", new Attr("core", "SERVICE_TEAM"));
+    attrs.put("bad.key", new Attr("secret", "SERVICE_BAD.KEY"));
+    attrs.put("source", new Attr("mine", "SERVICE_SOURCE"));
+    List<String> problems = new ArrayList<>();
+
+    var meta = MetaKeys.fromAttributes(attrs, key -> !key.equals("name"), Attr::value,
+        Attr::sourceKey, Map.of("source", "kubernetes", "added.bad", "x"),
+        (key, problem) -> problems.add(key + ": " + problem));
+
+    assertThat(meta).containsExactly(Map.entry("source", "kubernetes"),
+        Map.entry("team", "core"));
+    assertThat(problems).containsExactly(
+        "meta added.bad: meta key 'added.bad' dropped: key may only hold letters, digits, '_'"
+            + " and '-'",
+        "SERVICE_BAD.KEY: meta key 'bad.key' dropped: key may only hold letters, digits, '_'"
+            + " and '-'");
+    assertThat(String.join("", problems)).doesNotContain("secret");
+  }
+
+  @Test
   void dropsWhatConsulWouldRejectAndSaysWhy() {
     Map<String, String> in = new LinkedHashMap<>();
     in.put("has.dot", "1");

@@ -5,7 +5,6 @@ import io.registrybridge.source.docker.ServiceAttributes.Attribute;
 import java.util.Map;
 import java.util.Set;
 import java.util.SortedMap;
-import java.util.TreeMap;
 import java.util.function.BiConsumer;
 
 /** The meta of one service: its attributes that have no meaning of their own. */
@@ -25,15 +24,8 @@ final class MetaAttributes {
    */
   static SortedMap<String, String> of(Map<String, Attribute> attrs,
       BiConsumer<String, String> problems) {
-    SortedMap<String, String> wanted = new TreeMap<>();
-    Map<String, String> sourceKeys = new TreeMap<>();
-    attrs.forEach((key, attr) -> {
-      if (!NOT_META.contains(key) && !key.startsWith("check_")) {
-        wanted.put(key, attr.value());
-        sourceKeys.put(key, attr.sourceKey());
-      }
-    });
-    return MetaKeys.sanitizeByKey(wanted, (key, problem) ->
-        problems.accept(sourceKeys.get(key), "meta key '" + key + "' dropped: " + problem));
+    return MetaKeys.fromAttributes(attrs,
+        key -> !NOT_META.contains(key) && !key.startsWith("check_"), Attribute::value,
+        Attribute::sourceKey, Map.of(), problems);
   }
 }

@@ -328,25 +328,18 @@ final class EndpointNormalizer {
      * source's keys win over annotations that would hide them.
      */
     private SortedMap<String, String> meta(Map<String, Attribute> attrs) {
-      SortedMap<String, String> wanted = new TreeMap<>();
-      Map<String, String> sourceKeys = new TreeMap<>();
-      attrs.forEach((key, attr) -> {
-        if (!NOT_META.contains(key) && !key.startsWith("check_")) {
-          wanted.put(key, attr.value());
-          sourceKeys.put(key, attr.sourceKey());
-        }
-      });
+      Map<String, String> added = new TreeMap<>();
       for (PortView port : svc.ports()) {
         if (!port.name().isEmpty()) {
-          wanted.put("port-" + port.name(), Integer.toString(port.port())); // as consul-k8s
+          added.put("port-" + port.name(), Integer.toString(port.port())); // as consul-k8s
         }
       }
-      wanted.put(EXTERNAL_SOURCE, SOURCE_VALUE);
-      wanted.put(META_NAMESPACE, svc.namespace());
-      wanted.put(META_SERVICE, svc.name());
-      return MetaKeys.sanitizeByKey(wanted, (key, problem) -> problem(
-          sourceKeys.getOrDefault(key, "meta " + key),
-          "meta key '" + key + "' dropped: " + problem));
+      added.put(EXTERNAL_SOURCE, SOURCE_VALUE);
+      added.put(META_NAMESPACE, svc.namespace());
+      added.put(META_SERVICE, svc.name());
+      return MetaKeys.fromAttributes(attrs,
+          key -> !NOT_META.contains(key) && !key.startsWith("check_"), Attribute::value,
+          Attribute::sourceKey, added, this::problem);
     }
 
     /** consul-k8s's per-endpoint keys, and the Pod's app and version labels. */
