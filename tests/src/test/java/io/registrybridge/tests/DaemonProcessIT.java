@@ -3,13 +3,8 @@ package io.registrybridge.tests;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -23,68 +18,43 @@ import org.junit.jupiter.api.io.TempDir;
  * Registrator command line from a compose file.
  */
 class DaemonProcessIT {
-  private static final Path JAR = Path.of(System.getProperty("registry-bridge.jar",
-      "../bridge/target/registry-bridge.jar"));
-
   @TempDir Path tmp;
-  private final List<Process> processes = new ArrayList<>();
+  private DaemonProcesses daemons;
   private Workloads workloads;
 
   @BeforeEach
   void setUp() {
-    assertThat(JAR).as("build the jar first: ./mvnw -DskipTests package").exists();
+    daemons = new DaemonProcesses(tmp);
     workloads = new Workloads();
   }
 
   @AfterEach
   void tearDown() {
-    processes.forEach(Process::destroyForcibly);
+    daemons.close();
     workloads.close();
-  }
-
-  private Process start(String... args) throws IOException {
-    List<String> command = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
-        JAR.toString()));
-    command.addAll(List.of(args));
-    Path log = Files.createTempFile(tmp, "bridge", ".log");
-    Process process = new ProcessBuilder(command).redirectErrorStream(true)
-        .redirectOutput(log.toFile()).start();
-    processes.add(process);
-    return process;
-  }
-
-  private static String output(Process process, Path dir) throws IOException {
-    StringBuilder all = new StringBuilder();
-    try (var files = Files.list(dir)) {
-      for (Path file : files.toList()) {
-        all.append(Files.readString(file, StandardCharsets.UTF_8));
-      }
-    }
-    return all.toString();
   }
 
   @Test
   void helpExitsZeroAndAWrongFlagExitsTwoNamingIt() throws Exception {
-    Process help = start("--help");
+    var help = daemons.jar("--help").process();
     assertThat(help.waitFor(30, TimeUnit.SECONDS)).isTrue();
     assertThat(help.exitValue()).isZero();
 
-    Process wrong = start("-internall", "consul://localhost:8500");
-    assertThat(wrong.waitFor(30, TimeUnit.SECONDS)).isTrue();
-    assertThat(wrong.exitValue()).isEqualTo(2);
-    assertThat(output(wrong, tmp)).contains("unknown flag: -internall (did you mean -internal?)");
+    var wrong = daemons.jar("-internall", "consul://localhost:8500");
+    assertThat(wrong.process().waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(wrong.process().exitValue()).isEqualTo(2);
+    assertThat(wrong.output()).contains("unknown flag: -internall (did you mean -internal?)");
   }
 
   @Test
   void exitsOneWhenConsulNeverAnswersWithinTheRetryAttempts() throws Exception {
     int closedPort = ConsulAgent.freePort();
-    Process bridge = start("-hostname", "it-exit", "-retry-attempts=1",
+    var bridge = daemons.jar("-hostname", "it-exit", "-retry-attempts=1",
         "-retry-interval=100", "consul://127.0.0.1:" + closedPort);
 
-    assertThat(bridge.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    assertThat(bridge.exitValue()).isEqualTo(1);
-    assertThat(output(bridge, tmp)).contains("giving up after 2 attempt(s)");
+    assertThat(bridge.process().waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(bridge.process().exitValue()).isEqualTo(1);
+    assertThat(bridge.output()).contains("giving up after 2 attempt(s)");
   }
 
   @Test
@@ -96,7 +66,7 @@ class DaemonProcessIT {
           .env("SERVICE_NAME", name).env("SERVICE_PROTOCOL", "http")
           .env("SERVICE_TAGS", "version|v1"));
 
-      Process bridge = start("-hostname", host, "-internal", "-retry-attempts=-1",
+      var bridge = daemons.jar("-hostname", host, "-internal", "-retry-attempts=-1",
           "consul://localhost:" + consul.port());
 
       await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(
@@ -107,12 +77,12 @@ class DaemonProcessIT {
       assertThat(service.getTags()).containsExactly("version|v1");
       assertThat(service.getMeta()).containsEntry("protocol", "http");
 
-      bridge.destroy(); // SIGTERM
-      assertThat(bridge.waitFor(30, TimeUnit.SECONDS)).isTrue();
-      assertThat(bridge.exitValue()).isZero();
+      bridge.process().destroy(); // SIGTERM
+      assertThat(bridge.process().waitFor(30, TimeUnit.SECONDS)).isTrue();
+      assertThat(bridge.process().exitValue()).isZero();
       // Registrations outlive the daemon, as with Registrator.
       assertThat(consul.servicesNamed(name)).containsKey(host + ":" + name + ":9080");
-      assertThat(output(bridge, tmp)).contains("received SIGTERM, stopping",
+      assertThat(bridge.output()).contains("received SIGTERM, stopping",
           "registry-bridge stopping");
     }
   }

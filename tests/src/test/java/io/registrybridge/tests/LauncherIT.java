@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -26,24 +27,20 @@ import org.kiwiproject.consul.Consul;
  * when one answers, when told not to, or when no terminal is attached (a service manager).
  */
 class LauncherIT {
-  private static final Path LAUNCHER = Path.of("../bin/registry-bridge");
-  private static final Path JAR = Path.of(System.getProperty("registry-bridge.jar",
-      "../bridge/target/registry-bridge.jar"));
-
   @TempDir Path tmp;
-  private final List<Process> processes = new ArrayList<>();
   private final List<String> agents = new ArrayList<>();
+  private DaemonProcesses daemons;
   private Workloads workloads;
 
   @BeforeEach
   void setUp() {
-    assertThat(JAR).as("build the jar first: ./mvnw -DskipTests package").exists();
+    daemons = new DaemonProcesses(tmp);
     workloads = new Workloads();
   }
 
   @AfterEach
   void tearDown() {
-    processes.forEach(Process::destroyForcibly);
+    daemons.close();
     for (String name : agents) {
       try {
         workloads.docker().removeContainerCmd(name).withForce(true).exec();
@@ -54,22 +51,12 @@ class LauncherIT {
     workloads.close();
   }
 
+  /** The launcher with the Consul image the rest of the suite uses (a local one offline). */
   private Path launch(Map<String, String> env, String... args) throws IOException {
-    List<String> command = new ArrayList<>(List.of(LAUNCHER.toString()));
-    command.addAll(List.of(args));
-    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-    Path log = Files.createTempFile(tmp, "launcher", ".log");
-    builder.redirectOutput(log.toFile());
-    // This JDK, this jar, no AOT training run (it takes 10 s and is tested elsewhere), and the
-    // Consul image the rest of the suite uses (a local one on offline machines).
-    builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
-    builder.environment().put("REGISTRY_BRIDGE_JAR", JAR.toAbsolutePath().toString());
-    builder.environment().put("REGISTRY_BRIDGE_AOT", "off");
-    builder.environment().put("REGISTRY_BRIDGE_CONSUL_IMAGE",
-        System.getenv().getOrDefault("CONSUL_IMAGE", "hashicorp/consul:1.8.7"));
-    builder.environment().putAll(env);
-    processes.add(builder.start());
-    return log;
+    Map<String, String> all = new HashMap<>(Map.of("REGISTRY_BRIDGE_CONSUL_IMAGE",
+        System.getenv().getOrDefault("CONSUL_IMAGE", "hashicorp/consul:1.8.7")));
+    all.putAll(env);
+    return daemons.launcher(all, args).log();
   }
 
   private boolean containerExists(String name) {
