@@ -60,7 +60,7 @@ def main():
         poller.start()
         subprocess.run(["docker", "run", "-d", "--label", a.label, "--name", name,
                         "-e", f"SERVICE_NAME={name}", "--expose", str(a.port), "busybox:1.36",
-                        "sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done"],
+                        "sh", "-c", "trap 'exit 0' TERM; while :; do sleep 3600 & wait; done"],
                        check=True, stdout=subprocess.DEVNULL)
         poller.join(timeout=30)
         stop.set()

@@ -77,6 +77,7 @@ public final class Bridge implements AutoCloseable {
   private LeaderElection election;
   private DesiredIndex index;
   private final LoopWatchdog watchdog;
+  private final StartupCompaction compaction;
   private String hostname;
   private boolean closed;
 
@@ -90,6 +91,7 @@ public final class Bridge implements AutoCloseable {
     this.sinkSpecs = sinkSpecs;
     this.metrics = new BridgeMetrics(meters, clock);
     this.watchdog = new LoopWatchdog(clock, LoopWatchdog.STALL_LIMIT);
+    this.compaction = new StartupCompaction(sinkSpecs.size(), System::gc);
   }
 
   /**
@@ -500,6 +502,11 @@ public final class Bridge implements AutoCloseable {
     @Override
     public void synced(String sink, SyncResult result) {
       metrics.synced(sink, result);
+    }
+
+    @Override
+    public void convergedFirst(String sink) {
+      compaction.converged();
     }
 
     @Override

@@ -55,6 +55,12 @@ public final class SinkReconciler implements AutoCloseable, DesiredIndex.Listene
   public interface Listener {
     default void synced(String sink, SyncResult result) {}
 
+    /**
+     * The first full sync of a complete desired state succeeded: the sink holds what the
+     * sources' first listing asked for. Called once, after {@link #synced}.
+     */
+    default void convergedFirst(String sink) {}
+
     default void failed(String sink, Exception error, int consecutiveFailures) {}
 
     /** The control plane never answered within the retry policy; the daemon should exit. */
@@ -277,10 +283,14 @@ public final class SinkReconciler implements AutoCloseable, DesiredIndex.Listene
       log.info("{}: synced {} services: {} created, {} updated, {} deleted", sink.name(),
           services, result.created(), result.updated(), result.deleted());
     }
-    status = new Status(sink.name(), before.convergedOnce() || (full && complete), 0,
+    boolean first = !before.convergedOnce() && full && complete;
+    status = new Status(sink.name(), before.convergedOnce() || first, 0,
         clock.instant(), revision, services, before.writes() + result.writes(),
         before.failures(), backlog());
     listener.synced(sink.name(), result);
+    if (first) {
+      listener.convergedFirst(sink.name());
+    }
   }
 
   private void failedWith(Exception e, Status before, Set<String> batch) {

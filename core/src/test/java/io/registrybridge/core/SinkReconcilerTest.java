@@ -25,6 +25,7 @@ class SinkReconcilerTest {
   private final SourceListener docker = index.listenerFor("docker");
   private final RecordingSink sink = new RecordingSink();
   private final AtomicInteger gaveUp = new AtomicInteger();
+  private final List<String> converged = new java.util.ArrayList<>();
 
   private SinkReconciler reconciler(int attempts) {
     RetryPolicy retry = new RetryPolicy(attempts, new Backoff(RETRY, RETRY, 1.0, 0.0,
@@ -34,6 +35,11 @@ class SinkReconcilerTest {
           @Override
           public void gaveUp(String name, Exception lastError) {
             gaveUp.incrementAndGet();
+          }
+
+          @Override
+          public void convergedFirst(String name) {
+            converged.add(name);
           }
         });
     index.addListener(loop);
@@ -82,6 +88,14 @@ class SinkReconcilerTest {
 
     assertThat(sink.calls).containsExactly("sync[] incomplete", "sync[a]");
     assertThat(loop.status().convergedOnce()).isTrue();
+    assertThat(converged).containsExactly(sink.name());
+
+    // Only the first time: later full syncs and changes do not say it again.
+    up("b");
+    loop.requestFullSync("test");
+    scheduler.runDue();
+    assertThat(sink.calls).contains("sync[a, b]");
+    assertThat(converged).containsExactly(sink.name());
   }
 
   @Test
