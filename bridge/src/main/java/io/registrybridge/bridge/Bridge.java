@@ -263,7 +263,7 @@ public final class Bridge implements AutoCloseable {
     KubernetesSourceConfig sourceConfig = new KubernetesSourceConfig(hostname,
         Set.copyOf(k8s.allowNamespaces()), Set.copyOf(k8s.denyNamespaces()),
         k8s.labelSelector(), k8s.defaultSync(), k8s.nodePortSync(), k8s.k8sTag(),
-        config.forcedTags());
+        config.forcedTags(), k8s.sync());
     startSource(new KubernetesSource(kubernetes, sourceConfig,
         new RetryPolicy(config.retryAttempts(), backoff()), sourceExecutor, () -> {
           log.error("kubernetes: API server not reachable after {} retries; exiting",

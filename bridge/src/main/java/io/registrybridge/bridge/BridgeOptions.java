@@ -82,6 +82,29 @@ final class BridgeOptions {
           + " ${DEFAULT-VALUE}.")
   String k8sTag;
 
+  @Option(names = {"-sync-clusterip-services", "--sync-clusterip-services"}, arity = "0..1",
+      fallbackValue = "true", defaultValue = "true", paramLabel = "BOOL",
+      description = "Sync ClusterIP Services (headless ones included); false leaves them out"
+          + " whatever their annotations say. Default: true.")
+  boolean syncClusterIp = true;
+
+  @Option(names = {"-sync-lb-services-endpoints", "--sync-lb-services-endpoints"},
+      arity = "0..1", fallbackValue = "true", paramLabel = "BOOL",
+      description = "Register a LoadBalancer Service's ready endpoints instead of its ingress"
+          + " addresses. Default: false.")
+  boolean syncLbEndpoints;
+
+  @Option(names = {"-consul-service-prefix", "--consul-service-prefix"}, paramLabel = "PREFIX",
+      description = "Put this before the name of every Kubernetes instance whose name no"
+          + " annotation sets. Default: none.")
+  String servicePrefix;
+
+  @Option(names = {"-add-k8s-namespace-suffix", "--add-k8s-namespace-suffix"}, arity = "0..1",
+      fallbackValue = "true", paramLabel = "BOOL",
+      description = "Append -<namespace> to the name of every Kubernetes instance whose name no"
+          + " annotation sets. Default: false.")
+  boolean namespaceSuffix;
+
   @Option(names = {"-internal", "--internal"}, arity = "0..1", fallbackValue = "true",
       description = "Register the container's own address and exposed ports instead of the"
           + " published host ports. Default: off.")
@@ -277,7 +300,9 @@ final class BridgeOptions {
         Optional.ofNullable(blankToNull(labelSelector)),
         defaultSync,
         io.registrybridge.source.kubernetes.NodePortSync.parse(nodePortSync),
-        Optional.ofNullable(blankToNull(k8sTag)));
+        Optional.ofNullable(blankToNull(k8sTag)),
+        new io.registrybridge.source.kubernetes.SyncOptions(syncClusterIp, syncLbEndpoints,
+            servicePrefix == null ? "" : servicePrefix, namespaceSuffix));
   }
 
   private static String blankToNull(String value) {

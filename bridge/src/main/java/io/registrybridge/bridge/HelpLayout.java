@@ -23,7 +23,9 @@ final class HelpLayout {
     groups.put("Sources:", List.of("-source"));
     groups.put("Kubernetes (as consul-k8s catalog sync):", List.of("-k8s-context",
         "-leader-elect", "-allow-k8s-namespace", "-deny-k8s-namespace", "-k8s-label-selector",
-        "-k8s-default-sync", "-node-port-sync-type", "-consul-k8s-tag", "-k8s-consul-node"));
+        "-k8s-default-sync", "-sync-clusterip-services", "-sync-lb-services-endpoints",
+        "-node-port-sync-type", "-consul-service-prefix", "-add-k8s-namespace-suffix",
+        "-consul-k8s-tag", "-k8s-consul-node"));
     groups.put("Registration (what is registered, as Registrator):", List.of("-internal", "-ip",
         "-explicit", "-useIpFromLabel", "-tags", "-network", "-hostname", "-deregister",
         "-cleanup"));

@@ -3,6 +3,7 @@ package io.registrybridge.bridge;
 import static java.util.Objects.requireNonNull;
 
 import io.registrybridge.source.kubernetes.NodePortSync;
+import io.registrybridge.source.kubernetes.SyncOptions;
 import java.util.List;
 import java.util.Optional;
 
@@ -18,10 +19,13 @@ import java.util.Optional;
  * @param defaultSync {@code -k8s-default-sync}
  * @param nodePortSync {@code -node-port-sync-type}
  * @param k8sTag {@code -consul-k8s-tag}; empty for no tag
+ * @param sync {@code -sync-clusterip-services}, {@code -sync-lb-services-endpoints}, {@code
+ *     -consul-service-prefix}, {@code -add-k8s-namespace-suffix}
  */
 public record KubernetesOptions(Optional<String> context, Optional<LeaseName> leaderElect,
     List<String> allowNamespaces, List<String> denyNamespaces, Optional<String> labelSelector,
-    boolean defaultSync, NodePortSync nodePortSync, Optional<String> k8sTag) {
+    boolean defaultSync, NodePortSync nodePortSync, Optional<String> k8sTag,
+    SyncOptions sync) {
 
   /** A Lease's namespace and name. */
   public record LeaseName(String namespace, String name) {
@@ -70,5 +74,6 @@ public record KubernetesOptions(Optional<String> context, Optional<LeaseName> le
     requireNonNull(labelSelector, "labelSelector");
     requireNonNull(nodePortSync, "nodePortSync");
     requireNonNull(k8sTag, "k8sTag");
+    requireNonNull(sync, "sync");
   }
 }

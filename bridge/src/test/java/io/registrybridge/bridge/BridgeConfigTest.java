@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.registrybridge.source.docker.DeregisterPolicy;
+import io.registrybridge.source.kubernetes.SyncOptions;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Duration;
@@ -115,12 +116,15 @@ class BridgeConfigTest {
     assertThat(defaults.k8sTag()).contains("k8s");
     assertThat(defaults.leaderElect()).isEmpty();
     assertThat(defaults.allowNamespaces()).isEmpty();
+    assertThat(defaults.sync()).isEqualTo(SyncOptions.DEFAULTS);
 
     KubernetesOptions set = BridgeConfig.fromArgs("-source=kubernetes", "-k8s-context=prod",
         "-leader-elect=consul/registry-bridge", "-allow-k8s-namespace=shop",
         "-allow-k8s-namespace=web", "-deny-k8s-namespace=kube-system",
         "-k8s-label-selector=team=blue", "-k8s-default-sync=false",
-        "-node-port-sync-type=InternalOnly", "-consul-k8s-tag=", "consul://x").kubernetes();
+        "-node-port-sync-type=InternalOnly", "-consul-k8s-tag=", "-sync-clusterip-services=false",
+        "-sync-lb-services-endpoints", "-consul-service-prefix=k8s-",
+        "-add-k8s-namespace-suffix=true", "consul://x").kubernetes();
     assertThat(set.context()).contains("prod");
     assertThat(set.leaderElect()).contains(
         new KubernetesOptions.LeaseName("consul", "registry-bridge"));
@@ -132,6 +136,7 @@ class BridgeConfigTest {
     assertThat(set.nodePortSync())
         .isEqualTo(io.registrybridge.source.kubernetes.NodePortSync.INTERNAL_ONLY);
     assertThat(set.k8sTag()).isEmpty();
+    assertThat(set.sync()).isEqualTo(new SyncOptions(false, true, "k8s-", true));
   }
 
   @Test
@@ -252,7 +257,8 @@ class BridgeConfigTest {
         "-cleanup", "-hostname", "-network", "-verify-interval", "-k8s-consul-node", "-source",
         "-k8s-context", "-leader-elect", "-allow-k8s-namespace", "-deny-k8s-namespace",
         "-k8s-label-selector", "-k8s-default-sync", "-node-port-sync-type", "-consul-k8s-tag",
-        "-docker-health", "consul-tls://",
+        "-sync-clusterip-services", "-sync-lb-services-endpoints", "-consul-service-prefix",
+        "-add-k8s-namespace-suffix", "-docker-health", "consul-tls://",
         "consul-unix://", "istio-k8s://", "istio-dir://", "istio-xds://", "CONSUL_HTTP_TOKEN")) {
       assertThat(out.toString()).contains(flag);
     }

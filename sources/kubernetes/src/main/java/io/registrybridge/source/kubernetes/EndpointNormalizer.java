@@ -31,12 +31,15 @@ import java.util.TreeMap;
  * Turns one Service and its EndpointSlices into service instances, with the Docker source's
  * naming rules and consul-k8s catalog sync's choice of addresses.
  *
- * <p><b>Which Services.</b> Not ExternalName ones; not in a denied namespace; then the sync
- * annotation ({@code registry-bridge.io/sync}, consul-k8s's {@code
- * service-sync}) when present, else {@code -k8s-default-sync}.
+ * <p><b>Which Services.</b> Not ExternalName ones; not in a denied namespace; not ClusterIP
+ * ones with {@code -sync-clusterip-services=false}; then the sync annotation ({@code
+ * registry-bridge.io/sync}, consul-k8s's {@code service-sync}) when present, else {@code
+ * -k8s-default-sync}.
  *
  * <p><b>Ports and names.</b> One instance per address per Service port, as the Docker source
- * makes one per container port: the name is {@code name} (else the Service's name), with
+ * makes one per container port: the name is {@code name} (else the Service's name, with {@code
+ * -consul-service-prefix} before it and, with {@code -add-k8s-namespace-suffix}, {@code
+ * -<namespace>} after it), with
  * {@code -<port>} appended when the Service has several ports and the name is not
  * port-specific. consul-k8s's {@code service-port} picks one port (by name or number), which is
  * then registered under the plain name, as consul-k8s registers one port per Service. {@code
@@ -44,7 +47,8 @@ import java.util.TreeMap;
  * takes one port back from a generic {@code ignore}.
  *
  * <p><b>Addresses</b>, as consul-k8s: the Service's {@code externalIPs} when set; else for a
- * LoadBalancer its ingress IPs or hostnames at the Service port; for a NodePort the address of
+ * LoadBalancer its ingress IPs or hostnames at the Service port (its ready endpoints, as for
+ * ClusterIP, with {@code -sync-lb-services-endpoints}); for a NodePort the address of
  * each node that runs a ready endpoint, at the node port; else (ClusterIP, headless) every ready
  * endpoint address at the endpoint's port. An endpoint's port is found by the Service port's
  * name in each slice, so named target ports that differ between Pods work.
@@ -173,6 +177,11 @@ final class EndpointNormalizer {
     }
 
     private boolean wanted() {
+      // consul-k8s decides this before it reads the annotation: it cannot turn it back on.
+      if (svc.type().equals("ClusterIP") && !config.sync().clusterIpServices()) {
+        note("type", "a ClusterIP Service and -sync-clusterip-services=false");
+        return false;
+      }
       Attribute sync = annotations.generic().get("sync");
       if (sync != null) {
         Optional<Boolean> on = parseBool(sync.value());
@@ -261,7 +270,8 @@ final class EndpointNormalizer {
       Attribute nameAttr = attrs.get("name");
       Optional<String> explicit = nameAttr == null ? Optional.empty() : nameAttr.text();
       String name = explicit.filter(n -> nameAttr.portSpecific()).orElseGet(() ->
-          explicit.orElse(svc.name()) + (isGroup ? "-" + port.port() : ""));
+          explicit.orElse(config.sync().defaultName(svc.name(), svc.namespace()))
+              + (isGroup ? "-" + port.port() : ""));
       Optional<Protocol> protocol = protocol(attrs, port, transport);
       List<String> ownTags = Optional.ofNullable(attrs.get("tags"))
           .map(a -> TagParser.parse(a.value())).orElse(List.of());
@@ -373,14 +383,25 @@ final class EndpointNormalizer {
         return targets;
       }
       switch (svc.type()) {
-        case "LoadBalancer" -> svc.loadBalancerIngress().stream().distinct().forEach(address ->
-            targets.add(new Target(address, port.port(), Optional.empty())));
+        case "LoadBalancer" -> {
+          if (config.sync().loadBalancerEndpoints()) {
+            endpointTargets(port, onlyPort, targets);
+          } else {
+            svc.loadBalancerIngress().stream().distinct().forEach(address ->
+                targets.add(new Target(address, port.port(), Optional.empty())));
+          }
+        }
         case "NodePort" -> nodeTargets(port, onlyPort, targets);
-        default -> readyEndpoints(port, onlyPort, (endpoint, slicePort) -> endpoint.addresses()
-            .forEach(address -> targets.add(new Target(address, slicePort.port(),
-                Optional.of(endpoint)))));
+        default -> endpointTargets(port, onlyPort, targets);
       }
       return targets;
+    }
+
+    /** Every ready endpoint address at its own port (ClusterIP, headless). */
+    private void endpointTargets(PortView port, boolean onlyPort, List<Target> targets) {
+      readyEndpoints(port, onlyPort, (endpoint, slicePort) -> endpoint.addresses()
+          .forEach(address -> targets.add(new Target(address, slicePort.port(),
+              Optional.of(endpoint)))));
     }
 
     private void nodeTargets(PortView port, boolean onlyPort, List<Target> targets) {

@@ -22,6 +22,7 @@ import java.util.Set;
  * @param nodePortSync {@code -node-port-sync-type}
  * @param k8sTag {@code -consul-k8s-tag}: a tag on every instance ({@code k8s}); empty for none
  * @param forcedTags {@code -tags}, already split: appended to every instance's tags
+ * @param sync which Service types sync, LoadBalancer addresses, name prefix and suffix
  */
 public record KubernetesSourceConfig(
     String hostName,
@@ -31,7 +32,8 @@ public record KubernetesSourceConfig(
     boolean defaultSync,
     NodePortSync nodePortSync,
     Optional<String> k8sTag,
-    List<String> forcedTags) {
+    List<String> forcedTags,
+    SyncOptions sync) {
 
   public KubernetesSourceConfig {
     requireNonNull(hostName, "hostName");
@@ -44,12 +46,16 @@ public record KubernetesSourceConfig(
     requireNonNull(nodePortSync, "nodePortSync");
     k8sTag = k8sTag.map(String::trim).filter(s -> !s.isEmpty());
     forcedTags = List.copyOf(forcedTags);
+    requireNonNull(sync, "sync");
   }
 
-  /** consul-k8s's defaults: every namespace, default sync on, ExternalOnly, the tag k8s. */
+  /**
+   * consul-k8s's defaults: every namespace, default sync on, ExternalOnly, the tag k8s, {@link
+   * SyncOptions#DEFAULTS}.
+   */
   public static KubernetesSourceConfig defaults(String hostName) {
     return new KubernetesSourceConfig(hostName, Set.of(), Set.of(), Optional.empty(), true,
-        NodePortSync.EXTERNAL_ONLY, Optional.of("k8s"), List.of());
+        NodePortSync.EXTERNAL_ONLY, Optional.of("k8s"), List.of(), SyncOptions.DEFAULTS);
   }
 
   /** Whether Services in {@code namespace} may be synced at all. */

@@ -103,7 +103,7 @@ class EndpointNormalizerTest {
             "203.0.113.1", 30080)); // ExternalOnly: node-2 has no ExternalIP
     EndpointNormalizer externalFirst = new EndpointNormalizer(new KubernetesSourceConfig("c1",
         Set.of(), Set.of(), Optional.empty(), true, NodePortSync.EXTERNAL_FIRST,
-        Optional.empty(), List.of()));
+        Optional.empty(), List.of(), SyncOptions.DEFAULTS));
     assertThat(externalFirst.normalize(svc, List.of(slice), CLUSTER).instances())
         .extracting(ServiceInstance::address).containsExactly("203.0.113.1", "10.0.0.2");
   }
@@ -120,6 +120,68 @@ class EndpointNormalizerTest {
         List.of(tcp("http", 80, 30080)), List.of("192.0.2.10"), List.of("198.51.100.7"));
     assertThat(normalize(withExternalIps).instances()).extracting(ServiceInstance::address)
         .containsExactly("192.0.2.10");
+  }
+
+  private static EndpointNormalizer withSync(SyncOptions sync) {
+    return new EndpointNormalizer(new KubernetesSourceConfig("c1", Set.of(), Set.of(),
+        Optional.empty(), true, NodePortSync.EXTERNAL_ONLY, Optional.empty(), List.of(), sync));
+  }
+
+  @Test
+  void syncLbServicesEndpointsRegistersALoadBalancersReadyEndpointsInsteadOfItsIngress() {
+    ServiceView lb = new ServiceView("shop", "web", "LoadBalancer", Map.of(),
+        List.of(tcp("http", 80, 30080)), List.of(), List.of("198.51.100.7"));
+    SliceView slice = slice(List.of(new SlicePort("http", 8080, Transport.TCP)),
+        ready("10.1.0.1", "node-1"), ready("10.1.0.2", "node-2"));
+
+    assertThat(withSync(new SyncOptions(true, true, "", false))
+        .normalize(lb, List.of(slice), CLUSTER).instances())
+        .extracting(ServiceInstance::address, ServiceInstance::port).containsExactly(
+            org.assertj.core.groups.Tuple.tuple("10.1.0.1", 8080),
+            org.assertj.core.groups.Tuple.tuple("10.1.0.2", 8080));
+    // ExternalIPs still come first, as in consul-k8s.
+    ServiceView withExternalIps = new ServiceView("shop", "web", "LoadBalancer", Map.of(),
+        List.of(tcp("http", 80, 30080)), List.of("192.0.2.10"), List.of("198.51.100.7"));
+    assertThat(withSync(new SyncOptions(true, true, "", false))
+        .normalize(withExternalIps, List.of(slice), CLUSTER).instances())
+        .extracting(ServiceInstance::address).containsExactly("192.0.2.10");
+  }
+
+  @Test
+  void syncClusterIpServicesFalseLeavesClusterIpServicesOutWhateverTheirAnnotation() {
+    EndpointNormalizer noClusterIp = withSync(new SyncOptions(false, false, "", false));
+    SliceView slice = slice(List.of(new SlicePort("http", 8080, Transport.TCP)),
+        ready("10.1.0.1", "node-1"));
+    List<PortView> ports = List.of(tcp("http", 80, 30080));
+
+    EndpointNormalizer.Result clusterIp = noClusterIp.normalize(service("ClusterIP",
+        Map.of("consul.hashicorp.com/service-sync", "true"), ports), List.of(slice), CLUSTER);
+    assertThat(clusterIp.instances()).isEmpty();
+    assertThat(clusterIp.notes()).extracting(EndpointNormalizer.Problem::toString)
+        .contains("service shop/web, type: a ClusterIP Service and"
+            + " -sync-clusterip-services=false");
+    assertThat(noClusterIp.normalize(service("NodePort", Map.of(), ports), List.of(slice),
+        CLUSTER).instances()).hasSize(1);
+  }
+
+  @Test
+  void thePrefixAndTheNamespaceSuffixApplyToNamesNoAnnotationSets() {
+    EndpointNormalizer named = withSync(new SyncOptions(true, false, "k8s-", true));
+    SliceView slice = slice(List.of(new SlicePort("http", 8080, Transport.TCP),
+        new SlicePort("admin", 9000, Transport.TCP)), ready("10.1.0.1", "node-1"));
+
+    assertThat(named.normalize(service("ClusterIP", Map.of(), List.of(tcp("http", 80, 0))),
+        List.of(slice), CLUSTER).instances()).extracting(ServiceInstance::name)
+        .containsExactly("k8s-web-shop");
+    // Several ports: the port goes last, as without the options.
+    assertThat(named.normalize(service("ClusterIP", Map.of(),
+        List.of(tcp("http", 80, 0), tcp("admin", 9000, 0))), List.of(slice), CLUSTER)
+        .instances()).extracting(ServiceInstance::name)
+        .containsExactlyInAnyOrder("k8s-web-shop-80", "k8s-web-shop-9000");
+    // An annotated name is taken as it is, as consul-k8s takes it.
+    assertThat(named.normalize(service("ClusterIP", Map.of("consul.hashicorp.com/service-name",
+        "storefront"), List.of(tcp("http", 80, 0))), List.of(slice), CLUSTER).instances())
+        .extracting(ServiceInstance::name).containsExactly("storefront");
   }
 
   @Test
@@ -154,7 +216,7 @@ class EndpointNormalizerTest {
   void optInModeSyncsOnlyAnnotatedServicesAndDeniedNamespacesNever() {
     EndpointNormalizer optIn = new EndpointNormalizer(new KubernetesSourceConfig("c1",
         Set.of(), Set.of("kube-system"), Optional.empty(), false, NodePortSync.EXTERNAL_ONLY,
-        Optional.empty(), List.of()));
+        Optional.empty(), List.of(), SyncOptions.DEFAULTS));
     SliceView slice = slice(List.of(new SlicePort("http", 8080, Transport.TCP)),
         ready("10.1.0.1", "node-1"));
     List<PortView> ports = List.of(tcp("http", 80, 0));
