@@ -277,4 +277,24 @@ class KubernetesToConsulIT {
     assertThat(modifyIndexes()).containsEntry(RATINGS_1, indexes.get(RATINGS_1));
     assertThat(consul.services()).isEmpty();
   }
+  @Test
+  void consulK8sNamingFlagsNameTheInstancesAndTheMeshHostsAlike() throws Exception {
+    // A ratings name annotation: consul-k8s puts neither the prefix nor the suffix on it.
+    Service ratings = client.services().inNamespace(NS).withName(RATINGS).get();
+    ratings.getMetadata().setAnnotations(Map.of("consul.hashicorp.com/service-name", "stars"));
+    apply(client, ratings);
+    Path kubeconfig = MockKubeconfig.write(dir, client);
+    bridge = RunningBridge.start(Map.of("KUBECONFIG", kubeconfig.toString()),
+        "-source=kubernetes", "-hostname=" + HOST, "-consul-service-prefix=k8s-",
+        "-add-k8s-namespace-suffix", consul.uri(), "istio-dir://" + mesh);
+
+    String reviews = "k8s-" + REVIEWS + "-" + NS;
+    // The IDs do not depend on the names.
+    await().atMost(CONVERGE).until(() -> nodeServices().keySet()
+        .equals(Set.of(REVIEWS_V1, REVIEWS_V2, RATINGS_1)));
+    assertThat(nodeServices()).extractingFromEntries(e -> e.getValue().get("Service").asText())
+        .containsExactlyInAnyOrder(reviews, reviews, "stars");
+    await().atMost(CONVERGE).until(() -> meshFiles().equals(
+        Set.of(reviews + ".service.consul.yaml", "stars.service.consul.yaml")));
+  }
 }
