@@ -13,8 +13,9 @@ import org.slf4j.LoggerFactory;
  * <p>The first listing inspects every container, and the heap grows to hold that garbage (with
  * 1,000 containers, to 46 MB of the launcher's 64 MB limit while about 18 MB stay live).
  * SerialGC returns memory to the OS only at a full collection, down to {@code
- * -XX:MaxHeapFreeRatio}, and a mostly idle daemon may not run one for days. So when every sink has converged for the first time,
- * this asks for one. {@code -XX:+DisableExplicitGC} turns it into nothing.
+ * -XX:MaxHeapFreeRatio}, and a mostly idle daemon may not run one for days. So when every sink
+ * has converged for the first time, this asks for one. {@code -XX:+DisableExplicitGC} turns it
+ * into nothing.
  */
 final class StartupCompaction {
   private static final Logger log = LoggerFactory.getLogger(StartupCompaction.class);
