@@ -172,9 +172,9 @@ public final class AotTraining {
       if (startFailure.get() != null) {
         throw new TrainingFailed("the bridge did not start: " + startFailure.get());
       }
-      if (!docker.failures().isEmpty() || !consul.failures().isEmpty()) {
-        throw new TrainingFailed("a fake failed: " + docker.failures() + " "
-            + consul.failures());
+      if (!docker.traffic().failures().isEmpty() || !consul.traffic().failures().isEmpty()) {
+        throw new TrainingFailed("a fake failed: " + docker.traffic().failures() + " "
+            + consul.traffic().failures());
       }
       if (Instant.now().isAfter(deadline)) {
         Set<String> missing = new TreeSet<>(expected);
@@ -183,9 +183,7 @@ public final class AotTraining {
         extra.removeAll(expected);
         throw new TrainingFailed("Consul did not reach the state of " + step + " within "
             + bound.toSeconds() + " s; missing " + missing + ", unexpected " + extra
-            + "; requests: Docker " + docker.requests() + " (unknown to the fake: "
-            + docker.unhandled() + "), Consul " + consul.requests() + " (unknown to the fake: "
-            + consul.unhandled() + ")");
+            + "; Docker: " + docker.traffic() + ", Consul: " + consul.traffic());
       }
     }
   }

@@ -22,10 +22,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 
 /**
@@ -49,7 +47,7 @@ import java.util.function.Predicate;
  *
  * <p>Like Consul 1.8.7, agent endpoints send no {@code X-Consul-Index}, a deregistration of an
  * unknown ID answers 200, and a new check starts {@code critical}. Anything else answers 404 and
- * is remembered in {@link #unhandled()} so that a failed training can say what was missing.
+ * is remembered in {@link #traffic()} so that a failed training can say what was missing.
  */
 final class FakeConsulAgent implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -61,9 +59,7 @@ final class FakeConsulAgent implements AutoCloseable {
   // Guarded by this.
   private final Map<String, ObjectNode> services = new TreeMap<>();
   private final Map<String, ObjectNode> checks = new TreeMap<>();
-  private final List<String> unhandled = new CopyOnWriteArrayList<>();
-  private final List<String> failures = new CopyOnWriteArrayList<>();
-  private final AtomicInteger requests = new AtomicInteger();
+  private final FakeTraffic traffic = new FakeTraffic();
   private boolean closed;
 
   FakeConsulAgent() throws IOException {
@@ -89,19 +85,9 @@ final class FakeConsulAgent implements AutoCloseable {
     return Map.copyOf(services);
   }
 
-  /** Requests answered so far. */
-  int requests() {
-    return requests.get();
-  }
-
-  /** Requests this fake does not know, as {@code METHOD path}. */
-  List<String> unhandled() {
-    return List.copyOf(unhandled);
-  }
-
-  /** Errors of the fake itself (bugs), to fail the training at once. */
-  List<String> failures() {
-    return List.copyOf(failures);
+  /** What this fake saw. */
+  FakeTraffic traffic() {
+    return traffic;
   }
 
   /** Waits until {@code condition} holds for the registered service IDs, or the time is up. */
@@ -120,7 +106,7 @@ final class FakeConsulAgent implements AutoCloseable {
 
   private void handle(HttpExchange exchange) throws IOException {
     try (exchange) {
-      requests.incrementAndGet();
+      traffic.request();
       String method = exchange.getRequestMethod();
       String path = exchange.getRequestURI().getPath(); // percent-decoded
       Map<String, String> query = query(exchange.getRequestURI().getRawQuery());
@@ -143,7 +129,7 @@ final class FakeConsulAgent implements AutoCloseable {
       }
     } catch (RuntimeException e) {
       // A bug in the fake: make it visible in the training's output rather than a bare 500.
-      failures.add(exchange.getRequestURI() + ": " + e);
+      traffic.failed(exchange.getRequestURI() + ": " + e);
       System.err.println("aot-training: fake Consul failed on " + exchange.getRequestURI()
           + ": " + e);
       throw e;
@@ -207,7 +193,7 @@ final class FakeConsulAgent implements AutoCloseable {
     if (put && path.startsWith("/v1/agent/check/")) {
       return updateCheck(path.substring("/v1/agent/check/".length()), query, body);
     }
-    unhandled.add(method + " " + path);
+    traffic.unhandled(method, path);
     return Answer.text(404, "404 page not found\n"); // what Consul's router answers
   }
 

@@ -23,7 +23,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -58,9 +57,7 @@ final class FakeDockerEngine implements AutoCloseable {
   private final ServerSocketChannel server;
   private final Map<String, CannedContainers.Container> containers = new LinkedHashMap<>();
   private final List<OutputStream> eventStreams = new CopyOnWriteArrayList<>();
-  private final AtomicInteger requests = new AtomicInteger();
-  private final List<String> unhandled = new CopyOnWriteArrayList<>();
-  private final List<String> failures = new CopyOnWriteArrayList<>();
+  private final FakeTraffic traffic = new FakeTraffic();
   private final Thread acceptor;
   private volatile boolean closed;
 
@@ -100,19 +97,9 @@ final class FakeDockerEngine implements AutoCloseable {
     return !eventStreams.isEmpty();
   }
 
-  /** Requests answered so far. */
-  int requests() {
-    return requests.get();
-  }
-
-  /** Requests this fake does not know, as {@code METHOD path}: a hint when the training fails. */
-  List<String> unhandled() {
-    return List.copyOf(unhandled);
-  }
-
-  /** Errors of the fake itself (bugs), to fail the training at once. */
-  List<String> failures() {
-    return List.copyOf(failures);
+  /** What this fake saw. */
+  FakeTraffic traffic() {
+    return traffic;
   }
 
   /** Sends one event line to every open event stream. */
@@ -168,7 +155,7 @@ final class FakeDockerEngine implements AutoCloseable {
         if (parts.length < 2) {
           return;
         }
-        requests.incrementAndGet();
+        traffic.request();
         if (!answer(parts[0], parts[1], out)) {
           return; // the connection became an event stream and ended
         }
@@ -177,7 +164,7 @@ final class FakeDockerEngine implements AutoCloseable {
       // the client closed the connection
     } catch (RuntimeException e) {
       // A bug in the fake: the training reports it instead of waiting for its bound.
-      failures.add(e.toString());
+      traffic.failed(e.toString());
       System.err.println("aot-training: fake Docker engine failed: " + e);
     }
   }
@@ -192,7 +179,7 @@ final class FakeDockerEngine implements AutoCloseable {
       path = versioned.group(1);
     }
     if (!method.equals("GET")) {
-      unhandled.add(method + " " + path);
+      traffic.unhandled(method, path);
       respond(out, 404, "application/json", "{\"message\":\"page not found\"}");
       return true;
     }
@@ -216,7 +203,7 @@ final class FakeDockerEngine implements AutoCloseable {
             respond(out, 200, "application/json", CannedContainers.inspect(container));
           }
         } else {
-          unhandled.add(method + " " + path);
+          traffic.unhandled(method, path);
           respond(out, 404, "application/json", "{\"message\":\"page not found\"}");
         }
       }
