@@ -81,9 +81,6 @@ metric() { # name [filter] -> integer sum over its series
 wait_writes() { # n: until the bridge counted n creates
   until [ "$(metric registry_bridge_sink_writes_total 'op="create"')" -ge "$1" ] 2>/dev/null; do sleep 0.02; done
 }
-agent_count() { # prefix
-  curl -fs "http://$CONSUL/v1/agent/services" | grep -oE "\"Service\": *\"$1-[0-9]+" | wc -l
-}
 start_containers() { # prefix first last [docker args...]
   # Idle, as services mostly are: a loop of `sleep 1` forks 1,000 processes a second across
   # 1,000 containers, and on two cores that load (average past 80) measured the engine's fork
