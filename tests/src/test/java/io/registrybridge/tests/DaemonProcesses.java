@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -52,7 +53,7 @@ final class DaemonProcesses implements AutoCloseable {
   Started launcher(Map<String, String> env, String... args) throws IOException {
     List<String> command = new ArrayList<>(List.of(LAUNCHER.toString()));
     command.addAll(List.of(args));
-    Map<String, String> all = new java.util.HashMap<>(Map.of(
+    Map<String, String> all = new HashMap<>(Map.of(
         "JAVA_HOME", System.getProperty("java.home"),
         "REGISTRY_BRIDGE_JAR", JAR.toAbsolutePath().toString(),
         "REGISTRY_BRIDGE_AOT", "off"));
