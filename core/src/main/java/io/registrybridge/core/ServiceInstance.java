@@ -67,8 +67,9 @@ public record ServiceInstance(
     requireNonNull(weight, "weight");
     requireNonNull(origin, "origin");
     requireNonNull(placement, "placement");
-    if (id.isBlank()) {
-      throw new IllegalArgumentException("service id must not be blank");
+    String idProblem = ServiceIds.problemWith(id);
+    if (idProblem != null) {
+      throw new IllegalArgumentException(idProblem + " (" + AttributeValues.quote(id) + ")");
     }
     if (name.isBlank()) {
       throw new IllegalArgumentException("service name must not be blank (id " + id + ")");
