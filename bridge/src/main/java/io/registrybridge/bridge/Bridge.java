@@ -33,7 +33,6 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
@@ -53,7 +52,11 @@ import org.slf4j.LoggerFactory;
  */
 public final class Bridge implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Bridge.class);
-  private static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(10);
+  /**
+   * The whole shutdown, every step together: inside the 10 s that {@code docker stop} and
+   * Kubernetes' default termination grace give before SIGKILL, with room for the JVM to exit.
+   */
+  static final Duration SHUTDOWN_BUDGET = Duration.ofSeconds(8);
 
   private final BridgeConfig config;
   private final Map<String, String> env;
@@ -67,7 +70,7 @@ public final class Bridge implements AutoCloseable {
   private final List<Sink> sinks = new ArrayList<>();
   private final List<MeshSink> meshSinks = new ArrayList<>();
   private final List<AutoCloseable> companions = new ArrayList<>();
-  private final List<ScheduledExecutorService> executors = new ArrayList<>();
+  private final List<LoopExecutor> executors = new ArrayList<>();
   private final Object lifecycle = new Object();
   private HealthServer http;
   private DockerClient docker;
@@ -90,7 +93,7 @@ public final class Bridge implements AutoCloseable {
     this.clock = clock;
     this.sinkSpecs = sinkSpecs;
     this.metrics = new BridgeMetrics(meters, clock);
-    this.watchdog = new LoopWatchdog(clock, LoopWatchdog.STALL_LIMIT);
+    this.watchdog = new LoopWatchdog();
     this.compaction = new StartupCompaction(sinkSpecs.size(), System::gc);
   }
 
@@ -106,11 +109,46 @@ public final class Bridge implements AutoCloseable {
     if (config.watchesDocker()) {
       DockerClients.validate(env);
     }
+    rejectDuplicateSinks(config.sinkUris());
     List<SinkFactory.Spec> specs = new ArrayList<>();
     for (String uri : config.sinkUris()) {
       specs.add(SinkFactory.parse(uri, env));
     }
     return new Bridge(config, env, clock, specs);
+  }
+
+  /**
+   * Two sink URIs that name one control plane would make every write twice, and the two sinks
+   * would take each other's writes for another writer's: refused, naming both.
+   */
+  static void rejectDuplicateSinks(List<String> uris) {
+    Map<String, String> seen = new java.util.HashMap<>();
+    for (String uri : uris) {
+      String before = seen.putIfAbsent(sameSinkKey(uri), uri);
+      if (before != null) {
+        throw new IllegalArgumentException("sink URIs '" + before + "' and '" + uri
+            + "' name the same sink: every write would happen twice; give it once");
+      }
+    }
+  }
+
+  /** The URI without what does not change its meaning: the case of scheme and host, a final /. */
+  private static String sameSinkKey(String uri) {
+    try {
+      java.net.URI parsed = new java.net.URI(uri.strip());
+      String scheme = parsed.getScheme() == null ? ""
+          : parsed.getScheme().toLowerCase(java.util.Locale.ROOT);
+      String authority = parsed.getRawAuthority() == null ? ""
+          : parsed.getRawAuthority().toLowerCase(java.util.Locale.ROOT);
+      String path = parsed.getRawPath() == null ? "" : parsed.getRawPath();
+      while (path.endsWith("/")) {
+        path = path.substring(0, path.length() - 1);
+      }
+      String query = parsed.getRawQuery() == null ? "" : "?" + parsed.getRawQuery();
+      return scheme + "://" + authority + path + query;
+    } catch (java.net.URISyntaxException e) {
+      return uri.strip(); // SinkFactory names what is wrong with it
+    }
   }
 
   /**
@@ -232,10 +270,10 @@ public final class Bridge implements AutoCloseable {
         () -> singleThread("sink-" + sinks.size() + "-side"), meters, metrics::meshReported);
     for (SinkFactory.Spec spec : sinkSpecs) {
       String loop = "sink-" + sinks.size();
-      ScheduledExecutorService executor = singleThread(loop);
+      LoopExecutor executor = singleThread(loop);
       SinkFactory.Built built = spec.create(context);
       SinkReconciler reconciler = new SinkReconciler(built.sink(), index, retry, executor, clock,
-          new SinkEvents());
+          new SinkEvents(loop));
       sinks.add(built.sink());
       companions.addAll(built.companions());
       built.mesh().ifPresent(mesh -> {
@@ -244,21 +282,23 @@ public final class Bridge implements AutoCloseable {
       });
       reconcilers.add(reconciler);
       metrics.watchSink(reconciler);
-      watchdog.watch(loop + " (" + built.sink().name() + ")", executor);
+      watchdog.watch(loop + " (" + built.sink().name() + ")",
+          () -> executor.stalled(LoopWatchdog.STALL_LIMIT)
+              .or(() -> reconciler.stalled(LoopWatchdog.STALL_LIMIT)));
       index.addListener(reconciler);
     }
     reconcilers.forEach(SinkReconciler::start);
   }
 
   private void startDockerSource() {
-    ScheduledExecutorService sourceExecutor = singleThread("source-docker");
+    LoopExecutor sourceExecutor = singleThread("source-docker");
     ContainerNormalizer normalizer = new ContainerNormalizer(normalizerConfig(hostname));
     startSource(new DockerSource(docker, new NormalizingMapper(normalizer, docker),
         config.deregister(), backoff(), sourceExecutor, clock, meters), sourceExecutor);
   }
 
   private void startKubernetesSource() {
-    ScheduledExecutorService sourceExecutor = singleThread("source-kubernetes");
+    LoopExecutor sourceExecutor = singleThread("source-kubernetes");
     KubernetesOptions k8s = config.kubernetes();
     KubernetesSourceConfig sourceConfig = new KubernetesSourceConfig(hostname,
         Set.copyOf(k8s.allowNamespaces()), Set.copyOf(k8s.denyNamespaces()),
@@ -272,9 +312,10 @@ public final class Bridge implements AutoCloseable {
         }), sourceExecutor);
   }
 
-  private void startSource(Source source, ScheduledExecutorService sourceExecutor) {
+  private void startSource(Source source, LoopExecutor sourceExecutor) {
     sources.add(source);
-    watchdog.watch("source-" + source.name(), sourceExecutor);
+    watchdog.watch(sourceExecutor.loop(),
+        () -> sourceExecutor.stalled(LoopWatchdog.STALL_LIMIT));
     source.start(index.listenerFor(source.name()));
     config.resync().ifPresent(every -> sourceExecutor.scheduleWithFixedDelay(source::resync,
         every.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS));
@@ -399,23 +440,27 @@ public final class Bridge implements AutoCloseable {
       closed = true;
     }
     log.info("registry-bridge stopping");
+    long deadline = System.nanoTime() + SHUTDOWN_BUDGET.toNanos();
     sources.forEach(Source::close);
     // The TTL heartbeat first: it must not pass checks of services about to be removed.
     closeAll(companions);
     if (config.deregisterOnShutdown()) {
-      deregisterEverything();
+      deregisterEverything(deadline);
     }
     reconcilers.forEach(SinkReconciler::close);
-    for (ScheduledExecutorService executor : executors) {
-      executor.shutdown();
+    List<LoopExecutor> loops;
+    synchronized (executors) {
+      loops = List.copyOf(executors);
     }
-    for (ScheduledExecutorService executor : executors) {
+    loops.forEach(LoopExecutor::shutdown);
+    for (LoopExecutor loop : loops) {
       try {
-        if (!executor.awaitTermination(SHUTDOWN_GRACE.toSeconds(), TimeUnit.SECONDS)) {
-          executor.shutdownNow();
+        if (!loop.awaitTermination(remainingNanos(deadline), TimeUnit.NANOSECONDS)) {
+          log.warn("{}: still busy at the shutdown deadline; interrupting it", loop.loop());
+          loop.shutdownNow();
         }
       } catch (InterruptedException e) {
-        executor.shutdownNow();
+        loop.shutdownNow();
         Thread.currentThread().interrupt();
       }
     }
@@ -432,18 +477,24 @@ public final class Bridge implements AutoCloseable {
     exit.complete(0);
   }
 
+  private static long remainingNanos(long deadline) {
+    return Math.max(0, deadline - System.nanoTime());
+  }
+
   /** Syncs an empty, complete state into every sink: each removes only what it owns. */
-  private void deregisterEverything() {
+  private void deregisterEverything(long deadline) {
     DesiredState nothing = DesiredState.of(Map.of(), true, Long.MAX_VALUE);
     List<CompletableFuture<SyncResult>> done = reconcilers.stream()
         .map(r -> r.finish(nothing)).toList();
     for (int i = 0; i < done.size(); i++) {
       String sink = reconcilers.get(i).sinkName();
       try {
-        SyncResult result = done.get(i).get(SHUTDOWN_GRACE.toSeconds(), TimeUnit.SECONDS);
+        SyncResult result = done.get(i).get(remainingNanos(deadline), TimeUnit.NANOSECONDS);
         log.info("{}: removed {} services on shutdown", sink, result.deleted());
       } catch (ExecutionException | TimeoutException e) {
-        log.warn("{}: could not remove services on shutdown: {}", sink, e.getMessage());
+        log.warn("{}: could not remove services on shutdown: {}", sink,
+            e instanceof TimeoutException ? "the shutdown deadline (" + SHUTDOWN_BUDGET.toSeconds()
+                + " s) passed" : String.valueOf(e.getCause()));
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return;
@@ -483,22 +534,29 @@ public final class Bridge implements AutoCloseable {
     return builder.build();
   }
 
-  private ScheduledExecutorService singleThread(String name) {
-    ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, runnable -> {
-      Thread thread = new Thread(runnable, name);
-      thread.setDaemon(true);
-      return thread;
-    });
-    // At shutdown, timers (verify, retry, heartbeat) are dropped instead of waited for.
-    executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
-    executor.setContinueExistingPeriodicTasksAfterShutdownPolicy(false);
-    executor.setRemoveOnCancelPolicy(true);
-    executors.add(executor);
+  /** A supervised loop thread; its unexpected failures are counted under its name. */
+  private LoopExecutor singleThread(String name) {
+    io.micrometer.core.instrument.Counter failures = metrics.loopFailures(name);
+    LoopExecutor executor = new LoopExecutor(name, clock, e -> failures.increment());
+    synchronized (executors) {
+      executors.add(executor);
+    }
     return executor;
   }
 
   /** Counts writes and failures; a control plane that never answered ends the daemon with 1. */
   private final class SinkEvents implements SinkReconciler.Listener {
+    private final io.micrometer.core.instrument.Counter unexpected;
+
+    SinkEvents(String loop) {
+      this.unexpected = metrics.loopFailures(loop);
+    }
+
+    @Override
+    public void unexpected(String sink, Throwable error) {
+      unexpected.increment();
+    }
+
     @Override
     public void synced(String sink, SyncResult result) {
       metrics.synced(sink, result);

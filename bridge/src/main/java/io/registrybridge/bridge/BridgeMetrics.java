@@ -32,6 +32,12 @@ import java.time.Duration;
  *   <li>{@code registry_bridge_sink_backlog{sink}}: service IDs that changed and that the sink has
  *       not written yet (grows while its control plane is down)
  *   <li>{@code registry_bridge_sink_consecutive_failures{sink}}
+ *   <li>{@code registry_bridge_loop_failures_total{loop}}: throwables that escaped a task of a
+ *       loop, or a sink call that failed with something other than an outage (a bug, one bad
+ *       item); {@code loop} is the thread's name ({@code source-docker}, {@code sink-0}). Above 0
+ *       is worth an alert: the loop carried on, but something was skipped
+ *   <li>{@code registry_bridge_sink_quarantined{sink}}: service IDs whose own writes failed
+ *       unexpectedly, each waiting out a backoff while the others flow
  *   <li>{@code registry_bridge_sink_seconds_since_last_sync{sink}}: NaN before the first
  *   <li>mesh sinks ({@code sink} is {@code mesh-k8s}, {@code mesh-dir} or {@code mesh-xds}):
  *       {@code registry_bridge_mesh_collisions{sink}} (port collisions now), {@code
@@ -83,6 +89,10 @@ final class BridgeMetrics {
       return last == null ? Double.NaN
           : Duration.between(last, clock.instant()).toMillis() / 1000.0;
     }).description("Seconds since the sink last succeeded; NaN before the first success")
+        .tag("sink", sink).register(meters);
+    Gauge.builder("registry.bridge.sink.quarantined", reconciler,
+            r -> r.status().quarantined())
+        .description("Service IDs whose own writes failed unexpectedly, waiting out a backoff")
         .tag("sink", sink).register(meters);
     // Counters exist from the start, at zero, so that increase() sees their first event.
     failures(sink);
@@ -138,6 +148,14 @@ final class BridgeMetrics {
 
   void failed(String sink) {
     failures(sink).increment();
+  }
+
+  /** The counter of unexpected failures of one loop; registered at zero by the first call. */
+  Counter loopFailures(String loop) {
+    return Counter.builder("registry.bridge.loop.failures")
+        .description("Throwables that escaped a loop's task, and sink calls that failed with"
+            + " something other than an outage (a bug or one bad item)")
+        .tag("loop", loop).register(meters);
   }
 
   private void count(String sink, String op, int n) {

@@ -23,9 +23,11 @@ final class HealthServer implements AutoCloseable {
   record Probe(boolean ok, String detail) {}
 
   private final HttpServer server;
+  private final java.util.concurrent.ExecutorService executor;
 
-  private HealthServer(HttpServer server) {
+  private HealthServer(HttpServer server, java.util.concurrent.ExecutorService executor) {
     this.server = server;
+    this.executor = executor;
   }
 
   static HealthServer start(InetSocketAddress address, Supplier<Probe> alive,
@@ -35,14 +37,16 @@ final class HealthServer implements AutoCloseable {
     server.createContext("/readyz", exchange -> probe(exchange, ready.get()));
     server.createContext("/metrics", exchange -> respond(exchange, 200,
         "text/plain; version=0.0.4; charset=utf-8", meters.scrape()));
-    server.setExecutor(Executors.newSingleThreadExecutor(runnable -> {
-      Thread thread = new Thread(runnable, "http");
-      thread.setDaemon(true);
-      return thread;
-    }));
+    java.util.concurrent.ExecutorService executor = Executors.newSingleThreadExecutor(
+        runnable -> {
+          Thread thread = new Thread(runnable, "http");
+          thread.setDaemon(true);
+          return thread;
+        });
+    server.setExecutor(executor);
     server.start();
     log.info("serving /healthz, /readyz and /metrics on {}", server.getAddress());
-    return new HealthServer(server);
+    return new HealthServer(server, executor);
   }
 
   /** The port actually bound (for {@code :0}). */
@@ -97,5 +101,7 @@ final class HealthServer implements AutoCloseable {
   @Override
   public void close() {
     server.stop(0);
+    // HttpServer.stop leaves the executor it was given running.
+    executor.shutdownNow();
   }
 }

@@ -2,52 +2,45 @@ package io.registrybridge.bridge;
 
 import static java.util.Objects.requireNonNull;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.function.Supplier;
 
 /**
- * Tells whether the daemon's loops still run, for {@code /healthz}. Each loop's executor runs a
- * tick every few seconds; a loop whose last tick is older than the stall limit is stuck (a call
- * without a timeout, a deadlock), and a restart is the only cure. The limit is generous because
- * a loop legitimately stays busy through a long bulk write (thousands of registrations at start).
+ * Tells whether the daemon's loops still make progress, for {@code /healthz}. Each loop
+ * registers a probe that looks at its own work: the task its thread runs and for how long
+ * ({@link LoopExecutor#stalled}), and what the loop knows of itself (a reconciler whose calls
+ * keep failing unexpectedly, an event stream nobody has heard from). Nothing ticks: a timer on
+ * the loop's own thread says only that the thread is free, not that the work gets done.
+ *
+ * <p>The probes are asked when {@code /healthz} is, on its thread, so the watchdog cannot stop
+ * by itself. The stall limit is generous because a loop legitimately stays busy through a long
+ * bulk write (thousands of registrations at start).
  */
 final class LoopWatchdog {
-  static final Duration TICK = Duration.ofSeconds(5);
   static final Duration STALL_LIMIT = Duration.ofMinutes(10);
 
-  private final Clock clock;
-  private final Duration stallLimit;
-  private final Map<String, Long> lastTick = new ConcurrentHashMap<>();
+  private final Map<String, Supplier<Optional<String>>> probes = new ConcurrentSkipListMap<>();
 
-  LoopWatchdog(Clock clock, Duration stallLimit) {
-    this.clock = requireNonNull(clock, "clock");
-    this.stallLimit = requireNonNull(stallLimit, "stallLimit");
+  /** Watches the loop {@code name}; {@code probe} says why it is stuck, empty while it works. */
+  void watch(String name, Supplier<Optional<String>> probe) {
+    probes.put(requireNonNull(name, "name"), requireNonNull(probe, "probe"));
   }
 
-  /** Starts ticking on {@code loop}, named {@code name} in the probe's answer. */
-  void watch(String name, ScheduledExecutorService loop) {
-    tick(name);
-    loop.scheduleWithFixedDelay(() -> tick(name), TICK.toMillis(), TICK.toMillis(),
-        TimeUnit.MILLISECONDS);
-  }
-
-  void tick(String name) {
-    lastTick.put(name, clock.millis());
-  }
-
-  /** The loops that have not ticked within the stall limit, as text; empty when all run. */
+  /** The loops that are stuck and why, as text; empty when all make progress. */
   String stalled() {
-    long now = clock.millis();
     StringBuilder stalled = new StringBuilder();
-    lastTick.forEach((name, at) -> {
-      if (now - at > stallLimit.toMillis()) {
-        stalled.append(stalled.isEmpty() ? "" : ", ").append(name).append(" stalled for ")
-            .append((now - at) / 1000).append(" s");
+    probes.forEach((name, probe) -> {
+      Optional<String> why;
+      try {
+        why = probe.get();
+      } catch (RuntimeException e) {
+        why = Optional.of("its probe failed: " + e);
       }
+      why.ifPresent(reason -> stalled.append(stalled.isEmpty() ? "" : "; ").append(name)
+          .append(": ").append(reason));
     });
     return stalled.toString();
   }

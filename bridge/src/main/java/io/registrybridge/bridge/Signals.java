@@ -15,14 +15,18 @@ final class Signals {
   private Signals() {}
 
   static void onTermination(Runnable stop) {
-    // docker stop and a shell's Ctrl-C can both deliver signals; stop (and say so) once.
+    // docker stop and a shell's Ctrl-C can both deliver signals; stop (and say so) once; a
+    // second signal exits at once.
     java.util.concurrent.atomic.AtomicBoolean stopping =
         new java.util.concurrent.atomic.AtomicBoolean();
     for (String name : new String[] {"TERM", "INT"}) {
       try {
         Signal.handle(new Signal(name), signal -> {
           if (!stopping.compareAndSet(false, true)) {
-            return;
+            // A second signal: the operator does not want to wait for the clean stop. halt,
+            // not exit: exit would run the shutdown hook, which waits for the same clean stop.
+            log.warn("received SIG{} again, exiting at once", name);
+            Runtime.getRuntime().halt(128 + signal.getNumber());
           }
           log.info("received SIG{}, stopping", name);
           Thread stopper = new Thread(stop, "registry-bridge-stop");

@@ -238,6 +238,21 @@ class BridgeConfigTest {
   }
 
   @Test
+  void theSameSinkTwiceIsAUsageErrorNamingBoth() {
+    assertThat(exitAndError("consul://localhost:8500", "CONSUL://LocalHost:8500/"))
+        .satisfies(r -> {
+          assertThat(r.code()).isEqualTo(2);
+          assertThat(r.stderr()).contains("sink URIs 'consul://localhost:8500' and "
+              + "'CONSUL://LocalHost:8500/' name the same sink");
+        });
+    assertThat(exitAndError("istio-dir:///tmp/a", "istio-dir:///tmp/a")).satisfies(r ->
+        assertThat(r.code()).isEqualTo(2));
+    // Two different control planes are fine.
+    Bridge.rejectDuplicateSinks(List.of("consul://a:8500", "consul://b:8500",
+        "istio-dir:///tmp/a", "istio-dir:///tmp/b"));
+  }
+
+  @Test
   void aMissingTokenFileIsAUsageError() {
     CommandLine cli = Main.commandLine(Map.of("CONSUL_HTTP_TOKEN_FILE", "/nonexistent/token"));
     StringWriter err = new StringWriter();

@@ -46,10 +46,18 @@ public final class DesiredIndex implements DesiredView {
    * @param revision the index's revision after the change
    * @param ids the IDs whose desired instance appeared, changed or went away
    * @param becameComplete whether this report completed the first listing of every source
+   * @param firstListingOf the source whose first full listing this was, if it was one: sinks
+   *     may now delete what that source reported before, so they go over everything once
    */
-  public record Change(long revision, Set<String> ids, boolean becameComplete) {
+  public record Change(long revision, Set<String> ids, boolean becameComplete,
+      Optional<String> firstListingOf) {
     public Change {
       ids = Set.copyOf(ids);
+      requireNonNull(firstListingOf, "firstListingOf");
+    }
+
+    public Change(long revision, Set<String> ids, boolean becameComplete) {
+      this(revision, ids, becameComplete, Optional.empty());
     }
   }
 
@@ -132,6 +140,13 @@ public final class DesiredIndex implements DesiredView {
   }
 
   @Override
+  public boolean listed(String source) {
+    synchronized (lock) {
+      return listedOnce.contains(source);
+    }
+  }
+
+  @Override
   public long revision() {
     return revision;
   }
@@ -146,7 +161,7 @@ public final class DesiredIndex implements DesiredView {
     synchronized (lock) {
       Map<String, ServiceInstance> services = new HashMap<>(winners.size() * 2);
       winners.forEach((id, entry) -> services.put(id, entry.instance()));
-      return DesiredState.of(services, complete, revision);
+      return DesiredState.of(services, complete, revision, listedOnce);
     }
   }
 
@@ -159,9 +174,11 @@ public final class DesiredIndex implements DesiredView {
       for (String origin : origins) {
         replaceOrigin(source, origin, byOrigin.getOrDefault(origin, List.of()), changed);
       }
-      boolean becameComplete = listedOnce.add(source) && !complete
-          && listedOnce.containsAll(sources);
-      change = commit(changed, becameComplete);
+      // A source's first listing allows deleting what it reported before, even while another
+      // source is still down: the sinks go over everything they hold once (a full sync).
+      Optional<String> firstListing = listedOnce.add(source) ? Optional.of(source)
+          : Optional.empty();
+      change = commit(changed, firstListing);
     }
     notifyListeners(change);
   }
@@ -171,7 +188,7 @@ public final class DesiredIndex implements DesiredView {
     synchronized (lock) {
       Set<String> changed = new LinkedHashSet<>();
       replaceOrigin(source, origin, instances, changed);
-      change = commit(changed, false);
+      change = commit(changed, Optional.empty());
     }
     notifyListeners(change);
   }
@@ -180,7 +197,7 @@ public final class DesiredIndex implements DesiredView {
   private void replaceOrigin(String source, String origin, List<ServiceInstance> instances,
       Set<String> changed) {
     Map<String, List<ServiceInstance>> origins = bySource.get(source);
-    List<ServiceInstance> fresh = List.copyOf(instances);
+    List<ServiceInstance> fresh = stamped(source, instances);
     List<ServiceInstance> previous = fresh.isEmpty()
         ? origins.remove(origin)
         : origins.put(origin, fresh);
@@ -210,6 +227,16 @@ public final class DesiredIndex implements DesiredView {
         changed.add(id);
       }
     }
+  }
+
+  /** The instances, each saying which source reported it; copied only where one does not. */
+  private static List<ServiceInstance> stamped(String source, List<ServiceInstance> instances) {
+    List<ServiceInstance> out = new ArrayList<>(instances.size());
+    for (ServiceInstance instance : instances) {
+      out.add(instance.source().equals(source) ? instance
+          : instance.toBuilder().source(source).build());
+    }
+    return List.copyOf(out);
   }
 
   // Called with the lock held: makes the first claim the winner; returns whether it changed.
@@ -268,15 +295,16 @@ public final class DesiredIndex implements DesiredView {
   }
 
   // Called with the lock held.
-  private Change commit(Set<String> changed, boolean becameComplete) {
-    if (changed.isEmpty() && !becameComplete) {
+  private Change commit(Set<String> changed, Optional<String> firstListing) {
+    if (changed.isEmpty() && firstListing.isEmpty()) {
       return null;
     }
+    boolean becameComplete = !complete && listedOnce.containsAll(sources);
     if (becameComplete) {
       complete = true;
     }
     revision++;
-    return new Change(revision, changed, becameComplete);
+    return new Change(revision, changed, becameComplete, firstListing);
   }
 
   private void notifyListeners(Change change) {

@@ -18,19 +18,34 @@ import java.util.stream.Collectors;
  *     and update but must not delete, or a restart would briefly wipe services that are still
  *     running
  * @param version increases with every change, so loops can tell snapshots apart cheaply
+ * @param listedSources the sources that have finished one full listing (all of them when {@code
+ *     complete}); a sink may delete what one of them reported before ({@link #mayDelete})
  */
 public record DesiredState(SortedMap<String, ServiceInstance> services, boolean complete,
-    long version) implements DesiredView {
+    long version, Set<String> listedSources) implements DesiredView {
 
-  public static final DesiredState EMPTY_INCOMPLETE = new DesiredState(new TreeMap<>(), false, 0);
+  public static final DesiredState EMPTY_INCOMPLETE =
+      new DesiredState(new TreeMap<>(), false, 0, Set.of());
 
   public DesiredState {
     services = Collections.unmodifiableSortedMap(new TreeMap<>(services));
+    listedSources = Set.copyOf(listedSources);
+  }
+
+  /** A state in which either every source or none has listed. */
+  public static DesiredState of(Map<String, ServiceInstance> services, boolean complete,
+      long version) {
+    return new DesiredState(new TreeMap<>(services), complete, version, Set.of());
   }
 
   public static DesiredState of(Map<String, ServiceInstance> services, boolean complete,
-      long version) {
-    return new DesiredState(new TreeMap<>(services), complete, version);
+      long version, Set<String> listedSources) {
+    return new DesiredState(new TreeMap<>(services), complete, version, listedSources);
+  }
+
+  @Override
+  public boolean listed(String source) {
+    return complete || listedSources.contains(source);
   }
 
   @Override

@@ -27,6 +27,19 @@ public interface DesiredView {
    */
   boolean complete();
 
+  /** Whether the source named {@code source} has finished one full listing. */
+  boolean listed(String source);
+
+  /**
+   * Whether a sink may delete what it holds from {@code source} and is no longer desired: once
+   * that source has listed once, so that a second source being down delays only its own
+   * deletions. What a sink holds without a known source (written before sinks recorded it) waits
+   * for every source, as {@link #complete()} says.
+   */
+  default boolean mayDelete(String source) {
+    return complete() || (!source.isEmpty() && listed(source));
+  }
+
   /** Increases with every change; equal revisions mean equal states. */
   long revision();
 

@@ -40,6 +40,10 @@ import java.util.TreeMap;
  *     as {@code Weights.Passing}. Empty means the sink's default (Consul: 1)
  * @param placement whether the instance runs on the bridge's own host; Consul registers those
  *     through the agent and the others through the catalog
+ * @param source the name of the {@link Source} that reported it ({@code docker}, {@code
+ *     kubernetes}), set by the {@link DesiredIndex}; sinks write it next to their owner mark, so
+ *     that they can delete one source's instances as soon as that source has listed once, while
+ *     another is still down. Empty when unknown
  */
 public record ServiceInstance(
     String id,
@@ -55,7 +59,8 @@ public record ServiceInstance(
     Optional<Health> health,
     OptionalInt weight,
     String origin,
-    Placement placement) {
+    Placement placement,
+    String source) {
 
   public ServiceInstance {
     requireNonNull(id, "id");
@@ -67,6 +72,7 @@ public record ServiceInstance(
     requireNonNull(weight, "weight");
     requireNonNull(origin, "origin");
     requireNonNull(placement, "placement");
+    requireNonNull(source, "source");
     String idProblem = ServiceIds.problemWith(id);
     if (idProblem != null) {
       throw new IllegalArgumentException(idProblem + " (" + AttributeValues.quote(id) + ")");
@@ -107,7 +113,7 @@ public record ServiceInstance(
     return new Builder(id, name).address(address).port(port).targetPort(targetPort)
         .transport(transport)
         .protocol(protocol.orElse(null)).tags(tags).meta(meta).checks(checks)
-        .health(health.orElse(null)).weight(weight).origin(origin).placement(placement);
+        .health(health.orElse(null)).weight(weight).origin(origin).placement(placement).source(source);
   }
 
   /** Fluent builder; unset fields default to empty values and TCP. */
@@ -126,6 +132,7 @@ public record ServiceInstance(
     private OptionalInt weight = OptionalInt.empty();
     private String origin = "";
     private Placement placement = Placement.THIS_HOST;
+    private String source = "";
 
     private Builder(String id, String name) {
       this.id = id;
@@ -222,11 +229,17 @@ public record ServiceInstance(
       return this;
     }
 
+    /** The reporting source's name; the {@link DesiredIndex} sets it when it is not set. */
+    public Builder source(String source) {
+      this.source = source;
+      return this;
+    }
+
     public ServiceInstance build() {
       return new ServiceInstance(id, name, address, port, targetPort == 0 ? port : targetPort,
           transport, Optional.ofNullable(protocol), tags,
           new TreeMap<>(meta), checks, Optional.ofNullable(health), weight,
-          origin, placement);
+          origin, placement, source);
     }
   }
 }

@@ -6,9 +6,13 @@ import io.registrybridge.retry.RetryPolicy;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -63,6 +67,12 @@ public final class SinkReconciler implements AutoCloseable, DesiredIndex.Listene
 
     default void failed(String sink, Exception error, int consecutiveFailures) {}
 
+    /**
+     * A call to the sink threw something other than {@link ControlPlaneUnavailableException}: a
+     * bug or one bad item. The reconciler has logged it and isolates it; this is for counting.
+     */
+    default void unexpected(String sink, Throwable error) {}
+
     /** The control plane never answered within the retry policy; the daemon should exit. */
     default void gaveUp(String sink, Exception lastError) {}
   }
@@ -77,10 +87,25 @@ public final class SinkReconciler implements AutoCloseable, DesiredIndex.Listene
    * @param writes creates, updates and deletes since start
    * @param failures failed calls since start
    * @param backlog IDs waiting to be written
+   * @param unexpectedInARow calls in a row that failed unexpectedly (not an outage), reset by
+   *     the next call that does not
+   * @param quarantined IDs whose own writes failed unexpectedly, each waiting out its backoff
    */
   public record Status(String sink, boolean convergedOnce, int consecutiveFailures,
       Instant lastSuccess, long syncedRevision, int services, long writes, long failures,
-      int backlog) {}
+      int backlog, int unexpectedInARow, int quarantined) {}
+
+  /**
+   * Calls in a row that fail unexpectedly before the loop counts as stuck ({@link #stalled}):
+   * one may be a passing fault, three with backoff in between are a loop that does no work.
+   */
+  static final int UNEXPECTED_LIMIT = 3;
+
+  /**
+   * The most IDs one isolation pass tries one at a time: past that, the sink fails for nearly
+   * every ID (or its incremental path is a full sync), and the fault is the sink's, not an item's.
+   */
+  static final int MAX_ISOLATED = 16;
 
   private final Sink sink;
   private final DesiredView desired;
@@ -100,8 +125,15 @@ public final class SinkReconciler implements AutoCloseable, DesiredIndex.Listene
 
   // Confined to the executor thread.
   private final Map<String, Integer> idFailures = new HashMap<>();
+  private final Set<String> quarantined = new HashSet<>();
   private ScheduledFuture<?> verifyTimer;
   private int consecutiveFailures;
+
+  // For stalled(), from any thread: when the call in flight began, when the last one ended.
+  private volatile Instant callStarted;
+  private volatile Instant lastCallEnded;
+  private volatile int unexpectedInARow;
+  private volatile String lastUnexpected = "";
 
   // Every timer not yet run, so that close() can cancel them from any thread.
   private final Set<ScheduledFuture<?>> timers = ConcurrentHashMap.newKeySet();
@@ -117,7 +149,8 @@ public final class SinkReconciler implements AutoCloseable, DesiredIndex.Listene
     this.executor = requireNonNull(executor, "executor");
     this.clock = requireNonNull(clock, "clock");
     this.listener = requireNonNull(listener, "listener");
-    this.status = new Status(sink.name(), false, 0, null, -1, 0, 0, 0, 0);
+    this.status = new Status(sink.name(), false, 0, null, -1, 0, 0, 0, 0, 0, 0);
+    this.lastCallEnded = clock.instant();
   }
 
   /** Starts the sink, then syncs it in full right away. */
@@ -128,8 +161,10 @@ public final class SinkReconciler implements AutoCloseable, DesiredIndex.Listene
       }
       try {
         sink.start(this::requestFullSync);
-      } catch (RuntimeException e) {
+      } catch (Throwable e) {
+        // The sink still syncs; what failed to start (a watch) is its own to retry.
         log.error("{}: could not start", sink.name(), e);
+        listener.unexpected(sink.name(), e);
       }
       synchronized (queueLock) {
         started = true;
@@ -146,6 +181,9 @@ public final class SinkReconciler implements AutoCloseable, DesiredIndex.Listene
       if (change.becameComplete()) {
         fullSyncWanted = true;
         fullSyncReason = "every source listed once";
+      } else if (change.firstListingOf().isPresent()) {
+        fullSyncWanted = true;
+        fullSyncReason = change.firstListingOf().get() + " listed once";
       }
     }
     kick();
@@ -165,7 +203,40 @@ public final class SinkReconciler implements AutoCloseable, DesiredIndex.Listene
   public Status status() {
     Status s = status;
     return new Status(s.sink(), s.convergedOnce(), s.consecutiveFailures(), s.lastSuccess(),
-        s.syncedRevision(), s.services(), s.writes(), s.failures(), backlog());
+        s.syncedRevision(), s.services(), s.writes(), s.failures(), backlog(), unexpectedInARow,
+        s.quarantined());
+  }
+
+  /**
+   * Why this loop is not making progress, for the liveness probe; empty while it works. A loop
+   * is stuck when one call has run for longer than {@code limit} (a request without a timeout,
+   * a deadlock), when work has waited that long with no call running and no backoff pending
+   * (a loop that lost its way), or when {@value #UNEXPECTED_LIMIT} calls in a row failed
+   * unexpectedly. A control plane that is down is not this: the loop waits as it should, and
+   * readiness says so.
+   */
+  public Optional<String> stalled(Duration limit) {
+    Instant now = clock.instant();
+    Instant inFlight = callStarted;
+    if (inFlight != null && Duration.between(inFlight, now).compareTo(limit) > 0) {
+      return Optional.of("one call to the sink has run for "
+          + Duration.between(inFlight, now).toSeconds() + " s");
+    }
+    int unexpected = unexpectedInARow;
+    if (unexpected >= UNEXPECTED_LIMIT) {
+      return Optional.of(unexpected + " calls in a row failed unexpectedly, last: "
+          + lastUnexpected);
+    }
+    boolean waiting;
+    synchronized (queueLock) {
+      waiting = started && !closed && !backingOff && (fullSyncWanted || !dirty.isEmpty());
+    }
+    Instant ended = lastCallEnded;
+    if (waiting && inFlight == null && Duration.between(ended, now).compareTo(limit) > 0) {
+      return Optional.of("work has waited " + Duration.between(ended, now).toSeconds()
+          + " s with no call running");
+    }
+    return Optional.empty();
   }
 
   public String sinkName() {
@@ -184,7 +255,7 @@ public final class SinkReconciler implements AutoCloseable, DesiredIndex.Listene
     executor.execute(() -> {
       try {
         done.complete(sink.sync(last));
-      } catch (Exception e) {
+      } catch (Throwable e) {
         done.completeExceptionally(e);
       }
     });
@@ -237,6 +308,8 @@ public final class SinkReconciler implements AutoCloseable, DesiredIndex.Listene
     }
     long revision = desired.revision();
     Status before = status;
+    callStarted = clock.instant();
+    boolean rescheduled = false;
     try {
       SyncResult result;
       int services;
@@ -253,23 +326,192 @@ public final class SinkReconciler implements AutoCloseable, DesiredIndex.Listene
         complete = false;
         result = sink.apply(batch, desired);
       }
+      unexpectedInARow = 0;
+      settle(batch, result.retry());
       succeeded(before, full, complete, revision, services, result);
       if (full) {
         scheduleVerify();
       }
-      retryLater(result.retry());
-      idFailures.keySet().removeAll(batch.stream().filter(id -> !result.retry().contains(id))
-          .toList());
-      synchronized (queueLock) {
-        workScheduled = false;
-      }
-      kick();
-    } catch (Exception e) {
+    } catch (Throwable e) {
       if (e instanceof InterruptedException) {
         Thread.currentThread().interrupt();
       }
-      failedWith(e, before, batch);
+      if (unavailable(e)) {
+        rescheduled = failedWith((Exception) e, before, batch);
+      } else {
+        rescheduled = failedUnexpectedly(e, before, full, batch);
+      }
+    } finally {
+      callStarted = null;
+      lastCallEnded = clock.instant();
+      if (!rescheduled) {
+        synchronized (queueLock) {
+          workScheduled = false;
+        }
+      }
     }
+    kick();
+  }
+
+  /**
+   * Whether {@code e} says the control plane cannot be reached, which backs the whole sink off.
+   * Checked exceptions count as that, as the SPI said before {@link
+   * ControlPlaneUnavailableException} existed; any other throwable is a bug or one bad item.
+   */
+  private static boolean unavailable(Throwable e) {
+    return e instanceof ControlPlaneUnavailableException
+        || (e instanceof Exception && !(e instanceof RuntimeException));
+  }
+
+  /** Forgets the failures of the IDs that went through; hands back those to retry. */
+  private void settle(Set<String> batch, Set<String> retry) {
+    retryLater(retry);
+    for (String id : batch) {
+      if (!retry.contains(id) && idFailures.remove(id) != null) {
+        quarantined.remove(id);
+      }
+    }
+  }
+
+  /** How an isolation pass ended. */
+  private enum Isolation {
+    /** Some IDs were written: the failure belongs to the IDs that failed on their own. */
+    CONTAINED,
+    /** Nothing could be written: the sink fails as a whole. */
+    NOTHING_WRITTEN,
+    /** Stopped early; the rest went back into the queue, to wait out a backoff. */
+    STOPPED
+  }
+
+  /**
+   * A call failed with something other than an outage. It is logged with its stack and
+   * counted, and isolated: the batch's IDs are applied again in halves, so that the IDs that
+   * fail on their own wait out a backoff each (quarantined) while all others are written now. A
+   * full sync cannot be split, so after one fails this way every desired ID is applied like
+   * that, and the full sync (which also deletes) is tried again after a backoff.
+   *
+   * <p>A failure that isolation contains is an item's problem: the loop goes on. One it cannot
+   * contain (nothing could be written) counts towards {@link #stalled}.
+   *
+   * @return whether {@code workScheduled} stays set (never: the loop stays free)
+   */
+  private boolean failedUnexpectedly(Throwable e, Status before, boolean full,
+      Set<String> batch) {
+    boolean retryOfQuarantined = !full && batch.size() == 1 && quarantined.containsAll(batch);
+    lastUnexpected = describe(e);
+    listener.unexpected(sink.name(), e);
+    status = new Status(sink.name(), before.convergedOnce(), before.consecutiveFailures(),
+        before.lastSuccess(), before.syncedRevision(), before.services(), before.writes(),
+        before.failures() + 1, backlog(), unexpectedInARow, quarantined.size());
+    Set<String> ids = batch;
+    if (full) {
+      ids = new java.util.TreeSet<>(desired.snapshot().services().keySet());
+      ids.addAll(batch);
+      schedule(() -> requestFullSync("after an unexpected failure"),
+          retry.delayAfter(unexpectedInARow + 1));
+    }
+    if (!retryOfQuarantined) {
+      log.error("{}: {} failed unexpectedly (not an outage); isolating the IDs involved",
+          sink.name(), full ? "a full sync" : "applying " + batch.size() + " ID(s)", e);
+    }
+    Isolation outcome;
+    if (ids.size() > 1) {
+      outcome = isolate(ids);
+    } else {
+      quarantine(ids, e);
+      outcome = Isolation.NOTHING_WRITTEN;
+    }
+    if (outcome == Isolation.CONTAINED || retryOfQuarantined) {
+      unexpectedInARow = 0;
+    } else {
+      unexpectedInARow++;
+    }
+    if (outcome == Isolation.STOPPED) {
+      synchronized (queueLock) {
+        backingOff = true;
+      }
+      schedule(() -> {
+        synchronized (queueLock) {
+          backingOff = false;
+        }
+        kick();
+      }, retry.delayAfter(Math.max(1, unexpectedInARow)));
+    }
+    return false;
+  }
+
+  /**
+   * Applies {@code ids} in batches, halving a batch that fails until the failing IDs stand
+   * alone; those are quarantined.
+   */
+  private Isolation isolate(Set<String> ids) {
+    java.util.ArrayDeque<List<String>> pending = new java.util.ArrayDeque<>();
+    List<String> all = List.copyOf(ids);
+    for (int i = 0; i < all.size(); i += MAX_BATCH) {
+      pending.add(all.subList(i, Math.min(all.size(), i + MAX_BATCH)));
+    }
+    int failedAlone = 0;
+    boolean wroteAny = false;
+    while (!pending.isEmpty() && !closed) {
+      List<String> part = pending.poll();
+      Set<String> partIds = new LinkedHashSet<>(part);
+      try {
+        SyncResult result = sink.apply(partIds, desired);
+        wroteAny = true;
+        Status s = status;
+        status = new Status(s.sink(), s.convergedOnce(), s.consecutiveFailures(), s.lastSuccess(),
+            s.syncedRevision(), s.services(), s.writes() + result.writes(), s.failures(),
+            s.backlog(), s.unexpectedInARow(), s.quarantined());
+        listener.synced(sink.name(), result);
+        settle(partIds, result.retry());
+      } catch (Throwable e) {
+        if (e instanceof InterruptedException) {
+          Thread.currentThread().interrupt();
+        }
+        boolean gone = unavailable(e);
+        if (gone || (part.size() == 1 && ++failedAlone > MAX_ISOLATED)) {
+          List<String> rest = new ArrayList<>(part);
+          pending.forEach(rest::addAll);
+          synchronized (queueLock) {
+            dirty.addAll(rest);
+          }
+          log.warn("{}: stopped isolating ({}); {} ID(s) wait for the next attempt", sink.name(),
+              gone ? "the control plane went away" : "too many IDs fail on their own",
+              rest.size());
+          return Isolation.STOPPED;
+        }
+        if (part.size() == 1) {
+          listener.unexpected(sink.name(), e);
+          quarantine(partIds, e);
+        } else {
+          int half = part.size() / 2;
+          pending.addFirst(part.subList(half, part.size()));
+          pending.addFirst(part.subList(0, half));
+        }
+      }
+    }
+    return wroteAny ? Isolation.CONTAINED : Isolation.NOTHING_WRITTEN;
+  }
+
+  /** Skips IDs whose own writes fail unexpectedly, naming each, until a backoff has passed. */
+  private void quarantine(Set<String> ids, Throwable e) {
+    for (String id : ids) {
+      String origin = desired.get(id).map(ServiceInstance::origin).filter(o -> !o.isEmpty())
+          .map(o -> " (" + o + ")").orElse("");
+      // Loud once; its retries (with a growing backoff) show in the quarantined gauge.
+      if (quarantined.add(id)) {
+        log.error("{}: writing {}{} failed unexpectedly, skipping it for now; every other ID "
+            + "goes on: {}", sink.name(), id, origin, describe(e));
+      } else {
+        log.debug("{}: writing {}{} failed unexpectedly again: {}", sink.name(), id, origin,
+            describe(e));
+      }
+    }
+    retryLater(ids);
+    Status s = status;
+    status = new Status(s.sink(), s.convergedOnce(), s.consecutiveFailures(), s.lastSuccess(),
+        s.syncedRevision(), s.services(), s.writes(), s.failures(), s.backlog(),
+        s.unexpectedInARow(), quarantined.size());
   }
 
   private void succeeded(Status before, boolean full, boolean complete, long revision,
@@ -286,14 +528,15 @@ public final class SinkReconciler implements AutoCloseable, DesiredIndex.Listene
     boolean first = !before.convergedOnce() && full && complete;
     status = new Status(sink.name(), before.convergedOnce() || first, 0,
         clock.instant(), revision, services, before.writes() + result.writes(),
-        before.failures(), backlog());
+        before.failures(), backlog(), 0, quarantined.size());
     listener.synced(sink.name(), result);
     if (first) {
       listener.convergedFirst(sink.name());
     }
   }
 
-  private void failedWith(Exception e, Status before, Set<String> batch) {
+  /** @return whether {@code workScheduled} stays set: after giving up, nothing runs any more */
+  private boolean failedWith(Exception e, Status before, Set<String> batch) {
     synchronized (queueLock) {
       // Back into the queue, behind nothing: the IDs changed since are already there.
       batch.addAll(dirty);
@@ -303,16 +546,17 @@ public final class SinkReconciler implements AutoCloseable, DesiredIndex.Listene
       fullSyncReason = "after a failure";
     }
     consecutiveFailures++;
+    unexpectedInARow = 0;
     status = new Status(sink.name(), before.convergedOnce(), consecutiveFailures,
         before.lastSuccess(), before.syncedRevision(), before.services(), before.writes(),
-        before.failures() + 1, backlog());
+        before.failures() + 1, backlog(), 0, quarantined.size());
     listener.failed(sink.name(), e, consecutiveFailures);
     boolean neverAnswered = before.lastSuccess() == null;
     if (neverAnswered && !retry.mayRetryAfter(consecutiveFailures)) {
       log.error("{}: giving up after {} attempt(s): {}", sink.name(), consecutiveFailures,
           describe(e));
       listener.gaveUp(sink.name(), e);
-      return; // workScheduled stays set: nothing runs any more
+      return true;
     }
     Duration delay = retry.delayAfter(consecutiveFailures);
     log.warn("{}: sync failed (attempt {}), retrying in {} ms: {}", sink.name(),
@@ -321,7 +565,6 @@ public final class SinkReconciler implements AutoCloseable, DesiredIndex.Listene
       log.debug("{}: sync failure detail", sink.name(), e);
     }
     synchronized (queueLock) {
-      workScheduled = false;
       backingOff = true;
     }
     schedule(() -> {
@@ -330,6 +573,7 @@ public final class SinkReconciler implements AutoCloseable, DesiredIndex.Listene
       }
       kick();
     }, delay);
+    return false;
   }
 
   /**
@@ -352,24 +596,30 @@ public final class SinkReconciler implements AutoCloseable, DesiredIndex.Listene
     return batch;
   }
 
-  /** Hands IDs back to the queue after a backoff that grows with each one's failures. */
+  /**
+   * Hands IDs back to the queue, each after a backoff that grows with its own failures: one
+   * chronically failing ID does not push a first-time failure to the longest delay.
+   */
   private void retryLater(Set<String> ids) {
     if (ids.isEmpty()) {
       return;
     }
-    int attempts = 0;
+    Map<Integer, Set<String>> byAttempts = new java.util.TreeMap<>();
     for (String id : ids) {
-      attempts = Math.max(attempts, idFailures.merge(id, 1, Integer::sum));
+      int attempts = idFailures.merge(id, 1, Integer::sum);
+      byAttempts.computeIfAbsent(attempts, a -> new LinkedHashSet<>()).add(id);
     }
-    Duration delay = retry.delayAfter(attempts);
-    log.debug("{}: {} service(s) to retry in {} ms", sink.name(), ids.size(), delay.toMillis());
-    Set<String> again = Set.copyOf(ids);
-    schedule(() -> {
-      synchronized (queueLock) {
-        dirty.addAll(again);
-      }
-      kick();
-    }, delay);
+    byAttempts.forEach((attempts, again) -> {
+      Duration delay = retry.delayAfter(attempts);
+      log.debug("{}: {} service(s) to retry in {} ms", sink.name(), again.size(),
+          delay.toMillis());
+      schedule(() -> {
+        synchronized (queueLock) {
+          dirty.addAll(again);
+        }
+        kick();
+      }, delay);
+    });
   }
 
   private void scheduleVerify() {

@@ -38,6 +38,40 @@ class DesiredIndexTest {
   }
 
   @Test
+  void eachSourcesFirstListingAllowsDeletingWhatItReportedWhileAnotherIsStillDown() {
+    DesiredIndex index = index("docker", "kubernetes");
+    assertThat(index.mayDelete("docker")).isFalse();
+
+    index.listenerFor("docker").replaceAll(Map.of("c1", List.of(instance("a", "c1"))));
+
+    assertThat(index.complete()).isFalse();
+    assertThat(index.mayDelete("docker")).isTrue();
+    assertThat(index.mayDelete("kubernetes")).isFalse();
+    assertThat(index.mayDelete("")).as("held without a known source: waits for every source")
+        .isFalse();
+    assertThat(index.snapshot().mayDelete("docker")).isTrue();
+    assertThat(index.snapshot().mayDelete("kubernetes")).isFalse();
+    assertThat(changes.get(0).firstListingOf()).contains("docker");
+    assertThat(changes.get(0).becameComplete()).isFalse();
+
+    index.listenerFor("kubernetes").replaceAll(Map.of());
+    assertThat(changes.get(1).firstListingOf()).contains("kubernetes");
+    assertThat(changes.get(1).becameComplete()).isTrue();
+    assertThat(index.mayDelete("")).isTrue();
+  }
+
+  @Test
+  void everyInstanceSaysWhichSourceReportedIt() {
+    DesiredIndex index = index("docker", "kubernetes");
+    index.listenerFor("kubernetes").update("svc", List.of(instance("k", "svc")));
+    index.listenerFor("docker").update("c1", List.of(instance("a", "c1")));
+
+    assertThat(index.get("k").orElseThrow().source()).isEqualTo("kubernetes");
+    assertThat(index.get("a").orElseThrow().source()).isEqualTo("docker");
+    assertThat(index.snapshot().services().get("k").source()).isEqualTo("kubernetes");
+  }
+
+  @Test
   void anUpdateReportsExactlyTheIdsItChanged() {
     DesiredIndex index = index("docker");
     SourceListener docker = index.listenerFor("docker");
@@ -48,7 +82,8 @@ class DesiredIndexTest {
     docker.update("c2", List.of(instance("b", "c2"), instance("d", "c2")));
     assertThat(changes.get(1).ids()).containsExactlyInAnyOrder("c", "d");
     assertThat(index.get("c")).isEmpty();
-    assertThat(index.get("d")).contains(instance("d", "c2"));
+    assertThat(index.get("d")).contains(instance("d", "c2").toBuilder().source("docker")
+        .build());
 
     docker.update("c1", List.of());
     assertThat(changes.get(2).ids()).containsExactly("a");

@@ -68,6 +68,11 @@ final class ManualScheduler extends AbstractExecutorService implements Scheduled
     runDue();
   }
 
+  /** Moves the clock only, running nothing: time passing inside a task that blocks. */
+  void clockAdvance(Duration duration) {
+    nowMillis += duration.toMillis();
+  }
+
   /** Tasks waiting, cancelled ones excluded. */
   int pending() {
     return (int) queue.stream().filter(t -> !t.isCancelled()).count();

@@ -230,6 +230,109 @@ class SinkReconcilerTest {
     assertThat(sink.calls).last().isEqualTo("sync[a]");
   }
 
+  @Test
+  void anErrorForOneIdIsIsolatedToItWhileEveryOtherIdIsWritten() {
+    SinkReconciler loop = started();
+    sink.poison = Set.of("b");
+    up("a", "b", "c");
+    scheduler.runDue();
+
+    assertThat(sink.written).containsExactlyInAnyOrder("a", "c");
+    assertThat(loop.status().quarantined()).isEqualTo(1);
+    assertThat(loop.status().consecutiveFailures()).as("not taken for an outage").isZero();
+    assertThat(loop.stalled(Duration.ofMinutes(10))).isEmpty();
+
+    // The loop is not backed off: the next change goes out at once.
+    up("d");
+    scheduler.runDue();
+    assertThat(sink.written).contains("d");
+
+    // The poisoned ID is tried again on its own after a backoff, and again fails alone.
+    int calls = sink.calls.size();
+    scheduler.advance(RETRY);
+    assertThat(sink.calls.subList(calls, sink.calls.size())).containsExactly("apply[b] threw");
+    assertThat(loop.stalled(Duration.ofMinutes(10))).isEmpty();
+
+    // Once it no longer fails, it is written and leaves the quarantine.
+    sink.poison = Set.of();
+    scheduler.advance(RETRY.multipliedBy(4));
+    assertThat(sink.written).contains("b");
+    assertThat(loop.status().quarantined()).isZero();
+  }
+
+  @Test
+  void aFullSyncThatFailsUnexpectedlyStillWritesEveryOtherIdAndIsTriedAgain() {
+    SinkReconciler loop = reconciler(-1);
+    sink.poison = Set.of("b");
+    docker.replaceAll(Map.of("a", List.of(instance("a")), "b", List.of(instance("b"))));
+    loop.start();
+    scheduler.runDue();
+
+    assertThat(sink.written).containsExactly("a");
+    assertThat(sink.calls).startsWith("sync[a, b] threw");
+
+    sink.poison = Set.of();
+    scheduler.advance(RETRY.multipliedBy(2));
+    assertThat(sink.calls).contains("sync[a, b]");
+    assertThat(loop.status().convergedOnce()).isTrue();
+  }
+
+  @Test
+  void aSinkThatFailsUnexpectedlyOnEveryCallIsReportedAsStalled() {
+    SinkReconciler loop = reconciler(-1);
+    sink.poison = Set.of("*");
+    docker.replaceAll(Map.of("a", List.of(instance("a")), "b", List.of(instance("b"))));
+    loop.start();
+    scheduler.advance(RETRY.multipliedBy(10));
+
+    assertThat(sink.written).isEmpty();
+    assertThat(loop.stalled(Duration.ofMinutes(10))).hasValueSatisfying(why ->
+        assertThat(why).contains("calls in a row failed unexpectedly")
+            .contains("IllegalStateException: poisoned"));
+    assertThat(loop.status().consecutiveFailures()).as("not an outage").isZero();
+
+    sink.poison = Set.of();
+    scheduler.advance(RETRY.multipliedBy(10));
+    assertThat(loop.stalled(Duration.ofMinutes(10))).isEmpty();
+    assertThat(loop.status().convergedOnce()).isTrue();
+  }
+
+  @Test
+  void aChronicallyFailingIdDoesNotDelayAFirstFailureOfAnother() {
+    RetryPolicy growing = new RetryPolicy(-1, new Backoff(RETRY, Duration.ofSeconds(30), 2.0,
+        0.0, new Random(1)));
+    SinkReconciler loop = new SinkReconciler(sink, index, growing, scheduler, scheduler.clock(),
+        new SinkReconciler.Listener() {});
+    index.addListener(loop);
+    docker.replaceAll(Map.of());
+    loop.start();
+    scheduler.runDue();
+    sink.retryAlways = Set.of("old");
+    up("old");
+    scheduler.advance(Duration.ofSeconds(20)); // old has failed 5 times by now
+    sink.calls.clear();
+
+    sink.retryNext = Set.of("new");
+    up("new");
+    scheduler.runDue();
+    scheduler.advance(RETRY);
+    assertThat(sink.calls).containsExactly("apply[new]", "apply[new]");
+  }
+
+  @Test
+  void aCallThatNeverReturnsIsReportedAsStalled() {
+    SinkReconciler loop = started();
+    sink.duringNextCall = () -> {
+      scheduler.clockAdvance(Duration.ofMinutes(11));
+      assertThat(loop.stalled(Duration.ofMinutes(10))).hasValueSatisfying(why ->
+          assertThat(why).contains("one call to the sink has run for 660 s"));
+    };
+    up("a");
+    scheduler.runDue();
+    assertThat(sink.calls).startsWith("apply[a]");
+    assertThat(loop.stalled(Duration.ofMinutes(10))).isEmpty();
+  }
+
   /** Records calls as text: {@code apply[a, b]}, {@code sync[a] incomplete}. */
   private final class RecordingSink implements Sink {
     final List<String> calls = new ArrayList<>();
@@ -239,6 +342,10 @@ class SinkReconcilerTest {
     SinkContext context;
     int failures;
     Set<String> retryNext = Set.of();
+    Set<String> retryAlways = Set.of();
+    /** A call that includes one of these IDs throws (a bug); {@code *} means every call. */
+    Set<String> poison = Set.of();
+    final List<String> written = new ArrayList<>();
     Runnable duringNextCall;
 
     @Override
@@ -282,10 +389,19 @@ class SinkReconcilerTest {
         calls.add(call + " failed");
         throw new IOException("control plane down");
       }
+      if (poison.contains("*") || ids.stream().anyMatch(poison::contains)) {
+        calls.add(call + " threw");
+        if (poison.contains("*")) {
+          throw new IllegalStateException("poisoned");
+        }
+        throw new AssertionError("poisoned ID"); // an Error, not an Exception
+      }
       calls.add(call);
       Set<String> retry = new java.util.HashSet<>(retryNext);
+      retry.addAll(retryAlways);
       retry.retainAll(ids);
       retryNext = Set.of();
+      ids.stream().filter(id -> !retry.contains(id)).forEach(written::add);
       return new SyncResult(ids.size(), 0, 0, retry);
     }
 
