@@ -6,6 +6,8 @@ import com.github.dockerjava.api.DockerClient;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.registrybridge.bridge.leader.LeaderElection;
+import io.registrybridge.bridge.leader.Leadership;
 import io.registrybridge.core.DesiredIndex;
 import io.registrybridge.core.DesiredState;
 import io.registrybridge.core.Sink;
@@ -22,7 +24,6 @@ import io.registrybridge.source.docker.NormalizingMapper;
 import io.registrybridge.source.kubernetes.KubernetesClients;
 import io.registrybridge.source.kubernetes.KubernetesSource;
 import io.registrybridge.source.kubernetes.KubernetesSourceConfig;
-import io.registrybridge.source.kubernetes.LeaderElection;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
@@ -46,9 +47,10 @@ import org.slf4j.LoggerFactory;
  * blocks another.
  *
  * <p>With {@code -leader-elect}, the sources run on every replica (a new leader starts from a
- * warm cache) but the sinks are built and started only once this replica holds the Lease; their
- * first full sync adopts what the previous leader registered under the same owner ID, writing
- * nothing for what is unchanged.
+ * warm cache) but the sinks are started only once this replica holds the Lease ({@link
+ * Leadership}); their first full sync adopts what the previous leader registered under the same
+ * owner ID, writing nothing for what is unchanged. Every replica checks its sinks' settings
+ * before it competes, so one that cannot write never takes the Lease.
  */
 public final class Bridge implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Bridge.class);
@@ -62,6 +64,7 @@ public final class Bridge implements AutoCloseable {
   private final Map<String, String> env;
   private final Clock clock;
   private final List<SinkFactory.Spec> sinkSpecs;
+  private final List<SinkFactory.Prepared> preparedSinks = new ArrayList<>();
   private final PrometheusMeterRegistry meters =
       new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final BridgeMetrics metrics;
@@ -77,7 +80,7 @@ public final class Bridge implements AutoCloseable {
   private String dockerHost;
   private final List<Source> sources = new ArrayList<>();
   private KubernetesClient kubernetes;
-  private LeaderElection election;
+  private Leadership election;
   private DesiredIndex index;
   private final LoopWatchdog watchdog;
   private final StartupCompaction compaction;
@@ -190,6 +193,7 @@ public final class Bridge implements AutoCloseable {
       hostname = host;
       log.info("registering as '{}' (the <hostname> of service IDs and the owner mark)",
           hostname);
+      prepareSinks();
       index = new DesiredIndex(Set.copyOf(config.sources()));
       metrics.watchIndex(index);
       // The sources first: their listing (on their own threads) overlaps with building the
@@ -227,67 +231,105 @@ public final class Bridge implements AutoCloseable {
         .orElseGet(() -> HostIdentity.localName(env));
   }
 
+  /**
+   * Checks every sink's settings with the owner ID, reading token and TLS files again: on every
+   * replica, before it competes for the Lease.
+   *
+   * @throws IllegalArgumentException naming the sink URI and what is wrong (exit status 2)
+   */
+  private void prepareSinks() {
+    for (int i = 0; i < sinkSpecs.size(); i++) {
+      String uri = config.sinkUris().get(i);
+      String side = "sink-" + i + "-side";
+      SinkFactory.Context context = new SinkFactory.Context(config, env, hostname, clock,
+          () -> singleThread(side), meters, metrics::meshReported);
+      try {
+        preparedSinks.add(sinkSpecs.get(i).prepare(context));
+      } catch (IllegalArgumentException e) {
+        String message = String.valueOf(e.getMessage());
+        throw new IllegalArgumentException(message.contains(uri) ? message
+            : "sink " + uri + ": " + message, e);
+      }
+    }
+  }
+
+  /**
+   * Competes for the Lease; the sinks start on the {@code leadership} thread once it is held
+   * (see {@link Leadership} for what a failed start and a lost Lease do).
+   */
   private void startElection() {
     KubernetesOptions.LeaseName lease = config.kubernetes().leaderElect().orElseThrow();
-    election = new LeaderElection(kubernetes, lease.namespace(), lease.name(),
+    election = new Leadership(kubernetes, lease.namespace(), lease.name(),
         HostIdentity.localName(env) + "-" + java.util.UUID.randomUUID().toString().substring(0, 8),
-        leaderTiming, new LeaderElection.Listener() {
+        leaderTiming, new Leadership.Writers() {
           @Override
-          public void startedLeading() {
-            synchronized (lifecycle) {
-              if (!closed && reconcilers.isEmpty()) {
-                startSinks();
-              }
-            }
+          public void start() {
+            startSinks();
           }
 
           @Override
-          public void stoppedLeading() {
-            lostLeadership();
+          public void stop() {
+            stopSinks();
           }
-        });
+        }, singleThread("leadership"), exit::complete);
     election.start();
   }
 
   /**
-   * Another replica may write from now on: this one stops its sinks at once and exits with 1,
-   * so that Kubernetes restarts it as a follower (what client-go's controllers do).
+   * Builds every sink, then starts them all: a sink that cannot be built (its port taken) fails
+   * the start before any sink has written.
+   *
+   * @throws RuntimeException from a sink that cannot be built; the ones built are closed
    */
-  private void lostLeadership() {
+  private void startSinks() {
     synchronized (lifecycle) {
-      if (closed) {
-        return; // close() released the Lease itself
+      if (closed || !reconcilers.isEmpty()) {
+        return;
       }
+      List<SinkFactory.Built> built = new ArrayList<>();
+      try {
+        for (SinkFactory.Prepared sink : preparedSinks) {
+          built.add(sink.create());
+        }
+      } catch (RuntimeException | Error e) {
+        for (SinkFactory.Built done : built) {
+          closeAll(done.companions());
+          closeAll(List.of(done.sink()));
+        }
+        throw e;
+      }
+      built.forEach(this::addSink);
+      reconcilers.forEach(SinkReconciler::start);
     }
-    log.error("leader election: lost the Lease; stopping the sinks and exiting");
-    reconcilers.forEach(SinkReconciler::close);
-    exit.complete(1);
   }
 
-  private void startSinks() {
-    RetryPolicy retry = new RetryPolicy(config.retryAttempts(), backoff());
-    SinkFactory.Context context = new SinkFactory.Context(config, env, hostname, clock,
-        () -> singleThread("sink-" + sinks.size() + "-side"), meters, metrics::meshReported);
-    for (SinkFactory.Spec spec : sinkSpecs) {
-      String loop = "sink-" + sinks.size();
-      LoopExecutor executor = singleThread(loop);
-      SinkFactory.Built built = spec.create(context);
-      SinkReconciler reconciler = new SinkReconciler(built.sink(), index, retry, executor, clock,
-          new SinkEvents(loop));
-      sinks.add(built.sink());
-      companions.addAll(built.companions());
-      built.mesh().ifPresent(mesh -> {
-        meshSinks.add(mesh);
-        metrics.watchMesh(mesh);
-      });
-      reconcilers.add(reconciler);
-      metrics.watchSink(reconciler);
-      watchdog.watch(loop + " (" + built.sink().name() + ")",
-          () -> executor.stalled(LoopWatchdog.STALL_LIMIT)
-              .or(() -> reconciler.stalled(LoopWatchdog.STALL_LIMIT)));
-      index.addListener(reconciler);
+  /** Stops writing at once: the leader lost its Lease. */
+  private void stopSinks() {
+    synchronized (lifecycle) {
+      closeAll(companions);
+      reconcilers.forEach(SinkReconciler::close);
     }
-    reconcilers.forEach(SinkReconciler::start);
+  }
+
+  /** Wires one built sink to its reconciler, on a thread of its own; starts nothing. */
+  private void addSink(SinkFactory.Built built) {
+    RetryPolicy retry = new RetryPolicy(config.retryAttempts(), backoff());
+    String loop = "sink-" + sinks.size();
+    LoopExecutor executor = singleThread(loop);
+    SinkReconciler reconciler = new SinkReconciler(built.sink(), index, retry, executor, clock,
+        new SinkEvents(loop));
+    sinks.add(built.sink());
+    companions.addAll(built.companions());
+    built.mesh().ifPresent(mesh -> {
+      meshSinks.add(mesh);
+      metrics.watchMesh(mesh);
+    });
+    reconcilers.add(reconciler);
+    metrics.watchSink(reconciler);
+    watchdog.watch(loop + " (" + built.sink().name() + ")",
+        () -> executor.stalled(LoopWatchdog.STALL_LIMIT)
+            .or(() -> reconciler.stalled(LoopWatchdog.STALL_LIMIT)));
+    index.addListener(reconciler);
   }
 
   private void startDockerSource() {
@@ -306,10 +348,10 @@ public final class Bridge implements AutoCloseable {
         config.forcedTags(), k8s.sync());
     startSource(new KubernetesSource(kubernetes, sourceConfig,
         new RetryPolicy(config.retryAttempts(), backoff()), sourceExecutor, () -> {
-          log.error("kubernetes: API server not reachable after {} retries; exiting",
+          log.error("kubernetes: no complete listing after {} retries; exiting",
               config.retryAttempts());
           exit.complete(1);
-        }), sourceExecutor);
+        }, meters), sourceExecutor);
   }
 
   private void startSource(Source source, LoopExecutor sourceExecutor) {
@@ -394,7 +436,8 @@ public final class Bridge implements AutoCloseable {
   HealthServer.Probe ready() {
     synchronized (lifecycle) {
       if (index == null) {
-        return new HealthServer.Probe(false, "waiting for the Docker engine");
+        return new HealthServer.Probe(false, config.watchesDocker()
+            ? "waiting for the Docker engine" : "starting: the sources are not watched yet");
       }
       if (!index.complete()) {
         return new HealthServer.Probe(false, "waiting for the first listing of "

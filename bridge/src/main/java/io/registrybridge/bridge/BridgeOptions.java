@@ -210,7 +210,8 @@ final class BridgeOptions {
   @Option(names = {"-deregister-on-shutdown", "--deregister-on-shutdown"}, arity = "0..1",
       fallbackValue = "true",
       description = "On SIGTERM, remove every service this bridge registered before exiting."
-          + " Default: keep them, as Registrator does, so a restart changes nothing.")
+          + " Not with -leader-elect. Default: keep them, as Registrator does, so a restart"
+          + " changes nothing.")
   boolean deregisterOnShutdown;
 
   @Option(names = {"-k8s-consul-node", "--k8s-consul-node"}, paramLabel = "NAME",
@@ -264,6 +265,16 @@ final class BridgeOptions {
       // A Docker source sees one host: electing one writer among hosts would leave the other
       // hosts' containers unregistered.
       throw new IllegalArgumentException("-leader-elect needs -source=kubernetes alone");
+    }
+    if (kubernetes.leaderElect().isPresent() && deregisterOnShutdown) {
+      // Every replica shares one owner ID, so "what this bridge registered" is the whole
+      // catalog: a leader stopped by a rolling update would remove it all, and one that lost
+      // its Lease would remove what the new leader holds.
+      throw new IllegalArgumentException("-deregister-on-shutdown cannot be used with"
+          + " -leader-elect: the replicas share one owner ID, so every rolling update would"
+          + " deregister the whole catalog, and a leader that lost its Lease could delete what"
+          + " the new leader holds; without it, a new leader adopts the registrations as they"
+          + " are");
     }
     return new BridgeConfig(
         kinds,

@@ -24,9 +24,13 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Supplier;
 
 /**
- * Knows every sink URI scheme. Parsing happens before anything starts, so a wrong URI or a
- * missing token file ends the daemon with status 2 instead of a retry loop; building happens
- * once the bridge's host name is known, because sinks mark what they own with it.
+ * Knows every sink URI scheme, in three steps. Parsing happens before anything starts, so a
+ * wrong URI or a missing token file ends the daemon with status 2 instead of a retry loop.
+ * Preparing happens once the bridge's host name is known (sinks mark what they own with it) and
+ * checks everything else that can fail without a network: the settings with the owner ID, the
+ * token and TLS files read again. Creating builds the clients and binds the xDS server's port;
+ * with {@code -leader-elect} it happens only on the leader, so a replica that cannot write
+ * finds out before it competes for the Lease, and followers hold no port.
  */
 final class SinkFactory {
   private SinkFactory() {}
@@ -58,9 +62,20 @@ final class SinkFactory {
     }
   }
 
-  /** A validated sink URI, ready to build. */
+  /** A validated sink URI. */
   interface Spec {
-    Built create(Context context);
+    /** @throws IllegalArgumentException naming what is wrong with the sink's settings */
+    Prepared prepare(Context context);
+  }
+
+  /** A sink whose settings are checked, ready to build. */
+  interface Prepared {
+    /**
+     * Builds the sink (and starts what runs beside it); does not contact its control plane.
+     *
+     * @throws IllegalArgumentException when a port cannot be bound or a file became unusable
+     */
+    Built create();
   }
 
   /** @throws IllegalArgumentException naming the URI and what is wrong with it */
@@ -82,11 +97,24 @@ final class SinkFactory {
     MeshSinkUri parsed = MeshSinkUri.parse(uri);
     if (parsed.transport() == MeshSinkUri.Transport.XDS) {
       XdsMeshSinks.validate(parsed); // the TLS files, now rather than at start
-      return context -> Built.mesh(XdsMeshSinks.create(parsed, base(context),
-          context.meshListener(), context.meters(), context.clock()));
+      return context -> {
+        MeshSinkConfig base = checked(parsed, context);
+        XdsMeshSinks.validate(parsed);
+        return () -> Built.mesh(XdsMeshSinks.create(parsed, base, context.meshListener(),
+            context.meters(), context.clock()));
+      };
     }
-    return context -> Built.mesh(MeshSinks.create(parsed, base(context),
-        context.meshListener()));
+    return context -> {
+      MeshSinkConfig base = checked(parsed, context);
+      return () -> Built.mesh(MeshSinks.create(parsed, base, context.meshListener()));
+    };
+  }
+
+  /** The daemon-wide settings, checked with the URI's applied (the owner ID as a label). */
+  private static MeshSinkConfig checked(MeshSinkUri parsed, Context context) {
+    MeshSinkConfig base = base(context);
+    parsed.applyTo(base);
+    return base;
   }
 
   /** The daemon-wide mesh settings: the owner mark is the bridge's host name. */
@@ -98,25 +126,32 @@ final class SinkFactory {
     // Validates the URI, the token file and the TLS files now; the owner is set at start.
     ConsulSinkConfig.fromUri(uri, env, "validation");
     return context -> {
-      BridgeConfig config = context.config();
-      ConsulSinkConfig.Builder builder = ConsulSinkConfig.builder(uri, context.env(),
-          context.hostname());
-      if (config.cleanup()) {
-        builder.legacyCleanup(context.hostname() + ":");
-      }
-      if (config.ttl().isPresent() && config.ttlRefresh().isPresent()) {
-        builder.ttl(config.ttl().get(), config.ttlRefresh().get());
-      }
-      config.verifyInterval().ifPresent(builder::verifyInterval);
-      ConsulSinkConfig sinkConfig = builder.catalogNode(config.k8sConsulNode()).build();
-      ConsulSink sink = ConsulSinkFactory.create(sinkConfig, context.clock());
-      List<AutoCloseable> companions = new ArrayList<>();
-      if (sinkConfig.ttl().isPresent()) {
-        TtlHeartbeat heartbeat = new TtlHeartbeat(sink, context.sideExecutor().get());
-        heartbeat.start();
-        companions.add(heartbeat);
-      }
-      return new Built(sink, companions);
+      ConsulSinkConfig sinkConfig = consulConfig(uri, context);
+      return () -> {
+        ConsulSink sink = ConsulSinkFactory.create(sinkConfig, context.clock());
+        List<AutoCloseable> companions = new ArrayList<>();
+        if (sinkConfig.ttl().isPresent()) {
+          TtlHeartbeat heartbeat = new TtlHeartbeat(sink, context.sideExecutor().get());
+          heartbeat.start();
+          companions.add(heartbeat);
+        }
+        return new Built(sink, companions);
+      };
     };
+  }
+
+  /** Reads the token and TLS files again, and sets the owner. */
+  private static ConsulSinkConfig consulConfig(String uri, Context context) {
+    BridgeConfig config = context.config();
+    ConsulSinkConfig.Builder builder = ConsulSinkConfig.builder(uri, context.env(),
+        context.hostname());
+    if (config.cleanup()) {
+      builder.legacyCleanup(context.hostname() + ":");
+    }
+    if (config.ttl().isPresent() && config.ttlRefresh().isPresent()) {
+      builder.ttl(config.ttl().get(), config.ttlRefresh().get());
+    }
+    config.verifyInterval().ifPresent(builder::verifyInterval);
+    return builder.catalogNode(config.k8sConsulNode()).build();
   }
 }

@@ -237,6 +237,28 @@ class BridgeConfigTest {
         });
   }
 
+  /**
+   * The replicas share one owner ID: deregistering on shutdown would empty the catalog at every
+   * rolling update, and an old leader could delete what the new one holds.
+   */
+  @Test
+  void deregisterOnShutdownWithLeaderElectionIsRejectedWithTwoAndTheReason() {
+    assertThat(exitAndError("-source=kubernetes", "-leader-elect=consul/registry-bridge",
+        "-deregister-on-shutdown", "consul://localhost")).satisfies(r -> {
+          assertThat(r.code()).isEqualTo(2);
+          assertThat(r.stderr()).contains("registry-bridge: -deregister-on-shutdown cannot be"
+              + " used with -leader-elect: the replicas share one owner ID, so every rolling"
+              + " update would deregister the whole catalog, and a leader that lost its Lease"
+              + " could delete what the new leader holds; without it, a new leader adopts the"
+              + " registrations as they are");
+        });
+    // Each alone is fine.
+    assertThat(BridgeConfig.fromArgs("-source=kubernetes", "-leader-elect=consul/rb",
+        "-deregister-on-shutdown=false", "consul://localhost").deregisterOnShutdown()).isFalse();
+    assertThat(BridgeConfig.fromArgs("-source=kubernetes", "-deregister-on-shutdown",
+        "consul://localhost").deregisterOnShutdown()).isTrue();
+  }
+
   @Test
   void theSameSinkTwiceIsAUsageErrorNamingBoth() {
     assertThat(exitAndError("consul://localhost:8500", "CONSUL://LocalHost:8500/"))

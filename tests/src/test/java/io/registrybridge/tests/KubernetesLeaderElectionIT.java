@@ -8,16 +8,21 @@ import static io.registrybridge.source.kubernetes.KubernetesFixtures.service;
 import static io.registrybridge.source.kubernetes.KubernetesFixtures.slice;
 import static io.registrybridge.source.kubernetes.KubernetesFixtures.slicePort;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.registrybridge.bridge.Bridge;
 import io.registrybridge.bridge.BridgeConfig;
+import io.registrybridge.bridge.leader.LeaderElection;
 import io.registrybridge.core.SinkReconciler;
 import io.registrybridge.source.kubernetes.KubernetesFixtures;
-import io.registrybridge.source.kubernetes.LeaderElection;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -25,6 +30,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -67,15 +73,45 @@ class KubernetesLeaderElectionIT {
   }
 
   private Bridge start(String replica) throws Exception {
-    Path kubeconfig = MockKubeconfig.write(dir, client);
-    Bridge bridge = Bridge.create(BridgeConfig.fromArgs("-source=kubernetes",
-        "-leader-elect=consul/registry-bridge", "-retry-interval=200",
-        "-retry-max-interval=1000", consul.uri()),
-        Map.of("KUBECONFIG", kubeconfig.toString(), "HOSTNAME", replica), Clock.systemUTC())
-        .withLeaderTiming(FAST);
-    bridges.add(bridge);
+    return start(replica, consul.uri());
+  }
+
+  private Bridge start(String replica, String... sinkUris) throws Exception {
+    Bridge bridge = create(replica, Map.of(), sinkUris);
     bridge.start();
     return bridge;
+  }
+
+  private Bridge create(String replica, Map<String, String> env, String... sinkUris)
+      throws Exception {
+    Path kubeconfig = MockKubeconfig.write(dir, client);
+    List<String> args = new ArrayList<>(List.of("-source=kubernetes",
+        "-leader-elect=consul/registry-bridge", "-retry-interval=200",
+        "-retry-max-interval=1000"));
+    args.addAll(List.of(sinkUris));
+    Map<String, String> all = new java.util.HashMap<>(env);
+    all.put("KUBECONFIG", kubeconfig.toString());
+    all.put("HOSTNAME", replica);
+    Bridge bridge = Bridge.create(BridgeConfig.fromArgs(args.toArray(String[]::new)), all,
+        Clock.systemUTC()).withLeaderTiming(FAST);
+    bridges.add(bridge);
+    return bridge;
+  }
+
+  private Lease lease() {
+    return client.leases().inNamespace("consul").withName("registry-bridge").get();
+  }
+
+  /** The daemon's exit status, once it wants to exit. */
+  private static CompletableFuture<Integer> exitOf(Bridge bridge) {
+    return CompletableFuture.supplyAsync(() -> {
+      try {
+        return bridge.awaitExit();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return -1;
+      }
+    });
   }
 
   /** Consul's catalog view of our service: ID to the Raft index of its last change. */
@@ -134,5 +170,53 @@ class KubernetesLeaderElectionIT {
     assertThat(catalog()).containsEntry("registry-bridge.consul:shop.lead-web:10.1.0.2:80",
         before.get("registry-bridge.consul:shop.lead-web:10.1.0.2:80"));
     assertThat(writes(second)).isEqualTo(1);
+  }
+
+  /**
+   * The leader cannot start its sinks (the xDS port is taken by another process): it writes
+   * nothing, not even through the sink that could start, releases the Lease instead of renewing
+   * it while writing nothing, and exits with 1; the next replica leads and writes.
+   */
+  @Test
+  void aLeaderThatCannotStartItsSinksReleasesTheLeaseAndExitsOneAndAnotherLeads()
+      throws Exception {
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      Bridge broken = start("replica-a", consul.uri(),
+          "istio-xds://127.0.0.1:" + taken.getLocalPort());
+      CompletableFuture<Integer> exit = exitOf(broken);
+
+      await().atMost(WAIT).until(exit::isDone);
+      assertThat(exit.get()).isEqualTo(1);
+      assertThat(broken.writing()).isFalse();
+      // Released, not left to expire: fabric8's release (a merge patch, which leaves the holder
+      // as it was) shortens the Lease to 1 s from now, so another replica takes it a second later
+      // instead of after the whole lease duration (4 s here, 15 s by default).
+      Lease released = lease();
+      assertThat(released.getSpec().getHolderIdentity()).startsWith("replica-a-");
+      assertThat(released.getSpec().getLeaseDurationSeconds()).isEqualTo(1);
+      assertThat(catalog()).isEmpty();
+    }
+
+    Bridge next = start("replica-b");
+    await().atMost(WAIT).until(next::writing);
+    await().atMost(WAIT).until(() -> catalog().size() == 2);
+    assertThat(lease().getSpec().getHolderIdentity()).startsWith("replica-b-");
+  }
+
+  /**
+   * A sink that cannot be built (its token file went away between the command line's checks and
+   * the start): the replica fails before it competes, and never holds the Lease.
+   */
+  @Test
+  void aReplicaWhoseSinkCannotBeBuiltFailsBeforeCompetingForTheLease() throws Exception {
+    Path token = Files.writeString(dir.resolve("token"), "a-token");
+    Bridge bridge = create("replica-a", Map.of("CONSUL_HTTP_TOKEN_FILE", token.toString()),
+        consul.uri());
+    Files.delete(token);
+
+    assertThatThrownBy(bridge::start).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining(consul.uri()).hasMessageContaining(token.toString());
+    assertThat(lease()).isNull();
+    assertThat(bridge.writing()).isFalse();
   }
 }

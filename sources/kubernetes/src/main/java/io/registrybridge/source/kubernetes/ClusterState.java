@@ -22,8 +22,10 @@ final class ClusterState implements EndpointNormalizer.Cluster {
   private final Map<String, Map<String, SliceView>> slices = new HashMap<>();
   // pod key -> the labels the normalizer reads
   private final Map<String, Map<String, String>> podLabels = new HashMap<>();
-  // pod key -> services whose slices point at it
-  private final Map<String, Set<String>> servicesOfPod = new HashMap<>();
+  // pod key -> service key -> how many endpoints of that Service's slices point at the Pod.
+  // Derived from the slices alone, so it shrinks when a slice drops an endpoint or goes away,
+  // whether or not the Pod is ever seen deleted (a Pod of another namespace, a missed event).
+  private final Map<String, Map<String, Integer>> servicesOfPod = new HashMap<>();
   private final Map<String, Map<String, String>> nodeAddresses = new HashMap<>();
 
   static String key(String namespace, String name) {
@@ -61,8 +63,11 @@ final class ClusterState implements EndpointNormalizer.Cluster {
       slices.remove(serviceKey);
     }
     String namespace = serviceKey.substring(0, serviceKey.indexOf('/'));
+    if (before != null) {
+      index(namespace, serviceKey, before, -1);
+    }
     if (slice != null) {
-      index(namespace, serviceKey, slice);
+      index(namespace, serviceKey, slice, +1);
     }
     return slice == null && before == null ? Set.of() : Set.of(serviceKey);
   }
@@ -70,6 +75,10 @@ final class ClusterState implements EndpointNormalizer.Cluster {
   /** Replaces every slice of a Service at once (v1 Endpoints: one object, several subsets). */
   Set<String> putSlices(String serviceKey, List<SliceView> all) {
     Map<String, SliceView> before = slices.remove(serviceKey);
+    if (before != null) {
+      String namespace = serviceKey.substring(0, serviceKey.indexOf('/'));
+      before.values().forEach(slice -> index(namespace, serviceKey, slice, -1));
+    }
     for (SliceView slice : all) {
       putSlice(serviceKey, slice.name(), slice);
     }
@@ -82,15 +91,21 @@ final class ClusterState implements EndpointNormalizer.Cluster {
     Map<String, String> relevant = labels == null ? null : relevant(labels);
     Map<String, String> before = relevant == null ? podLabels.remove(key)
         : podLabels.put(key, relevant);
-    if (relevant == null) {
-      // The slices that named it will change too; the index is rebuilt from them.
-      Set<String> affected = servicesOfPod.remove(key);
-      return affected == null || before == null || before.isEmpty() ? Set.of() : affected;
-    }
-    if (relevant.equals(before == null ? Map.of() : before)) {
+    if ((relevant == null ? Map.of() : relevant).equals(before == null ? Map.of() : before)) {
       return Set.of();
     }
-    return Set.copyOf(servicesOfPod.getOrDefault(key, Set.of()));
+    // A deleted Pod stays indexed while slices still name it: they change next, and unindex it.
+    return servicesOf(namespace, name);
+  }
+
+  /** The Services whose slices have an endpoint pointing at this Pod. */
+  Set<String> servicesOf(String namespace, String podName) {
+    return Set.copyOf(servicesOfPod.getOrDefault(key(namespace, podName), Map.of()).keySet());
+  }
+
+  /** How many Pods the index holds; for tests, to show that nothing is left behind. */
+  int indexedPods() {
+    return servicesOfPod.size();
   }
 
   /** Sets a node's addresses (null: it is gone); returns the NodePort Services on change. */
@@ -127,11 +142,17 @@ final class ClusterState implements EndpointNormalizer.Cluster {
     nodeAddresses.clear();
   }
 
-  private void index(String namespace, String serviceKey, SliceView slice) {
+  /** Counts ({@code delta} +1) or uncounts (-1) the Pods a slice's endpoints point at. */
+  private void index(String namespace, String serviceKey, SliceView slice, int delta) {
     for (EndpointView endpoint : slice.endpoints()) {
-      endpoint.targetRef().filter(ref -> ref.kind().equals("Pod")).ifPresent(ref ->
-          servicesOfPod.computeIfAbsent(key(ref.namespace() == null ? namespace
-              : ref.namespace(), ref.name()), k -> new HashSet<>()).add(serviceKey));
+      endpoint.targetRef().filter(ref -> ref.kind().equals("Pod")).ifPresent(ref -> {
+        String pod = key(ref.namespace() == null ? namespace : ref.namespace(), ref.name());
+        Map<String, Integer> services = servicesOfPod.computeIfAbsent(pod, k -> new HashMap<>());
+        services.merge(serviceKey, delta, (a, b) -> a + b == 0 ? null : a + b);
+        if (services.isEmpty()) {
+          servicesOfPod.remove(pod);
+        }
+      });
     }
   }
 

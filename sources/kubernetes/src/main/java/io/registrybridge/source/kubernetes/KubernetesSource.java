@@ -11,14 +11,18 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.client.informers.cache.ReducedStateItemStore;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.registrybridge.core.ServiceInstance;
 import io.registrybridge.core.Source;
 import io.registrybridge.core.SourceListener;
 import io.registrybridge.retry.RetryPolicy;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -28,6 +32,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,17 +54,32 @@ import org.slf4j.LoggerFactory;
  * events. An API server that does not answer at start is retried with {@code retry}'s backoff;
  * after its attempts the {@code gaveUp} callback is told, and the source keeps trying.
  *
+ * <p>One Service never stops the others: an unexpected exception while normalizing it or
+ * handling an event for it is logged naming the object, counted ({@code
+ * registry.bridge.source.item.failures}), and the rest goes on; that Service keeps what it last
+ * reported and is tried again on its next event (or {@code -resync}).
+ *
  * <p>All state lives on the single-threaded {@code executor}; informer threads only hand over.
  */
 public final class KubernetesSource implements Source {
   private static final Logger log = LoggerFactory.getLogger(KubernetesSource.class);
+  // The API server's wording of an RBAC denial (k8s.io/apiserver's forbidden()).
+  private static final Pattern CANNOT = Pattern.compile(
+      "cannot (\\S+) resource \"([^\"]*)\"(?: in API group \"([^\"]*)\")?");
+
+  /** What turns one Service into instances; {@link EndpointNormalizer}, or a test's. */
+  interface Normalizer {
+    EndpointNormalizer.Result normalize(ServiceView service, Collection<SliceView> slices,
+        EndpointNormalizer.Cluster cluster);
+  }
 
   private final KubernetesClient client;
   private final KubernetesSourceConfig config;
-  private final EndpointNormalizer normalizer;
+  private final Normalizer normalizer;
   private final RetryPolicy retry;
   private final ScheduledExecutorService executor;
   private final Runnable gaveUp;
+  private final Counter itemFailures;
 
   // Confined to the executor thread.
   private final ClusterState state = new ClusterState();
@@ -76,15 +97,29 @@ public final class KubernetesSource implements Source {
    * @param retry how to space attempts while the API server has not answered yet
    * @param gaveUp told once when {@code retry}'s attempts are used up; the source goes on
    *     trying, the daemon decides whether to exit
+   * @param meters receives {@code registry.bridge.source.item.failures{source=kubernetes}}: the
+   *     unexpected exceptions caught for one Service or one object
    */
   public KubernetesSource(KubernetesClient client, KubernetesSourceConfig config,
-      RetryPolicy retry, ScheduledExecutorService executor, Runnable gaveUp) {
+      RetryPolicy retry, ScheduledExecutorService executor, Runnable gaveUp,
+      MeterRegistry meters) {
+    this(client, config, new EndpointNormalizer(config)::normalize, retry, executor, gaveUp,
+        meters);
+  }
+
+  KubernetesSource(KubernetesClient client, KubernetesSourceConfig config, Normalizer normalizer,
+      RetryPolicy retry, ScheduledExecutorService executor, Runnable gaveUp,
+      MeterRegistry meters) {
     this.client = requireNonNull(client, "client");
     this.config = requireNonNull(config, "config");
-    this.normalizer = new EndpointNormalizer(config);
+    this.normalizer = requireNonNull(normalizer, "normalizer");
     this.retry = requireNonNull(retry, "retry");
     this.executor = requireNonNull(executor, "executor");
     this.gaveUp = requireNonNull(gaveUp, "gaveUp");
+    this.itemFailures = Counter.builder("registry.bridge.source.item.failures")
+        .description("Unexpected exceptions caught for one item (a container, a Service); the"
+            + " item is skipped and the others go on")
+        .tag("source", name()).register(requireNonNull(meters, "meters"));
   }
 
   @Override
@@ -204,7 +239,7 @@ public final class KubernetesSource implements Source {
           executor.execute(() -> {
             // Before the first listing the caches are read whole in synced().
             if (listed && current == generation) {
-              onChange.accept(change);
+              isolated(change.object(), () -> onChange.accept(change));
             }
           });
         }
@@ -231,15 +266,15 @@ public final class KubernetesSource implements Source {
     generation++; // the informers stopped below must not report this failure again
     stopInformers();
     failures++;
+    String why = forbidden(error).orElseGet(() -> "API server not reachable ("
+        + describe(error) + ")");
     // -retry-attempts bounds only the wait for an API server that has never answered.
     if (!listed && failures == retry.maxAttempts() + 1) {
-      log.error("kubernetes: API server not reachable after {} attempt(s): {}", failures,
-          describe(error));
+      log.error("kubernetes: no complete listing after {} attempt(s): {}", failures, why);
       gaveUp.run();
     }
     long delay = retry.delayAfter(failures).toMillis();
-    log.warn("kubernetes: API server not reachable ({}), retrying in {} ms", describe(error),
-        delay);
+    log.warn("kubernetes: {}; retrying in {} ms", why, delay);
     executor.schedule(this::connect, delay, TimeUnit.MILLISECONDS);
   }
 
@@ -255,14 +290,16 @@ public final class KubernetesSource implements Source {
     state.clear();
     for (SharedIndexInformer<?> informer : informers) {
       for (Object object : informer.getStore().list()) {
-        switch (object) {
-          case Service s -> onService(new Change<>(s, false));
-          case EndpointSlice s -> onSlice(new Change<>(s, false));
-          case Endpoints e -> onEndpoints(new Change<>(e, false));
-          case Pod p -> onPod(new Change<>(p, false));
-          case Node n -> onNode(new Change<>(n, false));
-          default -> log.debug("kubernetes: unexpected object {}", object);
-        }
+        isolated(object, () -> {
+          switch (object) {
+            case Service s -> onService(new Change<>(s, false));
+            case EndpointSlice s -> onSlice(new Change<>(s, false));
+            case Endpoints e -> onEndpoints(new Change<>(e, false));
+            case Pod p -> onPod(new Change<>(p, false));
+            case Node n -> onNode(new Change<>(n, false));
+            default -> log.debug("kubernetes: unexpected object {}", object);
+          }
+        });
       }
     }
     listed = true;
@@ -276,6 +313,9 @@ public final class KubernetesSource implements Source {
     Map<String, List<ServiceInstance>> all = new LinkedHashMap<>();
     for (String key : state.serviceKeys()) {
       List<ServiceInstance> instances = instancesOf(key);
+      if (instances == null) { // failed: keeps what it last reported
+        instances = reported.getOrDefault(key, List.of());
+      }
       if (!instances.isEmpty()) {
         all.put(key, instances);
       }
@@ -340,6 +380,9 @@ public final class KubernetesSource implements Source {
     }
     for (String key : keys) {
       List<ServiceInstance> instances = instancesOf(key);
+      if (instances == null) {
+        continue; // failed: keeps what it last reported until its next event
+      }
       List<ServiceInstance> before = instances.isEmpty() ? reported.remove(key)
           : reported.put(key, instances);
       if (!instances.equals(before == null ? List.of() : before)) {
@@ -348,14 +391,25 @@ public final class KubernetesSource implements Source {
     }
   }
 
-  /** One Service's instances; its problems are logged when they first appear or change. */
+  /**
+   * One Service's instances; its problems are logged when they first appear or change. Null when
+   * normalizing it threw (a bug): logged and counted here, so the other Services go on.
+   */
   private List<ServiceInstance> instancesOf(String key) {
     ServiceView service = state.service(key);
     if (service == null) {
       logged.remove(key);
       return List.of();
     }
-    EndpointNormalizer.Result result = normalizer.normalize(service, state.slicesOf(key), state);
+    EndpointNormalizer.Result result;
+    try {
+      result = normalizer.normalize(service, state.slicesOf(key), state);
+    } catch (RuntimeException e) {
+      itemFailures.increment();
+      log.error("kubernetes: Service {} could not be normalized ({}); it keeps what it last"
+          + " reported and is tried again on its next change", key, describe(e), e);
+      return null;
+    }
     List<EndpointNormalizer.Problem> before = logged.put(key, result.problems());
     if (!result.problems().equals(before == null ? List.of() : before)) {
       result.problems().forEach(p -> log.warn("kubernetes: {}", p));
@@ -375,6 +429,46 @@ public final class KubernetesSource implements Source {
       }
     }
     informers.clear();
+  }
+
+  /** Runs one object's handling; an unexpected exception is logged naming it and counted. */
+  private void isolated(Object object, Runnable handling) {
+    try {
+      handling.run();
+    } catch (RuntimeException e) {
+      itemFailures.increment();
+      String name = object instanceof HasMetadata o && o.getMetadata() != null
+          ? o.getKind() + " " + ClusterState.key(o.getMetadata().getNamespace(),
+              o.getMetadata().getName())
+          : String.valueOf(object);
+      log.error("kubernetes: {} could not be handled ({}); skipped until its next change", name,
+          describe(e), e);
+    }
+  }
+
+  /**
+   * The API server's 403 as what is forbidden and what fixes it; empty for other failures. The
+   * verb and resource come from its message (k8s.io/apiserver's wording), else from the
+   * request.
+   */
+  static java.util.Optional<String> forbidden(Throwable error) {
+    for (Throwable e = error; e != null; e = e.getCause()) {
+      if (e instanceof KubernetesClientException k && k.getCode() == 403) {
+        String said = k.getStatus() != null && k.getStatus().getMessage() != null
+            ? k.getStatus().getMessage() : String.valueOf(k.getMessage());
+        Matcher cannot = CANNOT.matcher(said);
+        boolean worded = cannot.find();
+        String verb = worded ? cannot.group(1) : "list and watch";
+        String resource = worded ? cannot.group(2)
+            + (cannot.group(3) == null || cannot.group(3).isEmpty() ? "" : "." + cannot.group(3))
+            : k.getFullResourceName() != null ? k.getFullResourceName() : "a resource";
+        return java.util.Optional.of("forbidden to " + verb + " " + resource + " (HTTP 403):"
+            + " the ServiceAccount needs RBAC for it, a ClusterRole granting get, list and watch"
+            + " on " + resource + " (see deploy/kubernetes-sync.yaml); the API server said: "
+            + said);
+      }
+    }
+    return java.util.Optional.empty();
   }
 
   private static String describe(Throwable e) {

@@ -19,6 +19,7 @@ import io.fabric8.kubernetes.client.http.HttpRequest;
 import io.fabric8.kubernetes.client.http.Interceptor;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.registrybridge.core.DesiredIndex;
 import io.registrybridge.core.Placement;
 import io.registrybridge.core.Protocol;
@@ -35,6 +36,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -51,6 +53,7 @@ class KubernetesSourceTest {
   private final ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor();
   private final DesiredIndex index = new DesiredIndex(Set.of("kubernetes"));
   private final AtomicInteger gaveUp = new AtomicInteger();
+  private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
   private KubernetesSource source;
 
   @AfterEach
@@ -64,7 +67,7 @@ class KubernetesSourceTest {
   private void start(KubernetesClient using) {
     source = new KubernetesSource(using, KubernetesSourceConfig.defaults("cluster-1"),
         RetryPolicy.forever(Duration.ofMillis(50), Duration.ofMillis(200)), executor,
-        gaveUp::incrementAndGet);
+        gaveUp::incrementAndGet, meters);
     source.start(index.listenerFor("kubernetes"));
     await().atMost(WAIT).until(index::complete);
   }
@@ -256,7 +259,7 @@ class KubernetesSourceTest {
         .withRequestRetryBackoffLimit(0).endConfig());
     source = new KubernetesSource(impatient, KubernetesSourceConfig.defaults("cluster-1"),
         new RetryPolicy(1, io.registrybridge.retry.Backoff.exponential(Duration.ofMillis(50),
-            Duration.ofMillis(100))), executor, gaveUp::incrementAndGet);
+            Duration.ofMillis(100))), executor, gaveUp::incrementAndGet, meters);
     source.start(index.listenerFor("kubernetes"));
 
     await().atMost(WAIT).until(index::complete);
@@ -265,5 +268,105 @@ class KubernetesSourceTest {
     source.close();
     source = null;
     impatient.close();
+  }
+
+  private double itemFailures() {
+    return meters.counter("registry.bridge.source.item.failures", "source", "kubernetes")
+        .count();
+  }
+
+  /**
+   * A normalizer that throws for one Service (a bug) stops neither the first listing, nor the
+   * other Services, nor later events; the Service is named in one ERROR, counted, keeps what it
+   * last reported, and is normalized again on its next event.
+   */
+  @Test
+  void aServiceWhoseNormalizationThrowsIsNamedCountedAndSkippedWhileTheOthersFlow() {
+    KubernetesFixtures.serveEndpointSlices(server);
+    webWithOnePod();
+    apply(client, pod("api-1", Map.of("app", "api")));
+    apply(client, service("api", Map.of(), port("http", 80, 8080)));
+    apply(client, slice("api", "api-abc", "IPv4", List.of(slicePort("http", 8080)),
+        endpoint("10.2.0.1", "api-1")));
+    KubernetesSourceConfig config = KubernetesSourceConfig.defaults("cluster-1");
+    EndpointNormalizer real = new EndpointNormalizer(config);
+    AtomicReference<String> broken = new AtomicReference<>("api");
+    source = new KubernetesSource(client, config, (service, slices, cluster) -> {
+      if (service.name().equals(broken.get())) {
+        throw new IllegalStateException("a normalizer bug");
+      }
+      return real.normalize(service, slices, cluster);
+    }, RetryPolicy.forever(Duration.ofMillis(50), Duration.ofMillis(200)), executor,
+        gaveUp::incrementAndGet, meters);
+
+    try (LogCapture logs = new LogCapture(KubernetesSource.class)) {
+      source.start(index.listenerFor("kubernetes"));
+      await().atMost(WAIT).until(index::complete);
+
+      assertThat(instances()).containsOnlyKeys("cluster-1:shop.web:10.1.0.1:80");
+      assertThat(itemFailures()).isEqualTo(1.0);
+      assertThat(logs.lines()).contains("ERROR kubernetes: Service shop/api could not be"
+          + " normalized (IllegalStateException: a normalizer bug); it keeps what it last"
+          + " reported and is tried again on its next change");
+
+      // Now web breaks on its next event: it keeps its instance; api's next event brings it in.
+      broken.set("web");
+      apply(client, pod("web-2", Map.of("app", "web")));
+      apply(client, slice("web", "web-abc", "IPv4", List.of(slicePort("http", 8080)),
+          endpoint("10.1.0.1", "web-1"), endpoint("10.1.0.2", "web-2")));
+      await().atMost(WAIT).until(() -> itemFailures() >= 2.0);
+      apply(client, service("api", Map.of("registry-bridge.io/tags", "v2"),
+          port("http", 80, 8080)));
+      await().atMost(WAIT).until(() -> instances().containsKey(
+          "cluster-1:shop.api:10.2.0.1:80"));
+      assertThat(instances()).containsOnlyKeys("cluster-1:shop.web:10.1.0.1:80",
+          "cluster-1:shop.api:10.2.0.1:80");
+      assertThat(logs.lines()).anyMatch(line -> line.startsWith(
+          "ERROR kubernetes: Service shop/web could not be normalized"));
+
+      broken.set(null);
+      apply(client, service("web", Map.of("registry-bridge.io/tags", "v2"),
+          port("http", 80, 8080)));
+      await().atMost(WAIT).until(() -> instances().containsKey(
+          "cluster-1:shop.web:10.1.0.2:80"));
+    }
+  }
+
+  /** A 403 says what is forbidden and that RBAC is missing, not that the server is down. */
+  @Test
+  void aForbiddenListingNamesTheVerbTheResourceAndRbac() {
+    KubernetesFixtures.serveEndpointSlices(server);
+    webWithOnePod();
+    String said = "services is forbidden: User \"system:serviceaccount:consul:registry-bridge\""
+        + " cannot list resource \"services\" in API group \"\" at the cluster scope";
+    server.expect().get().withPath("/forbidden").andReturn(403, new StatusBuilder()
+        .withStatus("Failure").withCode(403).withReason("Forbidden").withMessage(said).build())
+        .always();
+    AtomicInteger denied = new AtomicInteger();
+    KubernetesClient unprivileged = server.createClient(b -> b.withHttpClientBuilderConsumer(
+        http -> http.addOrReplaceInterceptor("rbac", new Interceptor() {
+          @Override
+          public void before(BasicBuilder builder, HttpRequest request, RequestTags tags) {
+            String uri = request.uri().toString();
+            if (uri.contains("/api/v1/services") && !uri.contains("watch=true")
+                && denied.getAndIncrement() == 0) {
+              builder.uri(URI.create(uri.substring(0, uri.indexOf("/api/")) + "/forbidden"));
+            }
+          }
+        })));
+    try (LogCapture logs = new LogCapture(KubernetesSource.class)) {
+      start(unprivileged);
+
+      assertThat(logs.lines()).filteredOn(line -> line.startsWith("WARN"))
+          .first().asString().startsWith("WARN kubernetes: forbidden to list services (HTTP 403):"
+              + " the ServiceAccount needs RBAC for it, a ClusterRole granting get, list and"
+              + " watch on services (see deploy/kubernetes-sync.yaml); the API server said: "
+              + said + "; retrying in ");
+      assertThat(logs.lines()).noneMatch(line -> line.contains("not reachable"));
+    } finally {
+      source.close();
+      source = null;
+      unprivileged.close();
+    }
   }
 }

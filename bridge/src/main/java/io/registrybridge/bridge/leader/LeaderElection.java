@@ -1,4 +1,4 @@
-package io.registrybridge.source.kubernetes;
+package io.registrybridge.bridge.leader;
 
 import static java.util.Objects.requireNonNull;
 
@@ -18,9 +18,12 @@ import org.slf4j.LoggerFactory;
  * the Lease is released, so another replica takes over within one {@code retryPeriod} instead of
  * a whole {@code leaseDuration}.
  *
- * <p>An elector runs once (fabric8 starts each at most once); a replica that lost the Lease
- * stops writing at once and the daemon exits, as client-go's controllers do, so that it comes
- * back as a clean follower.
+ * <p>An elector runs once (fabric8 starts each at most once). What leading means for the daemon
+ * (when the sinks start, what a failure or a lost Lease does) is {@link Leadership}'s.
+ *
+ * <p>fabric8's elector calls back on its own thread, from inside its acquire/renew loop: a
+ * callback that blocks delays the renewals, and one that throws is lost while the Lease is kept.
+ * Listeners therefore only hand over.
  */
 public final class LeaderElection implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(LeaderElection.class);
@@ -90,7 +93,21 @@ public final class LeaderElection implements AutoCloseable {
         .build()).build().start();
   }
 
-  /** Stops competing and, if this replica leads, releases the Lease. */
+  /** {@code NAMESPACE/NAME} of the Lease. */
+  public String lease() {
+    return namespace + "/" + name;
+  }
+
+  /** This replica's {@code holderIdentity}. */
+  public String identity() {
+    return identity;
+  }
+
+  /**
+   * Stops competing and, if this replica leads, releases the Lease (an update that empties its
+   * {@code holderIdentity}, made before this returns: fabric8 releases in the cancelling thread)
+   * and tells {@link Listener#stoppedLeading}.
+   */
   @Override
   public synchronized void close() {
     if (running != null) {
