@@ -131,7 +131,15 @@ final class FakeConsulAgent implements ConsulAgent {
       throw failure;
     }
     registrations.put(r.getId(), r);
-    r.getChecks().forEach(check -> checks.put(check.getId().orElseThrow(), r.getId()));
+    r.getChecks().forEach(check -> {
+      String id = check.getId().orElseThrow();
+      // Like Consul: a new check starts with the status it is registered with, an existing
+      // one keeps its own.
+      if (checks.put(id, r.getId()) == null) {
+        check.getStatus().flatMap(io.registrybridge.core.Health.Status::parse)
+            .ifPresent(status -> statuses.put(id, status));
+      }
+    });
     services.put(r.getId(), new AgentService(r.getId(), r.getName(), r.getAddress().orElse(""),
         r.getPort().orElse(0), r.getTags(), r.getMeta()));
   }
