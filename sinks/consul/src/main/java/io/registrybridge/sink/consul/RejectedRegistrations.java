@@ -10,9 +10,10 @@ import java.util.Set;
 
 /**
  * Registrations Consul refused, or that failed for this ID alone (an exception while planning or
- * sending it), so that the same body is not sent again every few seconds. A rejected registration is retried when its
- * content changes, and otherwise once per {@code retryAfter}, in case the agent's configuration
- * or the token's ACL policy changed in the meantime. Not thread-safe: used by the sync thread only.
+ * sending it), so that the same body is not sent again every few seconds. A rejected
+ * registration is retried when its content changes, and otherwise once per {@code retryAfter},
+ * in case the agent's configuration or the token's ACL policy changed in the meantime. Not
+ * thread-safe: used by the sync thread only.
  */
 final class RejectedRegistrations {
   private record Rejection(String hash, Instant at) {}
