@@ -10,8 +10,17 @@ import org.kiwiproject.consul.model.catalog.CatalogRegistration;
 
 /**
  * The calls of the Consul HTTP API the sink makes: the agent API for instances on this host, the
- * catalog API for a synthetic node. Every method throws {@link ConsulAgentException} when Consul
- * cannot be reached or refuses the request. Thread-safe.
+ * catalog API for a synthetic node. Thread-safe. Every method throws
+ *
+ * <ul>
+ *   <li>{@link io.registrybridge.core.ControlPlaneUnavailableException} (its cause a {@link
+ *       ConsulAgentException}) when Consul cannot take requests now: no answer, HTTP 429, or a
+ *       5xx that is not about this request ({@link ConsulAgentException#unavailable()});
+ *   <li>{@link ConsulAgentException} when Consul refused this one request (400, 403, 404, ...);
+ *   <li>any other {@link RuntimeException} when the request could not even be built or its
+ *       answer read (Retrofit refusing an ID such as {@code ..} in a path, a serialization
+ *       error): like a refusal, that concerns the one service it is about.
+ * </ul>
  */
 interface ConsulAgent extends AutoCloseable {
 

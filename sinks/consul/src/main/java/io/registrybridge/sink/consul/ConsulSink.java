@@ -2,6 +2,7 @@ package io.registrybridge.sink.consul;
 
 import static java.util.Objects.requireNonNull;
 
+import io.registrybridge.core.ControlPlaneUnavailableException;
 import io.registrybridge.core.DesiredState;
 import io.registrybridge.core.DesiredView;
 import io.registrybridge.core.Placement;
@@ -13,9 +14,11 @@ import io.registrybridge.core.SyncResult;
 import java.time.Clock;
 import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -62,13 +65,21 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Errors</h2>
  *
- * When Consul refuses one registration (HTTP 400, 403, or script checks disabled on the agent)
- * the service is logged and skipped and the others are still written; the same registration is
- * sent again only when it changes, or after {@value TargetSync#REJECTED_RETRY_MINUTES} minutes
- * (a refused deregistration likewise waits that long). Any other error answer is handed back to
- * the reconciler as an ID to retry with backoff ({@link SyncResult#retry()}); when Consul does
- * not answer at all, the remaining writes are abandoned and the call throws, so the reconciler
- * backs off and starts over with a full sync.
+ * Only Consul being unavailable as a whole backs the sink off: no answer (connection refused, a
+ * timeout, TLS), HTTP 429, or a 5xx that is not about the request alone. Then the remaining
+ * writes are abandoned and the call throws {@link
+ * io.registrybridge.core.ControlPlaneUnavailableException}, so the reconciler backs off and
+ * starts over with a full sync; a full read that Consul refuses (an unknown token) does the same.
+ *
+ * <p>Everything else concerns one service ID and never stops the others: when Consul refuses a
+ * registration (HTTP 400, 403, 404, script checks disabled on the agent) or planning or sending
+ * it throws (a client-side {@link IllegalArgumentException}, a serialization error, a bug), the
+ * service is logged once, with its origin and the reason (never meta values), and skipped; the
+ * same registration is sent again only when it changes, or after {@value
+ * TargetSync#REJECTED_RETRY_MINUTES} minutes (a failed deregistration likewise waits that long).
+ * A health check that cannot be set is registered again, after a per-ID backoff ({@link
+ * SyncResult#retry()}). An entry of the full read that cannot be understood is left out with a
+ * warning.
  *
  * <h2>TTL</h2>
  *
@@ -90,6 +101,8 @@ public final class ConsulSink implements Sink {
   private final TargetSync inCatalog;
   private final SentinelWatch agentWatch;
   private final SentinelWatch catalogWatch;
+  // IDs whose TTL pass failed unexpectedly, so that each is logged once, not every round.
+  private final Set<String> ttlFailuresReported = ConcurrentHashMap.newKeySet();
 
   ConsulSink(ConsulAgent agent, ConsulSinkConfig config, Clock clock) {
     this.agent = requireNonNull(agent, "agent");
@@ -181,29 +194,38 @@ public final class ConsulSink implements Sink {
    * lost is skipped (the next sync registers it again).
    *
    * @return how many checks were passed
-   * @throws ConsulAgentException when the agent does not answer; the remaining checks wait for
-   *     the next round
+   * @throws ControlPlaneUnavailableException when the agent does not answer; the remaining checks
+   *     wait for the next round
    */
   public int passTtlChecks() {
     if (config.ttl().isEmpty()) {
       return 0;
     }
     int passed = 0;
-    for (HeldService held : onAgent.held()) {
-      if (held.legacy()) {
+    Set<String> held = new HashSet<>();
+    for (HeldService service : onAgent.held()) {
+      if (service.legacy()) {
         continue;
       }
+      held.add(service.id());
       try {
-        agent.passCheck(RegistrationMapper.ttlCheckId(held.id()), "");
+        agent.passCheck(RegistrationMapper.ttlCheckId(service.id()), "");
         passed++;
       } catch (ConsulAgentException e) {
-        if (!e.answered()) {
-          throw e;
-        }
-        log.debug("{}: cannot pass the TTL check of {} (HTTP {})", name(), held.id(),
+        // A check the agent lost: the next full sync registers it again.
+        log.debug("{}: cannot pass the TTL check of {} (HTTP {})", name(), service.id(),
             e.status());
+      } catch (ControlPlaneUnavailableException e) {
+        throw e;
+      } catch (RuntimeException e) {
+        // About this one check (a bug, an ID the client refuses): the others still pass.
+        if (ttlFailuresReported.add(service.id())) {
+          log.warn("{}: cannot pass the TTL check of {}: {}", name(), service.id(),
+              e.toString());
+        }
       }
     }
+    ttlFailuresReported.retainAll(held);
     return passed;
   }
 

@@ -2,7 +2,10 @@ package io.registrybridge.sink.consul;
 
 import static java.util.Objects.requireNonNull;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import io.registrybridge.core.ControlPlaneUnavailableException;
 import io.registrybridge.core.Health;
+import java.io.IOException;
 import java.net.MalformedURLException;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -175,17 +178,29 @@ final class KiwiConsulAgent implements ConsulAgent {
       return Optional.of(answer.get());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new ConsulAgentException(ConsulAgentException.NO_RESPONSE, "interrupted", e);
+      throw new ControlPlaneUnavailableException("interrupted while waiting for Consul", e);
     } catch (ExecutionException e) {
       Throwable cause = e.getCause();
       if (cause instanceof ConsulException consul) {
         if (consul.hasCode() && consul.getCode() == 404) {
           return Optional.empty();
         }
-        throw toAgentException(consul);
+        throw failure(consul);
       }
-      throw new ConsulAgentException(ConsulAgentException.NO_RESPONSE,
-          "Consul request for service " + serviceId + " failed: " + cause, cause);
+      if (cause instanceof IOException io) {
+        throw failure(new ConsulException("Consul request for service " + serviceId
+            + " failed: " + io, io));
+      }
+      // Not about Consul at all: Retrofit refusing this ID in a path ('..'), a bug. It concerns
+      // this one service, so it must not look like an outage (which backs the whole sink off).
+      if (cause instanceof RuntimeException unexpected) {
+        throw unexpected;
+      }
+      if (cause instanceof Error error) {
+        throw error;
+      }
+      throw new IllegalStateException("Consul request for service " + serviceId + " failed",
+          cause);
     }
   }
 
@@ -235,9 +250,13 @@ final class KiwiConsulAgent implements ConsulAgent {
       try {
         agent.check(checkId, state, note);
       } catch (NotRegisteredException e) {
-        // kiwi wraps every failure of this call, including connection failures.
+        // kiwi wraps every failure of this call, including connection failures, and also a
+        // check ID Retrofit refuses in a path, which is about this one check, not an outage.
         if (e.getCause() instanceof ConsulException cause) {
           throw cause;
+        }
+        if (e.getCause() instanceof RuntimeException unexpected) {
+          throw unexpected;
         }
         throw new ConsulException(e.getMessage(), e);
       }
@@ -275,15 +294,25 @@ final class KiwiConsulAgent implements ConsulAgent {
     try {
       return request.get();
     } catch (ConsulException e) {
-      throw toAgentException(e);
+      throw failure(e);
     }
   }
 
-  private static ConsulAgentException toAgentException(ConsulException e) {
+  /**
+   * What a failed request means for the sink: Consul unavailable as a whole ({@link
+   * ControlPlaneUnavailableException}), a refusal of this request ({@link ConsulAgentException}),
+   * or a body kiwi could not write or read, which is about this request's data and not an outage
+   * (Jackson's errors are IOExceptions, which kiwi reports like a broken connection).
+   */
+  private static RuntimeException failure(ConsulException e) {
+    if (!e.hasCode() && e.getCause() instanceof JsonProcessingException json) {
+      return new IllegalStateException("cannot convert a Consul request or answer: "
+          + json.getOriginalMessage(), json);
+    }
     int status = e.hasCode() ? e.getCode() : ConsulAgentException.NO_RESPONSE;
     // kiwi's message names the URL and Consul's answer; its cause (if any) says why there was
     // no answer, which is what the reconciler's log line should show next to it.
     return new ConsulAgentException(status, e.getMessage(), e.getCause() != null ? e.getCause()
-        : e);
+        : e).surfaced();
   }
 }

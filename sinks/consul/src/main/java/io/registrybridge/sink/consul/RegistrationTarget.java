@@ -11,8 +11,8 @@ import org.kiwiproject.consul.model.agent.Registration;
  * Where the sink keeps one set of registrations: the local agent's services ({@link
  * AgentTarget}, instances on this host) or a synthetic catalog node ({@link CatalogTarget},
  * instances from elsewhere). {@link TargetSync} holds the mirror and the diff for each, so both
- * get the same guarantees; a target only knows its HTTP calls. Every method throws {@link
- * ConsulAgentException} like {@link ConsulAgent}. Thread-safe.
+ * get the same guarantees; a target only knows its HTTP calls. Every method fails like {@link
+ * ConsulAgent}'s. Thread-safe.
  */
 interface RegistrationTarget {
 

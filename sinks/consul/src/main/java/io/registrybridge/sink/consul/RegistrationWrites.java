@@ -2,6 +2,7 @@ package io.registrybridge.sink.consul;
 
 import static java.util.Objects.requireNonNull;
 
+import io.registrybridge.core.ControlPlaneUnavailableException;
 import io.registrybridge.core.Health;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -9,10 +10,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -25,6 +28,12 @@ import org.slf4j.LoggerFactory;
  * hand-off), several at a time otherwise, on a {@link Pool} the targets share. Each write updates
  * the mirror as soon as Consul accepted it. Once Consul fails to answer, the writes not yet
  * started are abandoned: they would only wait for their timeouts.
+ *
+ * <p>Every op has its own outcome: Consul refusing it, or any unexpected exception while sending
+ * it (a client-side {@link IllegalArgumentException}, a serialization error, a bug), is that op's
+ * {@link Result#REJECTED} and never stops the others. Only Consul being unavailable as a whole
+ * ({@link ControlPlaneUnavailableException}) stops the run. {@link #run} returns only when every
+ * write it started has finished.
  *
  * <p>Outcomes come back in the order of the ops, so the sink logs them deterministically.
  */
@@ -75,9 +84,12 @@ final class RegistrationWrites {
     GONE,
     /** A service we do not own holds the ID. */
     FOREIGN,
-    /** Refused in a way that sending it again will not fix (400, 403). */
+    /**
+     * Refused in a way that sending it again will not fix (400, 403, a script check the agent
+     * does not allow), or failed unexpectedly before or after reaching Consul.
+     */
     REJECTED,
-    /** Consul answered with another error: try this ID again later. */
+    /** The health check could not be set (e.g. the agent lost it): register it again later. */
     RETRY,
     /** Consul did not answer. */
     UNREACHABLE,
@@ -86,7 +98,13 @@ final class RegistrationWrites {
   }
 
   /** @param error set for REJECTED, RETRY and UNREACHABLE */
-  record Outcome(Op op, Result result, ConsulAgentException error) {}
+  record Outcome(Op op, Result result, RuntimeException error) {
+    /** Consul's HTTP status for a refusal; empty for no answer or an unexpected exception. */
+    Optional<Integer> status() {
+      return error instanceof ConsulAgentException e && e.answered()
+          ? Optional.of(e.status()) : Optional.empty();
+    }
+  }
 
   private final RegistrationTarget target;
   private final Ownership ownership;
@@ -113,18 +131,46 @@ final class RegistrationWrites {
     List<Future<Outcome>> futures = new ArrayList<>(ops.size());
     ExecutorService workers = pool.executor();
     for (Op op : ops) {
-      futures.add(workers.submit(() -> send(op, unreachable)));
-    }
-    List<Outcome> outcomes = new ArrayList<>(ops.size());
-    for (Future<Outcome> future : futures) {
       try {
-        outcomes.add(future.get());
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new ConsulAgentException(ConsulAgentException.NO_RESPONSE, "interrupted", e);
-      } catch (ExecutionException e) {
-        throw new IllegalStateException("a Consul write failed unexpectedly", e.getCause());
+        futures.add(workers.submit(() -> send(op, unreachable)));
+      } catch (RejectedExecutionException e) { // the sink is closing
+        unreachable.set(true);
+        futures.add(CompletableFuture.completedFuture(new Outcome(op, Result.UNREACHABLE,
+            new ControlPlaneUnavailableException("the Consul sink is closing", e))));
       }
+    }
+    return collect(futures);
+  }
+
+  /**
+   * Waits for every write: none is left running unobserved, so the mirror and the outcomes agree
+   * when this returns. {@link #send} turns every exception into an outcome; an {@link Error} is
+   * thrown once all the others finished.
+   */
+  private static List<Outcome> collect(List<Future<Outcome>> futures) {
+    List<Outcome> outcomes = new ArrayList<>(futures.size());
+    Throwable fatal = null;
+    for (int i = 0; i < futures.size(); i++) {
+      try {
+        outcomes.add(futures.get(i).get());
+      } catch (InterruptedException e) {
+        // Shutting down: stop the writes still running, and let the reconciler see why.
+        futures.subList(i, futures.size()).forEach(f -> f.cancel(true));
+        Thread.currentThread().interrupt();
+        throw new ControlPlaneUnavailableException("interrupted while writing to Consul", e);
+      } catch (ExecutionException e) {
+        if (fatal == null) {
+          fatal = e.getCause();
+        } else {
+          fatal.addSuppressed(e.getCause());
+        }
+      }
+    }
+    if (fatal instanceof Error error) {
+      throw error;
+    }
+    if (fatal != null) { // send() catches every RuntimeException; kept for completeness
+      throw new IllegalStateException("a Consul write failed unexpectedly", fatal);
     }
     return outcomes;
   }
@@ -139,19 +185,23 @@ final class RegistrationWrites {
         case SetHealth health -> setHealth(health.plan(), health.have());
         case Deregister deregister -> deregister(deregister);
       };
-    } catch (ConsulAgentException e) {
-      if (!e.answered()) {
-        unreachable.set(true);
-        return new Outcome(op, Result.UNREACHABLE, e);
+    } catch (ControlPlaneUnavailableException e) {
+      unreachable.set(true);
+      return new Outcome(op, Result.UNREACHABLE, e);
+    } catch (RuntimeException e) {
+      // A refusal of this one request, or an exception about it alone: the op's own outcome.
+      if (op instanceof SetHealth health) {
+        // The agent may have lost the check: the next write of this ID registers it again.
+        mirror.put(op.id(), forgotten(health.plan()));
+        return new Outcome(op, Result.RETRY, e);
       }
-      boolean refused = switch (op) {
-        case Register register -> e.rejectsRegistration();
-        case Deregister deregister -> e.status() == 400 || e.status() == 403;
-        // A check the agent lost comes back with the next full sync's registration.
-        case SetHealth health -> false;
-      };
-      return new Outcome(op, refused ? Result.REJECTED : Result.RETRY, e);
+      return new Outcome(op, Result.REJECTED, e);
     }
+  }
+
+  /** Registered (or maybe not), but what the agent holds is unknown: the next write redoes it. */
+  private static HeldService forgotten(PlannedRegistration plan) {
+    return new HeldService(plan.id(), plan.describe(), null, null, false, null);
   }
 
   private Outcome register(Register op) {
@@ -165,9 +215,13 @@ final class RegistrationWrites {
         }
         have = HeldService.read(existing.get());
         if (have.matches(plan)) {
+          if (plan.health().isPresent()) {
+            // Ours already (a bridge restarted): its check may well show the status wanted.
+            have = have.withHealth(healthStatus(plan.id()));
+          }
           mirror.put(plan.id(), have);
-          return plan.health().isPresent() ? setHealth(plan, have)
-              : new Outcome(op, Result.UNCHANGED, null);
+          return have.healthMatches(plan) ? new Outcome(op, Result.UNCHANGED, null)
+              : setHealth(plan, have);
         }
       }
     }
@@ -179,10 +233,9 @@ final class RegistrationWrites {
         if (plan.health().isPresent()) {
           setCheck(plan);
         }
-      } catch (ConsulAgentException e) {
+      } catch (RuntimeException e) {
         // Registered, but a stale check or status may be left: forget the hash to do it again.
-        mirror.put(plan.id(), new HeldService(plan.id(), plan.describe(), null, null, false,
-            null));
+        mirror.put(plan.id(), forgotten(plan));
         throw e;
       }
     } else if (plan.health().isPresent() && !plan.health().get().output().isEmpty()) {
@@ -191,6 +244,16 @@ final class RegistrationWrites {
     }
     mirror.put(plan.id(), HeldService.written(plan));
     return new Outcome(op, have == null ? Result.CREATED : Result.UPDATED, null);
+  }
+
+  /** The status the service's mirrored health check shows; null when unknown. */
+  private Health.Status healthStatus(String serviceId) {
+    try {
+      return target.checkStatuses(RegistrationMapper.HEALTH_CHECK_NAME)
+          .get(RegistrationMapper.healthCheckId(serviceId));
+    } catch (ConsulAgentException e) { // e.g. a token that may not read checks: just set it
+      return null;
+    }
   }
 
   private Outcome setHealth(PlannedRegistration plan, HeldService have) {
@@ -232,6 +295,9 @@ final class RegistrationWrites {
       if (e.status() == 404) { // gone already (Consul 1.9+ answers 404 for unknown IDs)
         return new Outcome(op, Result.GONE, null);
       }
+      mirror.put(have.id(), have);
+      throw e;
+    } catch (RuntimeException e) {
       mirror.put(have.id(), have);
       throw e;
     }

@@ -9,10 +9,11 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Registrations Consul refused ({@link ConsulAgentException#rejectsRegistration()}), so that the
- * same body is not sent again every few seconds. A rejected registration is retried when its
- * content changes, and otherwise once per {@code retryAfter}, in case the agent's configuration
- * or the token's ACL policy changed in the meantime. Not thread-safe: used by the sync thread only.
+ * Registrations Consul refused, or that failed for this ID alone (an exception while planning or
+ * sending it), so that the same body is not sent again every few seconds. A rejected
+ * registration is retried when its content changes, and otherwise once per {@code retryAfter},
+ * in case the agent's configuration or the token's ACL policy changed in the meantime. Not
+ * thread-safe: used by the sync thread only.
  */
 final class RejectedRegistrations {
   private record Rejection(String hash, Instant at) {}
@@ -34,6 +35,10 @@ final class RejectedRegistrations {
     return rejection != null
         && rejection.hash().equals(hash)
         && now.isBefore(rejection.at().plus(retryAfter));
+  }
+
+  boolean contains(String serviceId) {
+    return byId.containsKey(serviceId);
   }
 
   void forget(String serviceId) {

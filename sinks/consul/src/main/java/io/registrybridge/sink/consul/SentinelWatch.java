@@ -2,11 +2,14 @@ package io.registrybridge.sink.consul;
 
 import static java.util.Objects.requireNonNull;
 
+import io.registrybridge.core.ControlPlaneUnavailableException;
 import io.registrybridge.core.SinkContext;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
 import java.util.function.Predicate;
-import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,6 +38,10 @@ import org.slf4j.LoggerFactory;
  * catalog node makes no catalog requests.
  *
  * <p>Runs on a daemon thread of its own; the sink's mirror is read through the two functions.
+ * The loop never ends before {@link #close()}: Consul failing (no answer, or an error answer) is
+ * counted as above; any other exception or {@link Error} is logged (once while it repeats), and
+ * the loop waits a second and carries on. One that the query throws for the sentinel itself (an
+ * ID the client refuses) retires that sentinel: the watch picks another.
  */
 final class SentinelWatch implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SentinelWatch.class);
@@ -56,18 +63,19 @@ final class SentinelWatch implements AutoCloseable {
   private final String threadName;
   private final String where;
   private final Query query;
-  private final Supplier<Optional<String>> pickSentinel;
+  private final Function<Predicate<String>, Optional<String>> pickSentinel;
   private final Predicate<String> held;
   private volatile boolean closed;
   private Thread thread;
 
   /**
    * @param where what is watched, for log lines: {@code the agent}, {@code catalog node x}
-   * @param pickSentinel any service we wrote and the agent should have; empty when we hold none
+   * @param pickSentinel any service we wrote and the agent should have, among those the given
+   *     predicate accepts; empty when we hold none
    * @param held whether the sink still holds a service (it did not remove it itself)
    */
   SentinelWatch(String threadName, String where, Query query,
-      Supplier<Optional<String>> pickSentinel, Predicate<String> held) {
+      Function<Predicate<String>, Optional<String>> pickSentinel, Predicate<String> held) {
     this.threadName = requireNonNull(threadName, "threadName");
     this.where = requireNonNull(where, "where");
     this.query = requireNonNull(query, "query");
@@ -85,51 +93,98 @@ final class SentinelWatch implements AutoCloseable {
   }
 
   private void run(SinkContext context) {
-    String sentinel = null;
-    String hash = "";
-    int failures = 0;
+    Loop loop = new Loop(context);
     while (!closed) {
+      try {
+        loop.round();
+      } catch (RuntimeException | Error e) {
+        if (closed) {
+          return;
+        }
+        // A bug must not end the watch in silence: say it (once while it repeats), carry on.
+        String what = e.toString();
+        if (!what.equals(loop.lastUnexpected)) {
+          log.error("consul: the watch of {} failed unexpectedly; carrying on", where, e);
+          loop.lastUnexpected = what;
+        }
+        loop.sentinel = null;
+        pause(IDLE_MILLIS);
+      }
+    }
+  }
+
+  /** The state of the watch loop, confined to its thread. */
+  private final class Loop {
+    private final SinkContext context;
+    // Sentinels the query threw for (not Consul failing: e.g. an ID the client refuses).
+    private final Set<String> unusable = new HashSet<>();
+    private String sentinel;
+    private String hash = "";
+    private int failures;
+    private String lastUnexpected;
+
+    Loop(SinkContext context) {
+      this.context = context;
+    }
+
+    void round() {
       if (sentinel == null || !held.test(sentinel)) {
-        sentinel = pickSentinel.get().orElse(null);
+        unusable.removeIf(id -> !held.test(id));
+        sentinel = pickSentinel.apply(id -> !unusable.contains(id)).orElse(null);
         hash = "";
       }
       if (sentinel == null) {
         pause(IDLE_MILLIS); // we own nothing, so nothing can be lost
-        continue;
+        return;
       }
+      Optional<String> now;
       try {
-        Optional<String> now = query.watch(sentinel, hash, WAIT);
-        if (failures > 0) {
-          // It was away; whether it kept its state or not, read it back once.
-          failures = 0;
-          context.requestFullSync("the Consul agent answers again");
-          hash = "";
-          continue;
+        now = query.watch(sentinel, hash, WAIT);
+      } catch (ControlPlaneUnavailableException | ConsulAgentException e) {
+        if (!closed) {
+          failed(e);
         }
-        if (now.isPresent()) {
-          hash = now.get();
-        } else if (held.test(sentinel)) {
-          log.info("consul: {} no longer has {}; it lost its services, registering them"
-              + " again", where, sentinel);
-          context.requestFullSync(where + " lost " + sentinel);
-          sentinel = null;
-          pause(IDLE_MILLIS); // let the full sync run before looking again
-        } else {
-          sentinel = null; // we removed it ourselves meanwhile
-        }
+        return;
       } catch (RuntimeException e) {
         if (closed) {
           return;
         }
-        failures++;
-        log.debug("consul: watch of {} failed ({}), retrying", sentinel, e.toString());
-        if (failures == REPORT_AFTER_FAILURES) {
-          // Nothing may be due to write, yet the outage must show (metrics, /readyz): a full
-          // sync now fails, and the reconciler backs off and counts the failures.
-          context.requestFullSync("the Consul agent does not answer");
-        }
-        pause(Math.min(MAX_BACKOFF_MILLIS, 100L << Math.min(failures, 4)));
+        log.warn("consul: cannot watch {} on {} ({}); watching another service", sentinel,
+            where, e.toString());
+        unusable.add(sentinel);
+        sentinel = null;
+        return;
       }
+      lastUnexpected = null;
+      if (failures > 0) {
+        // It was away; whether it kept its state or not, read it back once.
+        failures = 0;
+        context.requestFullSync("the Consul agent answers again");
+        hash = "";
+        return;
+      }
+      if (now.isPresent()) {
+        hash = now.get();
+      } else if (held.test(sentinel)) {
+        log.info("consul: {} no longer has {}; it lost its services, registering them"
+            + " again", where, sentinel);
+        context.requestFullSync(where + " lost " + sentinel);
+        sentinel = null;
+        pause(IDLE_MILLIS); // let the full sync run before looking again
+      } else {
+        sentinel = null; // we removed it ourselves meanwhile
+      }
+    }
+
+    private void failed(RuntimeException e) {
+      failures++;
+      log.debug("consul: watch of {} failed ({}), retrying", sentinel, e.toString());
+      if (failures == REPORT_AFTER_FAILURES) {
+        // Nothing may be due to write, yet the outage must show (metrics, /readyz): a full
+        // sync now fails, and the reconciler backs off and counts the failures.
+        context.requestFullSync("the Consul agent does not answer");
+      }
+      pause(Math.min(MAX_BACKOFF_MILLIS, 100L << Math.min(failures, 4)));
     }
   }
 

@@ -2,9 +2,11 @@ package io.registrybridge.sink.consul;
 
 import static java.util.Objects.requireNonNull;
 
+import io.registrybridge.core.ControlPlaneUnavailableException;
 import io.registrybridge.core.Health;
 import io.registrybridge.core.MetaKeys;
 import io.registrybridge.core.ServiceCheck;
+import io.registrybridge.core.ServiceIds;
 import io.registrybridge.core.ServiceInstance;
 import io.registrybridge.core.SyncResult;
 import java.time.Clock;
@@ -20,7 +22,9 @@ import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.TreeMap;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -105,27 +109,21 @@ final class TargetSync {
       boolean complete) {
     lookUpManyAtOnce(ids, desired);
     List<RegistrationWrites.Op> ops = new ArrayList<>();
+    Map<String, PlannedRegistration> healthUnknown = new TreeMap<>();
     for (String id : new TreeSet<>(ids)) {
-      Optional<ServiceInstance> want = desired.apply(id);
-      HeldService have = mirror.get(id);
-      if (want.isPresent()) {
-        PlannedRegistration plan = plan(want.get());
-        boolean upToDate = have != null && have.matches(plan);
-        boolean taken = have == null && foreignIds.contains(id);
-        if (!upToDate && !taken && !rejected.shouldSkip(id, plan.hash(), clock.instant())) {
-          ops.add(new RegistrationWrites.Register(plan, have, knownFree.remove(id)));
-        } else if (upToDate && !have.healthMatches(plan)) {
-          ops.add(new RegistrationWrites.SetHealth(plan, have));
-        }
-      } else {
-        plans.remove(id);
-        rejected.forget(id);
-        if (have != null && complete
-            && !rejectedDeletes.shouldSkip(id, String.valueOf(have.hash()), clock.instant())) {
-          ops.add(new RegistrationWrites.Deregister(have));
-        }
+      Optional<ServiceInstance> want = Optional.empty();
+      try {
+        want = desired.apply(id);
+        planWrite(id, want, complete, ops, healthUnknown);
+      } catch (ControlPlaneUnavailableException e) {
+        throw e;
+      } catch (RuntimeException e) {
+        // One ID's bug or bad data (a mapper exception, a lookup Consul refused): that ID alone
+        // waits, like a rejected registration, and every other ID is still written.
+        failedToPlan(id, want, e);
       }
     }
+    learnHealth(healthUnknown, ops);
     long started = System.nanoTime();
     List<RegistrationWrites.Outcome> outcomes = writes.run(ops);
     if (log.isDebugEnabled() && !ops.isEmpty()) {
@@ -133,6 +131,101 @@ final class TargetSync {
           target.where(), (System.nanoTime() - started) / 1_000_000);
     }
     return record(outcomes);
+  }
+
+  /** Adds the write (if any) that makes one ID right. */
+  private void planWrite(String id, Optional<ServiceInstance> want, boolean complete,
+      List<RegistrationWrites.Op> ops, Map<String, PlannedRegistration> healthUnknown) {
+    HeldService have = mirror.get(id);
+    if (want.isPresent()) {
+      if (rejected.contains(id)
+          && rejected.shouldSkip(id, unplannedKey(want.get()), clock.instant())) {
+        return; // planning it failed, and it has not changed since
+      }
+      PlannedRegistration plan = plan(want.get());
+      boolean upToDate = have != null && have.matches(plan);
+      boolean taken = have == null && foreignIds.contains(id);
+      if (!upToDate && !taken && !rejected.shouldSkip(id, plan.hash(), clock.instant())) {
+        ops.add(new RegistrationWrites.Register(plan, have, knownFree.remove(id)));
+      } else if (upToDate && !have.healthMatches(plan)) {
+        if (have.health() == null) {
+          // Registered as wanted, its check's status not known yet (read back without it, e.g.
+          // by a new bridge's first sync, before the containers were listed): look it up
+          // rather than write it blindly on every restart.
+          healthUnknown.put(id, plan);
+        } else {
+          ops.add(new RegistrationWrites.SetHealth(plan, have));
+        }
+      }
+    } else {
+      plans.remove(id);
+      rejected.forget(id);
+      if (have != null && complete
+          && !rejectedDeletes.shouldSkip(id, String.valueOf(have.hash()), clock.instant())) {
+        ops.add(new RegistrationWrites.Deregister(have));
+      }
+    }
+  }
+
+  /**
+   * Reads, in one request, the status of the mirrored health checks whose status the mirror does
+   * not know, and adds a write for each that differs from the plan's (or is still unknown).
+   */
+  private void learnHealth(Map<String, PlannedRegistration> healthUnknown,
+      List<RegistrationWrites.Op> ops) {
+    if (healthUnknown.isEmpty()) {
+      return;
+    }
+    Map<String, Health.Status> statuses;
+    try {
+      statuses = target.checkStatuses(RegistrationMapper.HEALTH_CHECK_NAME);
+    } catch (ConsulAgentException e) { // e.g. a token that may not read checks: just set them
+      log.debug("{}: cannot read the health checks on {}: {}", sinkName, target.where(),
+          e.getMessage());
+      statuses = Map.of();
+    }
+    for (PlannedRegistration plan : healthUnknown.values()) {
+      HeldService have = mirror.get(plan.id()).withHealth(
+          statuses.get(RegistrationMapper.healthCheckId(plan.id())));
+      mirror.put(plan.id(), have);
+      if (!have.healthMatches(plan)) {
+        ops.add(new RegistrationWrites.SetHealth(plan, have));
+      }
+    }
+  }
+
+  /** What an instance that could not be planned is remembered by, to skip it until it changes. */
+  private static String unplannedKey(ServiceInstance instance) {
+    return "unplanned:" + Integer.toHexString(instance.hashCode());
+  }
+
+  private void failedToPlan(String id, Optional<ServiceInstance> want, RuntimeException e) {
+    if (want.isPresent()) {
+      ServiceInstance instance = want.get();
+      rejected.remember(id, unplannedKey(instance), clock.instant());
+      log.error("{}: cannot register {}{}{}: {}; skipping it until it changes or for {} "
+          + "minutes", sinkName, id, from(instance.origin()), suffix(),
+          redact(e.toString(), instance.meta()), REJECTED_RETRY_MINUTES);
+    } else {
+      HeldService have = mirror.get(id);
+      if (have != null) {
+        rejectedDeletes.remember(id, String.valueOf(have.hash()), clock.instant());
+      }
+      log.error("{}: cannot deregister {}{}: {}; trying again in {} minutes", sinkName, id,
+          suffix(), e, REJECTED_RETRY_MINUTES);
+    }
+    log.debug("{}: planning the write of {} failed", sinkName, id, e);
+  }
+
+  /** {@code " from docker:web-1"}: where a desired instance came from, for log lines. */
+  private static String from(String origin) {
+    return origin == null || origin.isEmpty() ? "" : " from " + origin;
+  }
+
+  /** The origin of the instance last planned for an ID, for log lines about its writes. */
+  private String fromPlanned(String id) {
+    CachedPlan cached = plans.get(id);
+    return cached == null ? "" : from(cached.instance().origin());
   }
 
   /**
@@ -152,7 +245,14 @@ final class TargetSync {
     if (unknown.size() <= BULK_LOOKUP_THRESHOLD) {
       return;
     }
-    Set<String> others = otherServices();
+    Set<String> others;
+    try {
+      others = otherServices();
+    } catch (ConsulAgentException e) { // e.g. a token that may not list them: one lookup each
+      log.debug("{}: cannot list the other services on {}: {}", sinkName, target.where(),
+          e.getMessage());
+      return;
+    }
     for (String id : unknown) {
       if (others.contains(id)) {
         foreignIds.add(id);
@@ -166,7 +266,15 @@ final class TargetSync {
   /** Reads our services back from the target, then makes every desired and held ID right. */
   SyncResult sync(Map<String, ServiceInstance> desired, boolean complete) {
     long started = System.nanoTime();
-    Ownership.Split read = ownership.split(target.services(ownership.filter()));
+    Ownership.Split read;
+    try {
+      read = ownership.split(target.services(ownership.filter()));
+    } catch (ConsulAgentException e) {
+      // Nothing can be compared without it, and every ID would fail alike (an unknown token):
+      // the whole sink waits and tries again, as when Consul does not answer.
+      throw new ControlPlaneUnavailableException("Consul refuses to list our services on "
+          + target.where() + " (HTTP " + e.status() + "): " + e.getMessage(), e);
+    }
     log.debug("{}: read {} of our services on {} in {} ms", sinkName, read.managed().size(),
         target.where(), (System.nanoTime() - started) / 1_000_000);
     Map<String, HeldService> before = Map.copyOf(mirror);
@@ -177,12 +285,19 @@ final class TargetSync {
     Map<String, Health.Status> health = healthStatuses(desired, before);
     mirror.clear();
     for (AgentService service : read.managed().values()) {
-      HeldService now = HeldService.read(service);
-      HeldService known = before.get(service.id());
-      // The list has no checks; what we wrote ourselves, unchanged since, still says which.
-      boolean same = known != null && known.hash() != null && known.hash().equals(now.hash());
-      mirror.put(service.id(), (same ? known : now)
-          .withHealth(health.get(RegistrationMapper.healthCheckId(service.id()))));
+      try {
+        HeldService now = HeldService.read(service);
+        HeldService known = before.get(service.id());
+        // The list has no checks; what we wrote ourselves, unchanged since, still says which.
+        boolean same = known != null && known.hash() != null && known.hash().equals(now.hash());
+        mirror.put(service.id(), (same ? known : now)
+            .withHealth(health.get(RegistrationMapper.healthCheckId(service.id()))));
+      } catch (RuntimeException e) {
+        // One entry we cannot make sense of must not stop the sync of all the others; left out
+        // of the mirror, a desired one is looked up again before it is written.
+        log.warn("{}: ignoring {} as {} lists it: {}", sinkName, service.id(), target.where(),
+            e.toString());
+      }
     }
     foreignIds.clear();
     // Only agents older than 1.4, which ignore the filter, show foreign services here. Many
@@ -255,8 +370,16 @@ final class TargetSync {
       Map<String, HeldService> held) {
     boolean any = held.values().stream().anyMatch(h -> h.health() != null)
         || desired.values().stream().anyMatch(i -> i.health().isPresent());
-    return any && mapper.withChecks()
-        ? target.checkStatuses(RegistrationMapper.HEALTH_CHECK_NAME) : Map.of();
+    if (!any || !mapper.withChecks()) {
+      return Map.of();
+    }
+    try {
+      return target.checkStatuses(RegistrationMapper.HEALTH_CHECK_NAME);
+    } catch (ConsulAgentException e) { // unknown, then: apply looks up or sets each one
+      log.debug("{}: cannot read the health checks on {}: {}", sinkName, target.where(),
+          e.getMessage());
+      return Map.of();
+    }
   }
 
   /** What the target holds of ours, as last read or written; a copy. */
@@ -272,9 +395,13 @@ final class TargetSync {
     return !mirror.isEmpty();
   }
 
-  /** The sentinel a watch blocks on: any service we wrote ourselves. */
-  Optional<String> pickSentinel() {
-    return mirror.values().stream().filter(h -> !h.legacy()).map(HeldService::id).findFirst();
+  /**
+   * The sentinel a watch blocks on: any service we wrote ourselves that {@code usable} accepts,
+   * with an ID valid in a URL path (one with {@code ..} cannot be asked for).
+   */
+  Optional<String> pickSentinel(Predicate<String> usable) {
+    return mirror.values().stream().filter(h -> !h.legacy()).map(HeldService::id)
+        .filter(id -> ServiceIds.valid(id) && usable.test(id)).findFirst();
   }
 
   /** The IDs of every service on the target that is not managed by this sink. */
@@ -311,7 +438,7 @@ final class TargetSync {
     int updated = 0;
     int deleted = 0;
     Set<String> retry = new HashSet<>();
-    ConsulAgentException unreachable = null;
+    RuntimeException unreachable = null;
     for (RegistrationWrites.Outcome outcome : outcomes) {
       String id = outcome.op().id();
       switch (outcome.result()) {
@@ -353,13 +480,10 @@ final class TargetSync {
         case REJECTED -> rejected(outcome);
         case RETRY -> {
           retry.add(id);
-          log.warn("{}: could not {} {}{} (HTTP {}), trying again later: {}", sinkName,
-              switch (outcome.op()) {
-                case RegistrationWrites.Register r -> "register";
-                case RegistrationWrites.SetHealth h -> "update the health check of";
-                case RegistrationWrites.Deregister d -> "deregister";
-              },
-              id, suffix(), outcome.error().status(), outcome.error().getMessage());
+          log.warn("{}: could not update the health check of {}{}{} ({}), registering it again "
+              + "later: {}", sinkName, id, fromPlanned(id), suffix(), outcome.status()
+                  .map(status -> "HTTP " + status).orElse("unexpected error"),
+              reason(outcome));
         }
         case UNREACHABLE -> {
           if (unreachable == null) {
@@ -385,20 +509,47 @@ final class TargetSync {
     return target.logSuffix();
   }
 
+  /**
+   * One ID refused by Consul, or failed unexpectedly on its way there: logged once with its
+   * origin and the reason, and not sent again until it changes or for a while.
+   */
   private void rejected(RegistrationWrites.Outcome outcome) {
-    ConsulAgentException e = outcome.error();
+    RuntimeException e = outcome.error();
+    String id = outcome.op().id();
     if (outcome.op() instanceof RegistrationWrites.Register register) {
       PlannedRegistration plan = register.plan();
-      rejected.remember(plan.id(), plan.hash(), clock.instant());
-      log.error("{}: Consul rejected the registration of {}{} (HTTP {}); skipping it until it "
-          + "changes or for {} minutes: {}", sinkName, plan.id(), suffix(), e.status(),
-          REJECTED_RETRY_MINUTES, redact(e.getMessage(), plan));
+      rejected.remember(id, plan.hash(), clock.instant());
+      if (outcome.status().isPresent()) {
+        log.error("{}: Consul rejected the registration of {}{}{} (HTTP {}); skipping it until "
+            + "it changes or for {} minutes: {}", sinkName, id, fromPlanned(id), suffix(),
+            outcome.status().get(), REJECTED_RETRY_MINUTES, redact(e.getMessage(), plan));
+      } else {
+        log.error("{}: could not register {}{}{}: {}; skipping it until it changes or for {} "
+            + "minutes", sinkName, id, fromPlanned(id), suffix(), redact(e.toString(), plan),
+            REJECTED_RETRY_MINUTES);
+      }
     } else {
       HeldService have = ((RegistrationWrites.Deregister) outcome.op()).have();
-      rejectedDeletes.remember(have.id(), String.valueOf(have.hash()), clock.instant());
-      log.error("{}: Consul refused to deregister {}{} (HTTP {}); trying again in {} minutes: {}",
-          sinkName, have.id(), suffix(), e.status(), REJECTED_RETRY_MINUTES, e.getMessage());
+      rejectedDeletes.remember(id, String.valueOf(have.hash()), clock.instant());
+      if (outcome.status().isPresent()) {
+        log.error("{}: Consul refused to deregister {}{} (HTTP {}); trying again in {} minutes: "
+            + "{}", sinkName, id, suffix(), outcome.status().get(), REJECTED_RETRY_MINUTES,
+            e.getMessage());
+      } else {
+        log.error("{}: could not deregister {}{}: {}; trying again in {} minutes", sinkName, id,
+            suffix(), e, REJECTED_RETRY_MINUTES);
+      }
     }
+    if (outcome.status().isEmpty()) {
+      log.debug("{}: the write of {} failed unexpectedly", sinkName, id, e);
+    }
+  }
+
+  private static String reason(RegistrationWrites.Outcome outcome) {
+    RuntimeException e = outcome.error();
+    String text = outcome.status().isPresent() ? e.getMessage() : e.toString();
+    return outcome.op() instanceof RegistrationWrites.SetHealth health
+        ? redact(text, health.plan()) : text;
   }
 
   private void warnForeign(String id) {
@@ -413,8 +564,13 @@ final class TargetSync {
    * secrets, so they are cut out (very short ones are left, they would mangle the message).
    */
   static String redact(String message, PlannedRegistration plan) {
+    return redact(message, plan.registration().getMeta());
+  }
+
+  /** {@link #redact(String, PlannedRegistration)} against these meta values. */
+  static String redact(String message, Map<String, String> meta) {
     String text = String.valueOf(message);
-    for (Map.Entry<String, String> e : plan.registration().getMeta().entrySet()) {
+    for (Map.Entry<String, String> e : meta.entrySet()) {
       String value = e.getValue();
       boolean ours = e.getKey().startsWith(MetaKeys.BRIDGE_PREFIX)
           || e.getKey().equals(ConsulMeta.PROTOCOL);

@@ -2,6 +2,7 @@ package io.registrybridge.sink.consul;
 
 import static java.util.Objects.requireNonNull;
 
+import io.registrybridge.core.ControlPlaneUnavailableException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -23,7 +24,7 @@ public final class TtlHeartbeat implements AutoCloseable {
   private final Object lock = new Object();
   private ScheduledFuture<?> task; // guarded by lock
   private boolean closed; // guarded by lock
-  private volatile boolean failing;
+  private volatile String failing; // what the last round failed with; null when it passed
 
   public TtlHeartbeat(ConsulSink sink, ScheduledExecutorService executor) {
     this.sink = requireNonNull(sink, "sink");
@@ -43,21 +44,32 @@ public final class TtlHeartbeat implements AutoCloseable {
     });
   }
 
-  /** One round; never throws, since a throwing task would never be scheduled again. */
+  /**
+   * One round; never throws, since a throwing task would never be scheduled again. Consul not
+   * answering is logged once until the checks pass again; anything else (a bug, an {@link
+   * Error}) is logged with its stack trace, once while it repeats, and the next round runs as
+   * usual.
+   */
   void beat() {
     try {
       int passed = sink.passTtlChecks();
-      if (failing) {
+      if (failing != null) {
         log.info("{}: TTL checks pass again ({} services)", sink.name(), passed);
-        failing = false;
+        failing = null;
       }
-    } catch (RuntimeException e) {
-      if (!failing) {
+    } catch (ControlPlaneUnavailableException e) {
+      if (failing == null) {
         String every = sink.config().ttl().map(t -> GoDurations.format(t.refresh())).orElse("?");
         log.warn("{}: cannot pass TTL checks, retrying every {}: {}", sink.name(), every,
             e.getMessage());
-        failing = true;
       }
+      failing = e.toString();
+    } catch (RuntimeException | Error e) {
+      if (!e.toString().equals(failing)) {
+        log.error("{}: passing TTL checks failed unexpectedly; trying again next round",
+            sink.name(), e);
+      }
+      failing = e.toString();
     }
   }
 

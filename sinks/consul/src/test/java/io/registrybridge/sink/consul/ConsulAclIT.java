@@ -5,6 +5,7 @@ import static io.registrybridge.sink.consul.ConsulSinkIT.db;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.registrybridge.core.ControlPlaneUnavailableException;
 import io.registrybridge.core.SyncResult;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -67,8 +68,9 @@ class ConsulAclIT {
     String unknown = "0d0d0d0d-0000-4000-8000-000000000001";
     try (ConsulSink sink = sink(Map.of("CONSUL_HTTP_TOKEN", unknown))) {
       assertThatThrownBy(() -> sink.sync(complete(db())))
-          .isInstanceOfSatisfying(ConsulAgentException.class,
-              e -> assertThat(e.status()).isEqualTo(403))
+          .isInstanceOfSatisfying(ControlPlaneUnavailableException.class,
+              e -> assertThat(e.getCause()).isInstanceOfSatisfying(ConsulAgentException.class,
+                  cause -> assertThat(cause.status()).isEqualTo(403)))
           .hasMessageContaining("ACL not found")
           .message().doesNotContain(unknown);
     }

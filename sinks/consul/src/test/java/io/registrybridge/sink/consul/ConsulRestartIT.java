@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.registrybridge.core.ControlPlaneUnavailableException;
 import io.registrybridge.core.DesiredIndex;
 import io.registrybridge.core.DesiredState;
 import io.registrybridge.core.ServiceInstance;
@@ -70,8 +71,9 @@ class ConsulRestartIT {
     assertThat(sink.sync(desired)).isEqualTo(new SyncResult(2, 0, 0));
 
     stopAndStartAgain(() -> assertThatThrownBy(() -> sink.sync(desired))
-        .isInstanceOfSatisfying(ConsulAgentException.class,
-            e -> assertThat(e.answered()).isFalse()));
+        .isInstanceOfSatisfying(ControlPlaneUnavailableException.class,
+            e -> assertThat(e.getCause()).isInstanceOfSatisfying(ConsulAgentException.class,
+                cause -> assertThat(cause.answered()).isFalse())));
     assertThat(http().services()).isEmpty();
 
     assertThat(sink.sync(desired)).isEqualTo(new SyncResult(2, 0, 0));

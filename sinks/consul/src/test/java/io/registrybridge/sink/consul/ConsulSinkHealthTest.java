@@ -85,4 +85,32 @@ class ConsulSinkHealthTest {
     assertThat(agent.takeCalls()).doesNotContain("check-statuses Docker health");
     assertThat(agent.registrations.get(ConsulSinkTest.web().id()).getChecks()).isEmpty();
   }
+
+  @Test
+  void aNewSinkOverAnUnchangedAgentLooksTheStatusUpInsteadOfWritingIt() {
+    ServiceInstance web = webWith(Health.Status.CRITICAL, "refused");
+    sink.sync(complete(web));
+    agent.takeCalls();
+
+    // A restart: the first full sync sees an empty index (no health wanted, so no check read),
+    // then the first listing reports the container.
+    ConsulSink restarted = new ConsulSink(agent, ConsulSinkTest.config(), Clock.systemUTC());
+    assertThat(restarted.sync(ConsulSinkTest.state(false))).isEqualTo(SyncResult.NOTHING);
+    assertThat(restarted.apply(Set.of(web.id()), complete(web))).isEqualTo(SyncResult.NOTHING);
+    assertThat(restarted.apply(Set.of(web.id()), complete(web))).isEqualTo(SyncResult.NOTHING);
+
+    assertThat(agent.takeCalls()).containsExactly("services", "check-statuses Docker health");
+  }
+
+  @Test
+  void aLookupThatFindsTheServiceOursAlreadyReadsItsStatusBeforeWriting() {
+    ServiceInstance web = webWith(Health.Status.PASSING, "");
+    sink.sync(complete(web));
+    agent.takeCalls();
+
+    ConsulSink restarted = new ConsulSink(agent, ConsulSinkTest.config(), Clock.systemUTC());
+    assertThat(restarted.apply(Set.of(web.id()), complete(web))).isEqualTo(SyncResult.NOTHING);
+    assertThat(agent.takeCalls()).containsExactly("service host-a:web-1:8080",
+        "check-statuses Docker health");
+  }
 }

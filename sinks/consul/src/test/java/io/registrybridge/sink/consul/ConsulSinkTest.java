@@ -5,6 +5,7 @@ import static io.registrybridge.sink.consul.FakeConsulAgent.unreachable;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.registrybridge.core.ControlPlaneUnavailableException;
 import io.registrybridge.core.DesiredState;
 import io.registrybridge.core.ServiceCheck;
 import io.registrybridge.core.ServiceInstance;
@@ -323,30 +324,162 @@ class ConsulSinkTest {
   }
 
   @Test
-  void aServerErrorIsHandedBackForALaterRetryAndTheOthersAreWritten() {
-    sink.sync(complete(web(), db()));
+  void aServerErrorBacksTheWholeSinkOff() {
+    RuntimeException failure = FakeConsulAgent.failed(500, "rpc error: No cluster leader");
+    agent.registerFailures.put("host-a:db-1:5432", failure);
+
+    assertThatThrownBy(() -> sink.sync(complete(web(), db())))
+        .isInstanceOf(ControlPlaneUnavailableException.class).isSameAs(failure)
+        .hasMessageContaining("HTTP 500").hasMessageContaining("No cluster leader");
+    assertThat(agent.takeCalls()).containsExactly("services", "service host-a:db-1:5432",
+        "register host-a:db-1:5432");
+  }
+
+  @Test
+  void tooManyRequestsBacksTheWholeSinkOff() {
+    agent.registerFailures.put("host-a:db-1:5432", FakeConsulAgent.failed(429, "slow down"));
+
+    assertThatThrownBy(() -> sink.sync(complete(db())))
+        .isInstanceOf(ControlPlaneUnavailableException.class);
+  }
+
+  @Test
+  void aNotFoundOnARegistrationIsARejectionOfThatIdAlone() {
+    agent.registerFailures.put("host-a:db-1:5432", FakeConsulAgent.failed(404, "no such ACL"));
+
+    assertThat(sink.sync(complete(web(), db()))).isEqualTo(new SyncResult(1, 0, 0));
+    assertThat(log.take()).first().asString().startsWith("ERROR consul: Consul rejected the "
+        + "registration of host-a:db-1:5432 (HTTP 404)");
+  }
+
+  @Test
+  void anExceptionWhileSendingOneRegistrationRejectsThatIdAndTheOthersFlow() {
+    ServiceInstance bad = ServiceInstance.builder("host-a:bad:1", "bad").origin("docker:bad")
+        .meta(Map.of("password", "hunter2-secret")).build();
+    ServiceInstance lookupFails = ServiceInstance.builder("host-a:odd:1", "odd")
+        .origin("docker:odd").build();
+    // Retrofit's path guard, a serialization error: not Consul, and about one ID.
+    agent.registerFailures.put("host-a:bad:1", new IllegalStateException(
+        "cannot convert a Consul request or answer: value hunter2-secret"));
+    agent.lookupFailures.put("host-a:odd:1", new IllegalArgumentException(
+        "@Path parameters shouldn't perform path traversal ('.' or '..')"));
+
+    assertThat(sink.sync(complete(web(), bad, lookupFails, db())))
+        .isEqualTo(new SyncResult(2, 0, 0));
+
+    assertThat(agent.services).containsOnlyKeys("host-a:web-1:8080", "host-a:db-1:5432");
+    assertThat(log.take()).containsExactly(
+        "ERROR consul: could not register host-a:bad:1 from docker:bad: "
+            + "java.lang.IllegalStateException: cannot convert a Consul request or answer: "
+            + "value <redacted>; skipping it until it changes or for 10 minutes",
+        "INFO consul: registered host-a:db-1:5432 (db :5432)",
+        "ERROR consul: could not register host-a:odd:1 from docker:odd: "
+            + "java.lang.IllegalArgumentException: @Path parameters shouldn't perform path "
+            + "traversal ('.' or '..'); skipping it until it changes or for 10 minutes",
+        "INFO consul: registered host-a:web-1:8080 (web 10.0.0.5:8080)");
+
+    // Not sent again while unchanged; sent again once changed.
     agent.takeCalls();
-    log.take();
-    agent.registerFailures.put("host-a:bad:1", answered(500, "rpc error: No cluster leader"));
-    ServiceInstance bad = ServiceInstance.builder("host-a:bad:1", "bad").build();
-    ServiceInstance newer = ServiceInstance.builder("host-a:z:1", "z").build();
-
-    assertThat(sink.sync(complete(bad, newer, web())))
-        .isEqualTo(new SyncResult(1, 0, 1, Set.of("host-a:bad:1")));
-
-    assertThat(agent.takeCalls()).containsExactly("services", "service host-a:bad:1",
-        "register host-a:bad:1", "deregister host-a:db-1:5432", "service host-a:z:1",
-        "register host-a:z:1");
-    assertThat(log.take()).first().isEqualTo("WARN consul: could not register host-a:bad:1"
-        + " (HTTP 500), trying again later: rpc error: No cluster leader");
+    assertThat(sink.sync(complete(web(), bad, lookupFails, db())))
+        .isEqualTo(SyncResult.NOTHING);
+    assertThat(agent.takeCalls()).containsExactly("services");
     agent.registerFailures.clear();
-    assertThat(sink.apply(Set.of("host-a:bad:1"), complete(bad, newer, web())))
+    ServiceInstance fixed = bad.toBuilder().port(2).build();
+    assertThat(sink.apply(Set.of(bad.id()), complete(web(), fixed, lookupFails, db())))
         .isEqualTo(new SyncResult(1, 0, 0));
   }
 
   @Test
+  void anExceptionWhilePlanningOneIdRejectsThatIdAndTheOthersFlow() {
+    ServiceInstance needsAddress = ServiceInstance.builder("host-a:chk:1", "chk")
+        .origin("docker:chk").checks(List.of(ServiceCheck.of(ServiceCheck.Type.TCP,
+            ServiceCheck.NODE_ADDRESS + ":80"))).build();
+    agent.nodeAddressFailure = new IllegalStateException("the agent's address cannot be parsed");
+
+    assertThat(sink.sync(complete(web(), needsAddress))).isEqualTo(new SyncResult(1, 0, 0));
+    assertThat(log.take()).containsExactly(
+        "ERROR consul: cannot register host-a:chk:1 from docker:chk: "
+            + "java.lang.IllegalStateException: the agent's address cannot be parsed; skipping "
+            + "it until it changes or for 10 minutes",
+        "INFO consul: registered host-a:web-1:8080 (web 10.0.0.5:8080)");
+    assertThat(sink.sync(complete(web(), needsAddress))).isEqualTo(SyncResult.NOTHING);
+    assertThat(log.take()).isEmpty();
+  }
+
+  @Test
+  void anExceptionWhileDeregisteringOneIdLeavesItAndTheOthersFlow() {
+    // Registered by hand with our owner mark; Retrofit refuses '..' in a path.
+    agent.services.put("..", new AgentService("..", "odd", "", 1, List.of(),
+        Map.of("registry-bridge-owner", OWNER)));
+    agent.deregisterFailures.put("..", new IllegalArgumentException(
+        "@Path parameters shouldn't perform path traversal ('.' or '..')"));
+
+    assertThat(sink.sync(complete(web(), db()))).isEqualTo(new SyncResult(2, 0, 0));
+    assertThat(agent.takeCalls()).containsExactly("services", "deregister ..",
+        "service host-a:db-1:5432", "register host-a:db-1:5432", "service host-a:web-1:8080",
+        "register host-a:web-1:8080");
+    assertThat(log.take()).containsExactly(
+        "ERROR consul: could not deregister ..: java.lang.IllegalArgumentException: @Path "
+            + "parameters shouldn't perform path traversal ('.' or '..'); trying again in 10 "
+            + "minutes",
+        "INFO consul: registered host-a:db-1:5432 (db :5432)",
+        "INFO consul: registered host-a:web-1:8080 (web 10.0.0.5:8080)");
+
+    assertThat(sink.sync(complete(web()))).isEqualTo(new SyncResult(0, 0, 1));
+    assertThat(agent.takeCalls()).containsExactly("services", "deregister host-a:db-1:5432");
+  }
+
+  @Test
+  void aBulkWriteIsolatesAnExceptionToItsOpAndWaitsForEveryWrite() {
+    sink = sink(config().toBuilder().writeConcurrency(4).build());
+    List<ServiceInstance> many = new java.util.ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      many.add(ServiceInstance.builder("host-a:svc-" + i + ":80", "svc").port(80).build());
+    }
+    agent.registerFailures.put("host-a:svc-3:80", new IllegalArgumentException("bad ID"));
+    agent.registerFailures.put("host-a:svc-7:80", FakeConsulAgent.failed(400, "Invalid"));
+
+    assertThat(sink.sync(complete(many.toArray(ServiceInstance[]::new))))
+        .isEqualTo(new SyncResult(8, 0, 0));
+    assertThat(agent.services).hasSize(8).doesNotContainKeys("host-a:svc-3:80",
+        "host-a:svc-7:80");
+    assertThat(log.take()).filteredOn(line -> line.startsWith("ERROR")).containsExactly(
+        "ERROR consul: could not register host-a:svc-3:80: java.lang.IllegalArgumentException: "
+            + "bad ID; skipping it until it changes or for 10 minutes",
+        "ERROR consul: Consul rejected the registration of host-a:svc-7:80 (HTTP 400); "
+            + "skipping it until it changes or for 10 minutes: Invalid");
+  }
+
+  @Test
+  void aFailedHealthUpdateRegistersTheServiceAgainLater() {
+    ServiceInstance web = web().toBuilder()
+        .health(new io.registrybridge.core.Health(io.registrybridge.core.Health.Status.PASSING,
+            "")).build();
+    sink.sync(complete(web));
+    String check = RegistrationMapper.healthCheckId(web.id());
+    agent.passFailures.put(check, FakeConsulAgent.failed(500,
+        "CheckID \"" + check + "\" does not have associated TTL"));
+    agent.takeCalls();
+    log.take();
+    ServiceInstance sick = web.toBuilder().health(new io.registrybridge.core.Health(
+        io.registrybridge.core.Health.Status.CRITICAL, "")).build();
+
+    assertThat(sink.apply(Set.of(web.id()), complete(sick)))
+        .isEqualTo(new SyncResult(0, 0, 0, Set.of(web.id())));
+    assertThat(log.take()).containsExactly("WARN consul: could not update the health check of "
+        + "host-a:web-1:8080 (HTTP 500), registering it again later: CheckID \"" + check
+        + "\" does not have associated TTL");
+
+    agent.passFailures.clear();
+    agent.takeCalls();
+    assertThat(sink.apply(Set.of(web.id()), complete(sick))).isEqualTo(new SyncResult(0, 1, 0));
+    assertThat(agent.takeCalls()).containsExactly("register host-a:web-1:8080",
+        "checks host-a:web-1:8080", "critical " + check);
+  }
+
+  @Test
   void noAnswerStopsTheSyncAtOnce() {
-    ConsulAgentException failure = unreachable();
+    RuntimeException failure = unreachable();
     agent.registerFailures.put("host-a:db-1:5432", failure);
 
     assertThatThrownBy(() -> sink.sync(complete(web(), db()))).isSameAs(failure);
@@ -361,6 +494,32 @@ class ConsulSinkTest {
 
     assertThatThrownBy(() -> sink.sync(complete(web()))).isSameAs(agent.servicesFailure);
     assertThat(agent.takeCalls()).containsExactly("services");
+  }
+
+  @Test
+  void aFullReadConsulRefusesBacksTheWholeSinkOff() {
+    agent.servicesFailure = FakeConsulAgent.failed(403, "ACL not found");
+
+    assertThatThrownBy(() -> sink.sync(complete(web())))
+        .isInstanceOf(ControlPlaneUnavailableException.class)
+        .hasMessage("Consul refuses to list our services on the agent (HTTP 403): ACL not found")
+        .cause().isSameAs(agent.servicesFailure);
+    assertThat(agent.takeCalls()).containsExactly("services");
+  }
+
+  @Test
+  void aGarbageHashInTheReadIsRepairedWithoutStoppingTheOthers() {
+    sink.sync(complete(web(), db()));
+    AgentService db = agent.services.get(db().id());
+    Map<String, String> garbled = new java.util.HashMap<>(db.meta());
+    garbled.put("registry-bridge-hash", "\u0000not a hash%%");
+    agent.services.put(db.id(), new AgentService(db.id(), db.name(), db.address(), db.port(),
+        db.tags(), garbled));
+    agent.takeCalls();
+
+    assertThat(sink.sync(complete(web(), db()))).isEqualTo(new SyncResult(0, 1, 0));
+    assertThat(agent.takeCalls()).containsExactly("services", "register host-a:db-1:5432",
+        "checks host-a:db-1:5432");
   }
 
   @Test
@@ -444,7 +603,21 @@ class ConsulSinkTest {
 
     agent.passFailures.put("service:host-a:web-1:8080:ttl", unreachable());
     agent.passFailures.put("service:host-a:db-1:5432:ttl", unreachable());
-    assertThatThrownBy(sink::passTtlChecks).isInstanceOf(ConsulAgentException.class);
+    assertThatThrownBy(sink::passTtlChecks)
+        .isInstanceOf(ControlPlaneUnavailableException.class);
+  }
+
+  @Test
+  void ttlPassIsolatesAnUnexpectedExceptionToItsCheck() {
+    sink = sink(config().toBuilder().ttl(Duration.ofSeconds(30), Duration.ofSeconds(10)).build());
+    sink.sync(complete(web(), db()));
+    agent.passFailures.put("service:host-a:db-1:5432:ttl", new IllegalArgumentException("bad"));
+    log.take();
+
+    assertThat(sink.passTtlChecks()).isEqualTo(1);
+    assertThat(sink.passTtlChecks()).isEqualTo(1);
+    assertThat(log.take()).containsExactly("WARN consul: cannot pass the TTL check of "
+        + "host-a:db-1:5432: java.lang.IllegalArgumentException: bad");
   }
 
   @Test

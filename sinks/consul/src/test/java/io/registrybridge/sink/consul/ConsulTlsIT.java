@@ -5,6 +5,7 @@ import static io.registrybridge.sink.consul.ConsulSinkIT.db;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.registrybridge.core.ControlPlaneUnavailableException;
 import io.registrybridge.core.SyncResult;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -120,8 +121,9 @@ class ConsulTlsIT {
   @Test
   void refusesAServerCertificateFromAnUnknownCaByDefault() {
     assertThatThrownBy(() -> syncDb("localhost", env(null, PKI.clientCert, PKI.clientKey, null)))
-        .isInstanceOfSatisfying(ConsulAgentException.class,
-            e -> assertThat(e.answered()).isFalse())
+        .isInstanceOfSatisfying(ControlPlaneUnavailableException.class,
+            e -> assertThat(e.getCause()).isInstanceOfSatisfying(ConsulAgentException.class,
+                cause -> assertThat(cause.answered()).isFalse()))
         .satisfies(e -> assertThat(causes(e))
             .anySatisfy(cause -> assertThat(cause).isInstanceOf(SSLHandshakeException.class)
                 .hasMessageContaining("PKIX path building failed")));
@@ -132,8 +134,9 @@ class ConsulTlsIT {
   void refusesAServerCertificateForAnotherName() {
     assertThatThrownBy(() -> syncDb("127.0.0.1",
         env(PKI.caCert, PKI.clientCert, PKI.clientKey, null)))
-        .isInstanceOfSatisfying(ConsulAgentException.class,
-            e -> assertThat(e.answered()).isFalse())
+        .isInstanceOfSatisfying(ControlPlaneUnavailableException.class,
+            e -> assertThat(e.getCause()).isInstanceOfSatisfying(ConsulAgentException.class,
+                cause -> assertThat(cause.answered()).isFalse()))
         .satisfies(e -> assertThat(causes(e))
             .anySatisfy(cause -> assertThat(cause).isInstanceOf(SSLPeerUnverifiedException.class)
                 .hasMessageContaining("Hostname 127.0.0.1 not verified")));
@@ -142,8 +145,9 @@ class ConsulTlsIT {
   @Test
   void anAgentThatWantsAClientCertificateRefusesUsWithoutOne() {
     assertThatThrownBy(() -> syncDb("localhost", env(PKI.caCert, null, null, null)))
-        .isInstanceOfSatisfying(ConsulAgentException.class,
-            e -> assertThat(e.answered()).isFalse());
+        .isInstanceOfSatisfying(ControlPlaneUnavailableException.class,
+            e -> assertThat(e.getCause()).isInstanceOfSatisfying(ConsulAgentException.class,
+                cause -> assertThat(cause.answered()).isFalse()));
     assertThat(ConsulContainers.http(CONSUL).services()).isEmpty();
   }
 

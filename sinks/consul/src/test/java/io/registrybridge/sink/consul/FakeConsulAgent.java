@@ -1,5 +1,6 @@
 package io.registrybridge.sink.consul;
 
+import io.registrybridge.core.ControlPlaneUnavailableException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -24,15 +25,25 @@ final class FakeConsulAgent implements ConsulAgent {
   /** What setCheck last set, by check ID. */
   final Map<String, io.registrybridge.core.Health.Status> statuses = new TreeMap<>();
   final List<String> calls = new ArrayList<>();
-  final Map<String, ConsulAgentException> registerFailures = new HashMap<>();
-  final Map<String, ConsulAgentException> deregisterFailures = new HashMap<>();
-  final Map<String, ConsulAgentException> passFailures = new HashMap<>();
-  ConsulAgentException servicesFailure;
+  /** What each call for an ID throws: as KiwiConsulAgent would, or anything else. */
+  final Map<String, RuntimeException> registerFailures = new HashMap<>();
+  final Map<String, RuntimeException> deregisterFailures = new HashMap<>();
+  final Map<String, RuntimeException> passFailures = new HashMap<>();
+  /** What a lookup of this ID throws. */
+  final Map<String, RuntimeException> lookupFailures = new HashMap<>();
+  RuntimeException servicesFailure;
+  RuntimeException checksFailure;
   String nodeAddress = "192.0.2.10";
+  RuntimeException nodeAddressFailure;
+  /** Thrown by every check update while set. */
+  volatile Error passError;
 
   @Override
   public synchronized String nodeAddress() {
     calls.add("self");
+    if (nodeAddressFailure != null) {
+      throw nodeAddressFailure;
+    }
     return nodeAddress;
   }
 
@@ -42,10 +53,17 @@ final class FakeConsulAgent implements ConsulAgent {
     return new ConsulAgentException(status, message, null);
   }
 
-  static ConsulAgentException unreachable() {
-    return new ConsulAgentException(ConsulAgentException.NO_RESPONSE,
+  /** What KiwiConsulAgent throws when Consul does not answer. */
+  static ControlPlaneUnavailableException unreachable() {
+    return (ControlPlaneUnavailableException) new ConsulAgentException(
+        ConsulAgentException.NO_RESPONSE,
         "Consul request to [http://127.0.0.1:8500/v1/agent/service/register] failed due to "
-            + "IOException", null);
+            + "IOException", null).surfaced();
+  }
+
+  /** What KiwiConsulAgent throws for an HTTP error answer. */
+  static RuntimeException failed(int status, String message) {
+    return answered(status, message).surfaced();
   }
 
   /** A service registered by someone else, as Consul would report it. */
@@ -90,6 +108,10 @@ final class FakeConsulAgent implements ConsulAgent {
     if (servicesFailure != null) {
       throw servicesFailure;
     }
+    RuntimeException failure = lookupFailures.get(serviceId);
+    if (failure != null) {
+      throw failure;
+    }
     return java.util.Optional.ofNullable(services.get(serviceId));
   }
 
@@ -104,12 +126,20 @@ final class FakeConsulAgent implements ConsulAgent {
   @Override
   public synchronized void register(Registration r) {
     calls.add("register " + r.getId());
-    ConsulAgentException failure = registerFailures.get(r.getId());
+    RuntimeException failure = registerFailures.get(r.getId());
     if (failure != null) {
       throw failure;
     }
     registrations.put(r.getId(), r);
-    r.getChecks().forEach(check -> checks.put(check.getId().orElseThrow(), r.getId()));
+    r.getChecks().forEach(check -> {
+      String id = check.getId().orElseThrow();
+      // Like Consul: a new check starts with the status it is registered with, an existing
+      // one keeps its own.
+      if (checks.put(id, r.getId()) == null) {
+        check.getStatus().flatMap(io.registrybridge.core.Health.Status::parse)
+            .ifPresent(status -> statuses.put(id, status));
+      }
+    });
     services.put(r.getId(), new AgentService(r.getId(), r.getName(), r.getAddress().orElse(""),
         r.getPort().orElse(0), r.getTags(), r.getMeta()));
   }
@@ -117,7 +147,7 @@ final class FakeConsulAgent implements ConsulAgent {
   @Override
   public synchronized void deregister(String serviceId) {
     calls.add("deregister " + serviceId);
-    ConsulAgentException failure = deregisterFailures.get(serviceId);
+    RuntimeException failure = deregisterFailures.get(serviceId);
     if (failure != null) {
       throw failure;
     }
@@ -149,7 +179,10 @@ final class FakeConsulAgent implements ConsulAgent {
       io.registrybridge.core.Health.Status status, String note) {
     calls.add((status == io.registrybridge.core.Health.Status.PASSING ? "pass" : status.spelling())
         + " " + checkId);
-    ConsulAgentException failure = passFailures.get(checkId);
+    if (passError != null) {
+      throw passError;
+    }
+    RuntimeException failure = passFailures.get(checkId);
     if (failure != null) {
       throw failure;
     }
@@ -160,6 +193,9 @@ final class FakeConsulAgent implements ConsulAgent {
   public synchronized Map<String, io.registrybridge.core.Health.Status> checkStatuses(
       String checkName) {
     calls.add("check-statuses " + checkName);
+    if (checksFailure != null) {
+      throw checksFailure;
+    }
     Map<String, io.registrybridge.core.Health.Status> known = new java.util.TreeMap<>();
     statuses.forEach((check, status) -> {
       if (checks.containsKey(check)) {
@@ -206,7 +242,7 @@ final class FakeConsulAgent implements ConsulAgent {
       org.kiwiproject.consul.model.catalog.CatalogRegistration r) {
     org.kiwiproject.consul.model.health.Service s = r.service().orElseThrow();
     calls.add("catalog-register " + s.getId());
-    ConsulAgentException failure = registerFailures.get(s.getId());
+    RuntimeException failure = registerFailures.get(s.getId());
     if (failure != null) {
       throw failure;
     }
@@ -218,7 +254,7 @@ final class FakeConsulAgent implements ConsulAgent {
   @Override
   public synchronized void catalogDeregister(String node, String serviceId) {
     calls.add("catalog-deregister " + serviceId);
-    ConsulAgentException failure = deregisterFailures.get(serviceId);
+    RuntimeException failure = deregisterFailures.get(serviceId);
     if (failure != null) {
       throw failure;
     }

@@ -19,7 +19,8 @@ class SentinelWatchTest {
   private final List<String> requests = new CopyOnWriteArrayList<>();
   private final AtomicReference<String> held = new AtomicReference<>("svc-1");
   private final SentinelWatch watch = new SentinelWatch("test-watch", "the agent",
-      agent::watchService, () -> Optional.ofNullable(held.get()), id -> id.equals(held.get()));
+      agent::watchService, usable -> Optional.ofNullable(held.get()).filter(usable),
+      id -> id.equals(held.get()));
 
   @AfterEach
   void close() {
@@ -79,6 +80,52 @@ class SentinelWatchTest {
     await().atMost(Duration.ofSeconds(5)).until(() -> requests.size() == 2);
     assertThat(requests).containsExactly("the Consul agent does not answer",
         "the Consul agent answers again");
+  }
+
+  @Test
+  void aSentinelTheClientCannotAskForIsSwappedForAnotherWithoutAFullSync() {
+    List<String> ours = List.of("bad", "good");
+    List<String> calls = new CopyOnWriteArrayList<>();
+    SentinelWatch swapping = new SentinelWatch("test-watch-2", "the agent",
+        (id, hash, wait) -> {
+          calls.add(id);
+          if (id.equals("bad")) {
+            throw new IllegalArgumentException("@Path parameters shouldn't perform path "
+                + "traversal ('.' or '..')");
+          }
+          return agent.watchService(id, hash, wait);
+        },
+        usable -> ours.stream().filter(usable).findFirst(), ours::contains);
+    try (swapping; LogCapture log = new LogCapture(SentinelWatch.class)) {
+      swapping.start(requests::add);
+
+      await().atMost(Duration.ofSeconds(5)).until(() -> calls.contains("good"));
+      assertThat(calls.stream().filter("bad"::equals)).hasSize(1);
+      assertThat(requests).isEmpty();
+      assertThat(log.lines()).containsExactly("WARN consul: cannot watch bad on the agent "
+          + "(java.lang.IllegalArgumentException: @Path parameters shouldn't perform path "
+          + "traversal ('.' or '..')); watching another service");
+    }
+  }
+
+  @Test
+  void anUnexpectedErrorIsLoggedAndTheWatchCarriesOn() {
+    java.util.concurrent.atomic.AtomicInteger picks = new java.util.concurrent.atomic
+        .AtomicInteger();
+    SentinelWatch failingOnce = new SentinelWatch("test-watch-3", "the agent",
+        agent::watchService, usable -> {
+          if (picks.incrementAndGet() == 1) {
+            throw new AssertionError("a bug in the mirror");
+          }
+          return Optional.of("svc-1");
+        }, id -> true);
+    try (failingOnce; LogCapture log = new LogCapture(SentinelWatch.class)) {
+      failingOnce.start(requests::add);
+
+      await().atMost(Duration.ofSeconds(5)).until(() -> !agent.calls.isEmpty());
+      assertThat(log.lines()).containsExactly(
+          "ERROR consul: the watch of the agent failed unexpectedly; carrying on");
+    }
   }
 
   /** Answers watch calls from a queue; an empty queue blocks like a quiet agent. */

@@ -77,8 +77,27 @@ class TtlHeartbeatTest {
     heartbeat.beat();
 
     assertThat(log.lines()).containsExactly(
-        "WARN consul: cannot pass TTL checks, retrying every 1s: Consul request to "
-            + "[http://127.0.0.1:8500/v1/agent/service/register] failed due to IOException",
+        "WARN consul: cannot pass TTL checks, retrying every 1s: Consul does not answer: "
+            + "Consul request to [http://127.0.0.1:8500/v1/agent/service/register] failed due "
+            + "to IOException",
+        "INFO consul: TTL checks pass again (1 services)");
+  }
+
+  @Test
+  void anErrorInARoundIsLoggedOnceAndTheHeartbeatKeepsBeating() {
+    ConsulSink sink = sinkWith(
+        config().toBuilder().ttl(Duration.ofSeconds(5), Duration.ofMillis(50)).build());
+    // A bug thrown as an Error, which would end a periodic task for good, in silence.
+    agent.passError = new StackOverflowError("a bug");
+    TtlHeartbeat heartbeat = new TtlHeartbeat(sink, executor);
+    heartbeat.start();
+
+    await().atMost(Duration.ofSeconds(5)).until(() -> agent.calls.size() >= 2);
+    agent.passError = null;
+    await().atMost(Duration.ofSeconds(5)).until(() -> log.lines().size() >= 2);
+    heartbeat.close();
+    assertThat(log.lines()).containsExactly(
+        "ERROR consul: passing TTL checks failed unexpectedly; trying again next round",
         "INFO consul: TTL checks pass again (1 services)");
   }
 }
