@@ -77,6 +77,10 @@ final class MeshEngine implements MeshSink {
   private final Map<String, Blocked> foreign = new HashMap<>();
   // Object name -> the report of an unexpected failure rendering or writing it, until it works.
   private final Map<String, MeshReport> failed = new HashMap<>();
+  // Objects and hosts whose failure was logged with its stack trace: a failure that repeats
+  // (each retry, each full sync) is logged once at ERROR, then at DEBUG until it passes.
+  private final Set<String> writeFailuresLogged = new HashSet<>();
+  private final Set<String> conversionFailuresLogged = new HashSet<>();
   // Objects of ours to delete or rewrite, held back because the desired state was incomplete.
   // A ServiceEntry gathers every instance of a service, and until every source has listed, the
   // desired one may hold only some: rewriting it then would take endpoints out of the mesh on
@@ -95,11 +99,23 @@ final class MeshEngine implements MeshSink {
   private record Blocked(String host, MeshReport report) {}
 
   MeshEngine(MeshSinkConfig config, ServiceEntryStore store, MeshSinkListener listener) {
+    this(config, store, listener, null);
+  }
+
+  /** With {@code hostConverter} in place of the converter's own (null: that one), for tests. */
+  MeshEngine(MeshSinkConfig config, ServiceEntryStore store, MeshSinkListener listener,
+      MeshModel.HostConverter hostConverter) {
     requireNonNull(config, "config");
     this.store = requireNonNull(store, "store");
     this.renderer = new ServiceEntryRenderer(config.namespace(), config.ownerLabel());
-    this.model = new MeshModel(new ServiceEntryConverter(config));
+    ServiceEntryConverter converter = new ServiceEntryConverter(config);
+    this.model = hostConverter == null ? new MeshModel(converter)
+        : new MeshModel(converter, hostConverter);
     this.reportLog = new ReportLog(store.name(), requireNonNull(listener, "listener"));
+    if (!config.ownerLabel().equals(config.ownerId())) {
+      log.info("{}: owner ID '{}' is longer than a label value; objects are labelled {}={}",
+          store.name(), config.ownerId(), ServiceEntryRenderer.OWNER_LABEL, config.ownerLabel());
+    }
   }
 
   @Override
@@ -170,7 +186,7 @@ final class MeshEngine implements MeshSink {
       }
       long convertedBefore = model.hostsConverted();
       MeshModel.Delta delta = model.update(names, desired, this::currentAddress);
-      logFailedConversions();
+      logFailedConversions(delta.objects());
       boolean complete = desired.complete();
       SortedSet<String> objects = new TreeSet<>(delta.objects());
       if (complete) {
@@ -208,7 +224,7 @@ final class MeshEngine implements MeshSink {
     store.open();
     Map<String, StoredEntry> held = store.readAll();
     model.rebuild(desired, this::currentAddress);
-    logFailedConversions();
+    logFailedConversions(null);
     for (String name : List.copyOf(foreign.keySet())) {
       unblock(name);
     }
@@ -217,6 +233,7 @@ final class MeshEngine implements MeshSink {
     failed.clear();
     SortedSet<String> names = new TreeSet<>(model.objectNames());
     names.addAll(held.keySet());
+    writeFailuresLogged.retainAll(names);
     Counts counts = new Counts();
     try {
       for (String name : names) {
@@ -242,13 +259,25 @@ final class MeshEngine implements MeshSink {
         .flatMap(stored -> stored.addresses().stream().findFirst());
   }
 
-  /** The model's conversions that threw, logged with their stack traces (a bug to fix). */
-  private void logFailedConversions() {
+  /**
+   * Logs the model's conversions that threw (a bug to fix), with the stack trace the first time.
+   *
+   * @param converted the objects this call converted again; null for all of them
+   */
+  private void logFailedConversions(Set<String> converted) {
+    Set<String> failing = new HashSet<>();
     for (MeshModel.Failure failure : model.takeFailures()) {
-      log.error("{}: converting host {} (IDs {}) failed unexpectedly; it keeps its last good"
-          + " object, the other hosts go on", name(), failure.host(), failure.ids(),
-          failure.error());
+      failing.add(failure.host());
+      String message = "{}: converting host {} (IDs {}) failed unexpectedly; it keeps its last"
+          + " good object, the other hosts go on";
+      if (conversionFailuresLogged.add(failure.host())) {
+        log.error(message, name(), failure.host(), failure.ids(), failure.error());
+      } else {
+        log.debug(message, name(), failure.host(), failure.ids(), failure.error());
+      }
     }
+    conversionFailuresLogged.removeIf(host -> !failing.contains(host)
+        && (converted == null || converted.contains(ServiceEntryConverter.objectName(host))));
   }
 
   /**
@@ -260,13 +289,19 @@ final class MeshEngine implements MeshSink {
     failed.remove(name);
     try {
       reconcile(name, complete, counts);
+      writeFailuresLogged.remove(name);
     } catch (ControlPlaneUnavailableException e) {
       throw e;
     } catch (RuntimeException e) {
       SortedSet<String> ids = model.idsOf(name);
       String service = model.entry(name).map(ServiceEntryModel::service).orElse(name);
-      log.error("{}: writing ServiceEntry {} (IDs {}) failed unexpectedly; it keeps what the"
-          + " store holds and is tried again, the other hosts go on", name(), name, ids, e);
+      String message = "{}: writing ServiceEntry {} (IDs {}) failed unexpectedly; it keeps what"
+          + " the store holds and is tried again, the other hosts go on";
+      if (writeFailuresLogged.add(name)) {
+        log.error(message, name(), name, ids, e);
+      } else {
+        log.debug(message, name(), name, ids, e);
+      }
       failed.put(name, new MeshReport(MeshReport.Kind.UNEXPECTED_ERROR, service, "service '"
           + service + "': writing ServiceEntry " + name + " (IDs " + String.join(", ", ids)
           + ") failed unexpectedly (" + e.getClass().getName() + "); what the store holds is"

@@ -16,6 +16,7 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.registrybridge.core.ControlPlaneUnavailableException;
 import io.registrybridge.core.DesiredState;
 import io.registrybridge.core.ServiceInstance;
 import io.registrybridge.core.SyncResult;
@@ -201,7 +202,9 @@ class KubernetesMeshSinkErrorsTest {
     MeshSink sink = opened(MeshSinks.kubernetes(config(), client));
 
     assertThatThrownBy(() -> sink.sync(desired("v1")))
-        .isInstanceOfSatisfying(KubernetesClientException.class,
+        .isInstanceOf(ControlPlaneUnavailableException.class)
+        .hasMessageContaining("500: etcdserver: request timed out")
+        .cause().isInstanceOfSatisfying(KubernetesClientException.class,
             e -> assertThat(e.getCode()).isEqualTo(500));
     assertThat(sink.status().rejectedObjects()).isZero();
   }
@@ -215,7 +218,8 @@ class KubernetesMeshSinkErrorsTest {
     MeshSink sink = opened(MeshSinks.kubernetes(config(), client));
 
     assertThatThrownBy(() -> sink.sync(desired("v1")))
-        .isInstanceOfSatisfying(KubernetesClientException.class,
+        .isInstanceOf(ControlPlaneUnavailableException.class)
+        .cause().isInstanceOfSatisfying(KubernetesClientException.class,
             e -> assertThat(e.getCode()).isEqualTo(429));
     assertThat(sink.sync(desired("v1"))).isEqualTo(new SyncResult(1, 0, 0));
   }
@@ -228,7 +232,8 @@ class KubernetesMeshSinkErrorsTest {
     MeshSink sink = opened(MeshSinks.kubernetes(config(), client));
 
     assertThatThrownBy(() -> sink.sync(desired("v1")))
-        .isInstanceOfSatisfying(KubernetesClientException.class,
+        .isInstanceOf(ControlPlaneUnavailableException.class)
+        .cause().isInstanceOfSatisfying(KubernetesClientException.class,
             e -> assertThat(e.getCode()).isEqualTo(429));
     assertThat(sink.sync(desired("v1"))).isEqualTo(new SyncResult(1, 0, 0));
   }
