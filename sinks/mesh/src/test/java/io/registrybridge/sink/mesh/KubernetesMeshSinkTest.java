@@ -413,4 +413,26 @@ class KubernetesMeshSinkTest {
         o -> o.getMetadata().getName().equals("reviews.service.consul"))
         .singleElement().satisfies(o -> assertThat(o.toString()).doesNotContain("172.18.0.7"));
   }
+
+  @Test
+  void aLongOwnerIdLabelsAndSelectsByTheSameDerivedValue() throws Exception {
+    IstioCrds.installServiceEntry(client, "v1");
+    String ownerId = "registry-bridge-leader-for-the-payments-cluster.platform-mesh-integration";
+    MeshSinkConfig config = MeshSinkConfig.builder(ownerId).build();
+    MeshSink sink = sink(config);
+
+    assertThat(sink.sync(state(bookinfo("http")))).isEqualTo(new SyncResult(4, 0, 0));
+    assertThat(stored(V1)).extracting(o -> o.getMetadata().getLabels()
+        .get(ServiceEntryRenderer.OWNER_LABEL)).containsOnly(config.ownerLabel());
+
+    // A restarted bridge (or another replica) finds them as its own: nothing to write, and a
+    // service that went away is deleted.
+    sinks.closeAll();
+    MeshSink restarted = sink(MeshSinkConfig.builder(ownerId).build());
+    assertThat(restarted.sync(state(bookinfo("http")))).isEqualTo(SyncResult.NOTHING);
+    List<ServiceInstance> fewer = new ArrayList<>(bookinfo("http"));
+    fewer.removeIf(i -> i.name().equals("ratings"));
+    assertThat(restarted.sync(state(fewer))).isEqualTo(new SyncResult(0, 0, 1));
+    assertThat(restarted.status().reports()).isEmpty();
+  }
 }
