@@ -8,6 +8,7 @@ import io.registrybridge.core.SinkTiming;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryIteratorException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -49,6 +50,12 @@ import org.slf4j.LoggerFactory;
  * one file), so a file that someone else put under that name since the last scan is never
  * touched.
  *
+ * <p><b>Failures.</b> A directory that cannot be created, listed or written throws ({@code
+ * IOException}, checked): the reconciler backs the sink off and syncs in full. One file that
+ * cannot be read while the directory can (no permission, not UTF-8, a directory named {@code
+ * x.yaml}) is that file's problem alone: it counts as held by someone else, so the host it
+ * names is reported and left alone, and every other file is read and written as usual.
+ *
  * <p>Called by one {@code SinkReconciler} thread.
  */
 final class DirectoryServiceEntryStore implements ServiceEntryStore {
@@ -78,8 +85,8 @@ final class DirectoryServiceEntryStore implements ServiceEntryStore {
     this.directory = requireNonNull(directory, "directory");
     this.apiVersion = IstioApiVersion.GROUP + "/" + config.apiVersion().version().orElse("v1");
     // Includes the owner, so two bridges sharing a directory never clean up each other's files.
-    this.tempPrefix = ".rb." + config.ownerId() + ".";
-    this.renderer = new ServiceEntryRenderer(config.namespace(), config.ownerId());
+    this.tempPrefix = ".rb." + config.ownerLabel() + ".";
+    this.renderer = new ServiceEntryRenderer(config.namespace(), config.ownerLabel());
   }
 
   @Override
@@ -148,10 +155,12 @@ final class DirectoryServiceEntryStore implements ServiceEntryStore {
 
   /** Who holds {@code file} when it exists and is not ours; reads that one file. */
   private Optional<String> foreignHolderOf(Path file) throws IOException {
-    String text;
-    try {
-      text = Files.readString(file, UTF_8);
-    } catch (NoSuchFileException e) {
+    FileText read = read(file);
+    if (read.unreadable() != null) {
+      return Optional.of(read.unreadable());
+    }
+    String text = read.text();
+    if (text == null) {
       return Optional.empty();
     }
     List<GenericKubernetesResource> documents = documents(text);
@@ -174,6 +183,8 @@ final class DirectoryServiceEntryStore implements ServiceEntryStore {
     Set<Path> files = new HashSet<>();
     try (DirectoryStream<Path> stream = Files.newDirectoryStream(directory)) {
       stream.forEach(files::add);
+    } catch (DirectoryIteratorException e) {
+      throw e.getCause();
     }
     for (Path file : files) {
       String fileName = file.getFileName().toString();
@@ -188,13 +199,18 @@ final class DirectoryServiceEntryStore implements ServiceEntryStore {
           || !Files.isRegularFile(file)) {
         continue;
       }
-      String text;
-      try {
-        text = Files.readString(file, UTF_8);
-      } catch (NoSuchFileException e) {
+      String stem = fileName.substring(0, fileName.lastIndexOf('.'));
+      FileText read = read(file);
+      if (read.unreadable() != null) {
+        if (yaml) {
+          foreignByName.put(stem, read.unreadable()); // its hosts are unknown
+        }
+        continue;
+      }
+      String text = read.text();
+      if (text == null) {
         continue; // removed by someone else while we looked
       }
-      String stem = fileName.substring(0, fileName.lastIndexOf('.'));
       List<GenericKubernetesResource> documents = documents(text);
       if (yaml && isOurs(documents)) {
         owned.put(stem, stored(stem, text, documents.get(0)));
@@ -213,6 +229,33 @@ final class DirectoryServiceEntryStore implements ServiceEntryStore {
       }
     }
     return Map.copyOf(owned);
+  }
+
+  /**
+   * What a file holds.
+   *
+   * @param text its text; null when it is gone or cannot be read
+   * @param unreadable why that one file cannot be read, as a holder for a report; else null
+   */
+  private record FileText(String text, String unreadable) {}
+
+  /**
+   * Reads one file. A failure that is the file's alone is returned, not thrown, so that one
+   * stray file cannot stop the sink; a directory that cannot be read or written throws.
+   */
+  private FileText read(Path file) throws IOException {
+    try {
+      return new FileText(Files.readString(file, UTF_8), null);
+    } catch (NoSuchFileException e) {
+      return new FileText(null, null);
+    } catch (IOException e) {
+      if (!(Files.isDirectory(directory) && Files.isReadable(directory)
+          && Files.isWritable(directory))) {
+        throw e;
+      }
+      return new FileText(null, "file " + file.getFileName() + ", which cannot be read ("
+          + e.getClass().getSimpleName() + ")");
+    }
   }
 
   /** A file of ours as the engine compares it: exactly what we would write, or changed. */

@@ -14,6 +14,8 @@ final class KubernetesNames {
   static final int DNS1123_SUBDOMAIN_MAX = 253;
   static final int LABEL_VALUE_MAX = 63;
   static final int HOST_MAX = 255;
+  static final int LABEL_HASH_DIGITS = 10;
+  static final int LABEL_PREFIX = LABEL_VALUE_MAX - 1 - LABEL_HASH_DIGITS;
 
   private static final Pattern DNS1123_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
   private static final Pattern QUALIFIED_NAME =
@@ -108,18 +110,43 @@ final class KubernetesNames {
 
   /** A Kubernetes label value: empty, or like a label key's name part. */
   static Optional<String> labelValueProblem(String value) {
-    if (value.isEmpty()) {
-      return Optional.empty();
-    }
     if (value.length() > LABEL_VALUE_MAX) {
       return Optional.of("longer than " + LABEL_VALUE_MAX + " characters");
     }
-    if (!QUALIFIED_NAME.matcher(value).matches()) {
+    return labelValueCharactersProblem(value);
+  }
+
+  /** What {@link #labelValueProblem} says about the characters alone, whatever the length. */
+  static Optional<String> labelValueCharactersProblem(String value) {
+    if (!value.isEmpty() && !QUALIFIED_NAME.matcher(value).matches()) {
       return Optional.of("must consist of letters, digits, '-', '_' and '.', and start and end"
           + " with a letter or digit");
     }
     return Optional.empty();
   }
+
+  /**
+   * A label value standing for {@code value}, which may be longer than a label value may be:
+   * {@code value} itself when it fits, else its first {@value #LABEL_PREFIX} characters (without
+   * trailing '-', '_' or '.'), '-', and the first 10 hex digits of the SHA-256 of the whole of
+   * it. A pure function: every replica and every run derives the same label from the same value,
+   * and two values sharing a long prefix still get different labels.
+   *
+   * @param value letters, digits, '-', '_' and '.', alphanumeric at both ends
+   */
+  static String labelValueOf(String value) {
+    if (value.length() <= LABEL_VALUE_MAX) {
+      return value;
+    }
+    String prefix = value.substring(0, LABEL_PREFIX);
+    int end = prefix.length();
+    while (end > 0 && "-_.".indexOf(prefix.charAt(end - 1)) >= 0) {
+      end--;
+    }
+    String hash = ContentDigest.of(value).substring(0, LABEL_HASH_DIGITS);
+    return end == 0 ? hash : prefix.substring(0, end) + "-" + hash;
+  }
+
 
   /**
    * The DNS label that stands for a service name in its host: lower case, with '_' and '.'

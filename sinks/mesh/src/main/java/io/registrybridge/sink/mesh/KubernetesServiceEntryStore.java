@@ -13,6 +13,7 @@ import io.fabric8.kubernetes.client.dsl.Resource;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.registrybridge.core.ControlPlaneUnavailableException;
 import io.registrybridge.core.SinkTiming;
 import java.time.Duration;
 import java.util.Comparator;
@@ -64,9 +65,16 @@ import org.slf4j.LoggerFactory;
  * <p><b>Writes</b> keep their semantics: explicit create (POST) and update (PUT with the
  * {@code resourceVersion}, optimistic locking); 409 reads the object again (a GET) and retries up
  * to three times; 404 on an update creates it again; 422, 400 and an admission webhook's denial
- * are a permanent rejection for the engine to remember; anything else (429, 5xx, timeouts) is
- * thrown for the reconciler to back off. Deletes carry the object's {@code resourceVersion} as a
- * precondition.
+ * are a permanent rejection for the engine to remember. Deletes carry the object's {@code
+ * resourceVersion} as a precondition.
+ *
+ * <p><b>Failures</b> are sorted by what they say about the API server as a whole ({@link
+ * #unavailable}): no answer (code 0: refused, timeout, TLS), 5xx, 429, and 401/403 (credentials
+ * or RBAC, which fail every object alike) become {@link ControlPlaneUnavailableException}, and
+ * so does a 404 on a create (the resource or the namespace is gone), so the reconciler backs the
+ * whole sink off and syncs in full; {@link IstioNotReadyException} (checked) does the same. Any
+ * other answer for one object (a 409 still after three attempts, a 413) is thrown as it is, and
+ * the engine keeps it to that object.
  */
 final class KubernetesServiceEntryStore implements ServiceEntryStore {
   private static final Logger log = LoggerFactory.getLogger(KubernetesServiceEntryStore.class);
@@ -103,7 +111,7 @@ final class KubernetesServiceEntryStore implements ServiceEntryStore {
     this.client = requireNonNull(client, "client");
     this.ownsClient = ownsClient;
     this.api = new ServiceEntryApi(client, config.apiVersion());
-    this.renderer = new ServiceEntryRenderer(config.namespace(), config.ownerId());
+    this.renderer = new ServiceEntryRenderer(config.namespace(), config.ownerLabel());
   }
 
   /**
@@ -138,6 +146,14 @@ final class KubernetesServiceEntryStore implements ServiceEntryStore {
 
   @Override
   public void open() throws Exception {
+    try {
+      openInformers();
+    } catch (KubernetesClientException e) {
+      throw unavailable(e, "watching ServiceEntry objects in namespace " + config.namespace());
+    }
+  }
+
+  private void openInformers() throws Exception {
     ResourceDefinitionContext resolved = api.resolve();
     if (informers != null && (!informers.context.getVersion().equals(resolved.getVersion())
         || !informers.running())) {
@@ -161,7 +177,7 @@ final class KubernetesServiceEntryStore implements ServiceEntryStore {
     SharedIndexInformer<GenericKubernetesResource> owned =
         objects.withLabels(renderer.ownerLabels()).runnableInformer(0);
     SharedIndexInformer<GenericKubernetesResource> others =
-        objects.withoutLabel(ServiceEntryRenderer.OWNER_LABEL, config.ownerId())
+        objects.withoutLabel(ServiceEntryRenderer.OWNER_LABEL, config.ownerLabel())
             .runnableInformer(0);
     others.addIndexers(Map.of(BY_HOST, ServiceEntryRenderer::hostsOf));
     Informers started = new Informers(context, owned, others);
@@ -308,6 +324,14 @@ final class KubernetesServiceEntryStore implements ServiceEntryStore {
 
   @Override
   public WriteResult write(RenderedEntry entry) {
+    try {
+      return tryWrite(entry);
+    } catch (KubernetesClientException e) {
+      throw unavailable(e, "writing ServiceEntry " + config.namespace() + "/" + entry.name());
+    }
+  }
+
+  private WriteResult tryWrite(RenderedEntry entry) {
     Informers current = requireOpen();
     String name = entry.name();
     var objects = objects(current.context);
@@ -344,6 +368,9 @@ final class KubernetesServiceEntryStore implements ServiceEntryStore {
           if (!(conflict || vanished) || attempt >= MAX_ATTEMPTS) {
             if (e.getCode() == 404) {
               forget(); // a create got 404: the resource or the namespace is gone
+              throw new ControlPlaneUnavailableException(NAME + ": creating ServiceEntry "
+                  + config.namespace() + "/" + name + " returned 404: the namespace or the"
+                  + " resource is gone (" + reason(e) + ")", e);
             }
             throw e;
           }
@@ -400,7 +427,7 @@ final class KubernetesServiceEntryStore implements ServiceEntryStore {
             + " changed while it was being deleted");
         return false;
       }
-      throw e;
+      throw unavailable(e, "deleting ServiceEntry " + config.namespace() + "/" + name);
     }
   }
 
@@ -455,6 +482,23 @@ final class KubernetesServiceEntryStore implements ServiceEntryStore {
         .withResourceVersion(resourceVersion).build());
     copy.setAdditionalProperties(new HashMap<>(want.getAdditionalProperties()));
     return copy;
+  }
+
+  /**
+   * {@code e} as a {@link ControlPlaneUnavailableException} when it says the API server cannot
+   * be used at all now (see the class comment); else {@code e} itself, a failure of one object.
+   */
+  static RuntimeException unavailable(KubernetesClientException e, String what) {
+    int code = e.getCode();
+    boolean whole = code == 0 || code >= 500 || code == 429 || code == 401
+        || (code == 403 && !isPermanentRejection(e));
+    if (!whole) {
+      return e;
+    }
+    String answer = code == 0 ? "no answer: " + e.getMessage() : code + ": " + reason(e);
+    String hint = code == 401 || code == 403 ? "; check the credentials and RBAC" : "";
+    return new ControlPlaneUnavailableException(NAME + ": " + what + " failed (" + answer + ")"
+        + hint, e);
   }
 
   /**

@@ -3,6 +3,7 @@ package io.registrybridge.sink.mesh;
 import static java.util.Objects.requireNonNull;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.registrybridge.core.ControlPlaneUnavailableException;
 import io.registrybridge.core.DesiredState;
 import io.registrybridge.core.DesiredView;
 import io.registrybridge.core.SinkContext;
@@ -47,10 +48,15 @@ import org.slf4j.LoggerFactory;
  * made by someone else, and every {@link #timing()} interval.
  *
  * <p>Errors are sorted by what a retry can do: a control plane that cannot be reached throws
- * (the reconciler backs off, then syncs in full); an object the control plane refuses for good
- * (422, an admission webhook) is reported, remembered by its hash and not sent again until it
- * changes; a service that cannot be written (held) keeps its last good object; a name or host
- * held by someone else is reported and left alone.
+ * ({@link ControlPlaneUnavailableException} or a checked exception such as {@link
+ * IstioNotReadyException} or an {@code IOException}: the reconciler backs off, then syncs in
+ * full); an object the control plane refuses for good (422, an admission webhook) is reported,
+ * remembered by its hash and not sent again until it changes; a service that cannot be written
+ * (held) keeps its last good object; a name or host held by someone else is reported and left
+ * alone. Any other {@link RuntimeException} while converting, rendering or writing one host is
+ * that host's alone: logged with the host and its IDs, reported ({@link
+ * MeshReport.Kind#UNEXPECTED_ERROR}), the host keeps what the store holds, its IDs are handed
+ * back for a retry ({@link SyncResult#retry()}), and every other host is still written.
  *
  * <p>Called by one {@code SinkReconciler} thread; fields are confined to it except the status,
  * the context and the names blocked by foreign objects, which the store's listener reads.
@@ -59,6 +65,7 @@ final class MeshEngine implements MeshSink {
   private static final Logger log = LoggerFactory.getLogger(MeshEngine.class);
   private static final String FOREIGN_KEY = " foreign";
   private static final String REJECTED_KEY = " rejected";
+  private static final String FAILED_KEY = " failed";
 
   private final ServiceEntryStore store;
   private final ServiceEntryRenderer renderer;
@@ -68,6 +75,12 @@ final class MeshEngine implements MeshSink {
   private final Map<String, Rejection> rejected = new HashMap<>();
   // Object name -> its host and the report about who else holds that name or host.
   private final Map<String, Blocked> foreign = new HashMap<>();
+  // Object name -> the report of an unexpected failure rendering or writing it, until it works.
+  private final Map<String, MeshReport> failed = new HashMap<>();
+  // Objects and hosts whose failure was logged with its stack trace: a failure that repeats
+  // (each retry, each full sync) is logged once at ERROR, then at DEBUG until it passes.
+  private final Set<String> writeFailuresLogged = new HashSet<>();
+  private final Set<String> conversionFailuresLogged = new HashSet<>();
   // Objects of ours to delete or rewrite, held back because the desired state was incomplete.
   // A ServiceEntry gathers every instance of a service, and until every source has listed, the
   // desired one may hold only some: rewriting it then would take endpoints out of the mesh on
@@ -86,11 +99,23 @@ final class MeshEngine implements MeshSink {
   private record Blocked(String host, MeshReport report) {}
 
   MeshEngine(MeshSinkConfig config, ServiceEntryStore store, MeshSinkListener listener) {
+    this(config, store, listener, null);
+  }
+
+  /** With {@code hostConverter} in place of the converter's own (null: that one), for tests. */
+  MeshEngine(MeshSinkConfig config, ServiceEntryStore store, MeshSinkListener listener,
+      MeshModel.HostConverter hostConverter) {
     requireNonNull(config, "config");
     this.store = requireNonNull(store, "store");
-    this.renderer = new ServiceEntryRenderer(config.namespace(), config.ownerId());
-    this.model = new MeshModel(new ServiceEntryConverter(config));
+    this.renderer = new ServiceEntryRenderer(config.namespace(), config.ownerLabel());
+    ServiceEntryConverter converter = new ServiceEntryConverter(config);
+    this.model = hostConverter == null ? new MeshModel(converter)
+        : new MeshModel(converter, hostConverter);
     this.reportLog = new ReportLog(store.name(), requireNonNull(listener, "listener"));
+    if (!config.ownerLabel().equals(config.ownerId())) {
+      log.info("{}: owner ID '{}' is longer than a label value; objects are labelled {}={}",
+          store.name(), config.ownerId(), ServiceEntryRenderer.OWNER_LABEL, config.ownerLabel());
+    }
   }
 
   @Override
@@ -161,6 +186,7 @@ final class MeshEngine implements MeshSink {
       }
       long convertedBefore = model.hostsConverted();
       MeshModel.Delta delta = model.update(names, desired, this::currentAddress);
+      logFailedConversions(delta.objects());
       boolean complete = desired.complete();
       SortedSet<String> objects = new TreeSet<>(delta.objects());
       if (complete) {
@@ -168,7 +194,7 @@ final class MeshEngine implements MeshSink {
       }
       Counts counts = new Counts();
       for (String name : objects) {
-        reconcile(name, complete, counts);
+        reconcileAlone(name, complete, counts);
       }
       store.commit(complete);
       for (String key : delta.reportKeys()) {
@@ -198,17 +224,20 @@ final class MeshEngine implements MeshSink {
     store.open();
     Map<String, StoredEntry> held = store.readAll();
     model.rebuild(desired, this::currentAddress);
+    logFailedConversions(null);
     for (String name : List.copyOf(foreign.keySet())) {
       unblock(name);
     }
     rejected.keySet().retainAll(model.objectNames());
     pendingDeletes.clear();
+    failed.clear();
     SortedSet<String> names = new TreeSet<>(model.objectNames());
     names.addAll(held.keySet());
+    writeFailuresLogged.retainAll(names);
     Counts counts = new Counts();
     try {
       for (String name : names) {
-        reconcile(name, desired.complete(), counts);
+        reconcileAlone(name, desired.complete(), counts);
       }
       store.commit(desired.complete());
     } finally {
@@ -217,6 +246,7 @@ final class MeshEngine implements MeshSink {
           List.of(blocked.report())));
       rejected.forEach((name, rejection) -> reports.put(name + REJECTED_KEY,
           List.of(rejection.report())));
+      failed.forEach((name, report) -> reports.put(name + FAILED_KEY, List.of(report)));
       reportLog.replaceAll(reports);
       updateStatus();
     }
@@ -227,6 +257,57 @@ final class MeshEngine implements MeshSink {
   private Optional<String> currentAddress(String host) {
     return store.held(ServiceEntryConverter.objectName(host))
         .flatMap(stored -> stored.addresses().stream().findFirst());
+  }
+
+  /**
+   * Logs the model's conversions that threw (a bug to fix), with the stack trace the first time.
+   *
+   * @param converted the objects this call converted again; null for all of them
+   */
+  private void logFailedConversions(Set<String> converted) {
+    Set<String> failing = new HashSet<>();
+    for (MeshModel.Failure failure : model.takeFailures()) {
+      failing.add(failure.host());
+      String message = "{}: converting host {} (IDs {}) failed unexpectedly; it keeps its last"
+          + " good object, the other hosts go on";
+      if (conversionFailuresLogged.add(failure.host())) {
+        log.error(message, name(), failure.host(), failure.ids(), failure.error());
+      } else {
+        log.debug(message, name(), failure.host(), failure.ids(), failure.error());
+      }
+    }
+    conversionFailuresLogged.removeIf(host -> !failing.contains(host)
+        && (converted == null || converted.contains(ServiceEntryConverter.objectName(host))));
+  }
+
+  /**
+   * {@link #reconcile}, with an unexpected exception kept to this one object: a control plane
+   * that cannot be reached (or a checked exception) still fails the call, anything else is
+   * logged, reported, and the object's IDs are handed back for a retry.
+   */
+  private void reconcileAlone(String name, boolean complete, Counts counts) throws Exception {
+    failed.remove(name);
+    try {
+      reconcile(name, complete, counts);
+      writeFailuresLogged.remove(name);
+    } catch (ControlPlaneUnavailableException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      SortedSet<String> ids = model.idsOf(name);
+      String service = model.entry(name).map(ServiceEntryModel::service).orElse(name);
+      String message = "{}: writing ServiceEntry {} (IDs {}) failed unexpectedly; it keeps what"
+          + " the store holds and is tried again, the other hosts go on";
+      if (writeFailuresLogged.add(name)) {
+        log.error(message, name(), name, ids, e);
+      } else {
+        log.debug(message, name(), name, ids, e);
+      }
+      failed.put(name, new MeshReport(MeshReport.Kind.UNEXPECTED_ERROR, service, "service '"
+          + service + "': writing ServiceEntry " + name + " (IDs " + String.join(", ", ids)
+          + ") failed unexpectedly (" + e.getClass().getName() + "); what the store holds is"
+          + " kept and it is tried again"));
+      counts.retry.addAll(ids);
+    }
   }
 
   /** Makes the object {@code name} right: written, deleted or left alone. */
@@ -316,6 +397,8 @@ final class MeshEngine implements MeshSink {
     Rejection rejection = rejected.get(name);
     reportLog.replace(name + REJECTED_KEY,
         rejection == null ? List.of() : List.of(rejection.report()));
+    MeshReport failure = failed.get(name);
+    reportLog.replace(name + FAILED_KEY, failure == null ? List.of() : List.of(failure));
   }
 
   private void updateStatus() {
@@ -334,9 +417,10 @@ final class MeshEngine implements MeshSink {
     int created;
     int updated;
     int deleted;
+    final Set<String> retry = new HashSet<>();
 
     SyncResult result() {
-      return new SyncResult(created, updated, deleted);
+      return new SyncResult(created, updated, deleted, retry);
     }
   }
 

@@ -20,6 +20,7 @@ import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Function;
+import java.util.function.ToLongFunction;
 
 /**
  * The mesh as the bridge means it, kept between calls: one converted entry per host, and what
@@ -47,9 +48,33 @@ import java.util.function.Function;
  * fresh allocation where home addresses collide; either way an address, once written, is kept
  * (the store's address is the hint).
  *
+ * <p>It also keeps when each ID was first seen (a sequence number), which settles a tie between
+ * two protocols declared for one port ({@link ServiceEntryConverter}): kept while the ID exists,
+ * so the same instance stays "earlier" across calls and full syncs. The IDs of a full sync that
+ * were not seen before are numbered in ID order, so after a restart (the first full sync) the
+ * earliest is the lowest ID: deterministic, the same on every replica.
+ *
+ * <p>A host whose conversion throws (a bug) is isolated: it is held (its last good object stays)
+ * with an {@link MeshReport.Kind#UNEXPECTED_ERROR} report, and the failure is kept for the
+ * engine to log ({@link #takeFailures}); every other host is converted as usual.
+ *
  * <p>Pure: no I/O, no logging. Confined to the sink's thread.
  */
 final class MeshModel {
+
+  /** Converts the instances of one host; {@link ServiceEntryConverter#convertHost}, or a test's. */
+  @FunctionalInterface
+  interface HostConverter {
+    ServiceEntryConverter.HostConversion convert(String host, List<ServiceInstance> instances,
+        ToLongFunction<String> firstSeen);
+  }
+
+  /**
+   * A host whose conversion or validation threw.
+   *
+   * @param ids the IDs of its instances
+   */
+  record Failure(String host, SortedSet<String> ids, RuntimeException error) {}
 
   /**
    * What an {@link #update} touched.
@@ -60,6 +85,7 @@ final class MeshModel {
   record Delta(SortedSet<String> objects, SortedSet<String> reportKeys) {}
 
   private final ServiceEntryConverter converter;
+  private final HostConverter hostConverter;
   private final MeshSinkConfig config;
   private final VirtualIpAllocator allocator; // null in report mode
 
@@ -74,10 +100,20 @@ final class MeshModel {
   private final SortedMap<Integer, Collision> collisions = new TreeMap<>();
   // Hosts that need a virtual IP and got none (the range is full), sorted.
   private final SortedSet<String> waitingForAddress = new TreeSet<>();
+  // ID -> when it was first seen; see the class comment.
+  private final Map<String, Long> firstSeen = new HashMap<>();
+  private long nextSeen;
+  private final List<Failure> failures = new ArrayList<>();
   private long hostsConverted;
 
   MeshModel(ServiceEntryConverter converter) {
+    this(converter, converter::convertHost);
+  }
+
+  /** With {@code hostConverter} instead of the converter's own, for tests. */
+  MeshModel(ServiceEntryConverter converter, HostConverter hostConverter) {
     this.converter = requireNonNull(converter, "converter");
+    this.hostConverter = requireNonNull(hostConverter, "hostConverter");
     this.config = converter.config();
     this.allocator = config.collisionMode() == CollisionMode.ALLOCATE
         ? new VirtualIpAllocator(VirtualIpRange.parse(config.virtualIpRange()))
@@ -125,6 +161,19 @@ final class MeshModel {
   /** The names {@code id} was converted under: usually one, none when it was not converted. */
   Set<String> namesOf(String id) {
     return namesOfId.getOrDefault(id, Set.of());
+  }
+
+  /** The IDs of the instances the host of {@code objectName} was last converted from. */
+  SortedSet<String> idsOf(String objectName) {
+    Unit unit = units.get(objectName);
+    return unit == null ? new TreeSet<>() : new TreeSet<>(unit.ids.keySet());
+  }
+
+  /** The hosts whose conversion threw since the last call, for the engine to log. */
+  List<Failure> takeFailures() {
+    List<Failure> taken = List.copyOf(failures);
+    failures.clear();
+    return taken;
   }
 
   /** The entry to write under {@code objectName}, if there is a valid one. */
@@ -230,6 +279,8 @@ final class MeshModel {
     opaquePorts.clear();
     collisions.clear();
     waitingForAddress.clear();
+    firstSeen.keySet().retainAll(desired.services().keySet());
+    desired.services().keySet().forEach(this::see); // in ID order
 
     SortedMap<String, List<ServiceInstance>> byName = new TreeMap<>();
     for (ServiceInstance instance : desired.services().values()) { // in ID order
@@ -298,6 +349,8 @@ final class MeshModel {
   Delta update(Set<String> names, DesiredView view,
       Function<String, Optional<String>> addressHint) {
     Delta delta = new Delta(new TreeSet<>(), new TreeSet<>());
+    // IDs unlinked from a name on the way; those linked to none at the end went away.
+    Set<String> unlinked = new HashSet<>();
     SortedMap<String, SortedSet<String>> namesByHost = new TreeMap<>();
     for (String name : new TreeSet<>(names)) {
       List<MeshReport> problem = new ArrayList<>(1);
@@ -305,24 +358,32 @@ final class MeshModel {
       if (host.isPresent()) {
         namesByHost.computeIfAbsent(host.get(), h -> new TreeSet<>()).add(name);
       } else {
-        refreshInvalidName(name, problem.get(0), view, delta);
+        refreshInvalidName(name, problem.get(0), view, delta, unlinked);
       }
     }
     boolean released = false;
     for (Map.Entry<String, SortedSet<String>> e : namesByHost.entrySet()) {
-      released |= refreshHost(e.getKey(), e.getValue(), view, addressHint, delta);
+      released |= refreshHost(e.getKey(), e.getValue(), view, addressHint, delta, unlinked);
     }
     if (released && !waitingForAddress.isEmpty()) {
       giveWaitingHostsAnAddress(addressHint, delta);
     }
+    // An ID converted under no name any more went away: when it comes back, it is new.
+    unlinked.removeIf(namesOfId::containsKey);
+    firstSeen.keySet().removeAll(unlinked);
     return delta;
   }
 
+  private void see(String id) {
+    firstSeen.computeIfAbsent(id, k -> nextSeen++);
+  }
+
   private void refreshInvalidName(String name, MeshReport report, DesiredView view,
-      Delta delta) {
+      Delta delta, Set<String> unlinked) {
     InvalidName old = invalidNames.remove(name);
     if (old != null) {
       old.ids().forEach(id -> unlink(id, name));
+      unlinked.addAll(old.ids());
     }
     Set<String> ids = new HashSet<>();
     for (String id : view.idsNamed(name)) {
@@ -331,19 +392,21 @@ final class MeshModel {
     if (!ids.isEmpty()) {
       invalidNames.put(name, new InvalidName(ids, report));
       ids.forEach(id -> link(id, name));
+      new TreeSet<>(ids).forEach(this::see);
     }
     delta.reportKeys().add(INVALID_KEY + name);
   }
 
   /** Returns whether a virtual IP was released. */
   private boolean refreshHost(String host, Set<String> changedNames, DesiredView view,
-      Function<String, Optional<String>> addressHint, Delta delta) {
+      Function<String, Optional<String>> addressHint, Delta delta, Set<String> unlinked) {
     String object = ServiceEntryConverter.objectName(host);
     Unit old = units.get(object);
     SortedSet<String> candidates = new TreeSet<>(changedNames);
     if (old != null) {
       candidates.addAll(old.ids.values());
       old.ids.forEach(this::unlink);
+      unlinked.addAll(old.ids.keySet());
     }
     SortedMap<String, ServiceInstance> byId = new TreeMap<>();
     for (String name : candidates) {
@@ -377,11 +440,32 @@ final class MeshModel {
   private Unit convert(String host, List<ServiceInstance> instances) {
     hostsConverted++;
     Map<String, String> ids = new HashMap<>();
-    for (ServiceInstance instance : instances) {
+    for (ServiceInstance instance : instances) { // in ID order
       ids.put(instance.id(), instance.name());
       link(instance.id(), instance.name());
+      see(instance.id());
     }
-    return new Unit(host, ids, converter.convertHost(host, instances));
+    ServiceEntryConverter.HostConversion conversion;
+    try {
+      conversion = hostConverter.convert(host, instances,
+          id -> firstSeen.getOrDefault(id, Long.MAX_VALUE));
+    } catch (RuntimeException e) {
+      conversion = new ServiceEntryConverter.HostConversion(Optional.empty(), true,
+          List.of(failed(host, instances.get(0).name(), ids.keySet(), "converting", e)));
+    }
+    return new Unit(host, ids, conversion);
+  }
+
+  /** Records that {@code what} a host threw; the report holds it until it is fixed. */
+  private MeshReport failed(String host, String service, Set<String> ids, String what,
+      RuntimeException e) {
+    SortedSet<String> sorted = new TreeSet<>(ids);
+    failures.add(new Failure(host, sorted, e));
+    // The exception's class only: its message may quote a value of the instances.
+    return new MeshReport(MeshReport.Kind.UNEXPECTED_ERROR, service, "service '" + service
+        + "': " + what + " host " + host + " (IDs " + String.join(", ", sorted) + ") failed"
+        + " unexpectedly (" + e.getClass().getName() + "); its last good object is kept and"
+        + " the other hosts go on");
   }
 
   /**
@@ -446,8 +530,17 @@ final class MeshModel {
     unit.entry = null;
     unit.invalid = null;
     if (unit.allocated != null) {
-      List<String> problems = ServiceEntryValidator.problems(unit.allocated);
-      if (problems.isEmpty()) {
+      List<String> problems;
+      try {
+        problems = ServiceEntryValidator.problems(unit.allocated);
+      } catch (RuntimeException e) {
+        problems = null;
+        unit.invalid = failed(unit.host, unit.allocated.service(), unit.ids.keySet(),
+            "validating", e);
+      }
+      if (problems == null) {
+        // Held, with the report of the failure.
+      } else if (problems.isEmpty()) {
         unit.entry = unit.allocated;
       } else {
         ServiceEntryModel entry = unit.allocated;

@@ -27,6 +27,12 @@ public record MeshReport(Kind kind, String service, String message) {
     SKIPPED_INSTANCE(true),
     /** A UDP instance; Istio's proxies do not carry UDP, so ServiceEntry cannot describe it. */
     SKIPPED_UDP(false),
+    /**
+     * Instances of a service disagree on a port's protocol: an instance without one is served
+     * with the declared protocol, an instance outvoted by another protocol is left out; the
+     * others are written.
+     */
+    PROTOCOL_CONFLICT(true),
     /** An instance whose mirrored health is critical; it leaves until it recovers. */
     UNHEALTHY(false),
     /** A tag could not become an endpoint label and was left out. */
@@ -42,7 +48,13 @@ public record MeshReport(Kind kind, String service, String message) {
     /** An object the bridge does not own already holds the name or host; it is left alone. */
     FOREIGN_OWNER(true),
     /** The control plane refused the object for good (422, admission webhook). */
-    REJECTED(true);
+    REJECTED(true),
+    /**
+     * Converting or writing one host failed unexpectedly (a bug, or an answer the store does
+     * not know); that host keeps what the control plane holds and is tried again, the others
+     * are written.
+     */
+    UNEXPECTED_ERROR(true);
 
     private final boolean warning;
 

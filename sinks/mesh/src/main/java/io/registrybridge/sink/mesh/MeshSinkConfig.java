@@ -12,8 +12,9 @@ import java.util.Set;
  * fails at start-up with a message naming it, not at the first write.
  *
  * @param ownerId names this bridge instance in the {@code registry-bridge.io/owner} label; two
- *     bridges writing to the same namespace or directory must use different IDs. A Kubernetes
- *     label value: at most 63 letters, digits, '-', '_', '.'
+ *     bridges writing to the same namespace or directory must use different IDs. Letters,
+ *     digits, '-', '_', '.', alphanumeric at both ends; one longer than a label value's 63
+ *     characters is shortened with a hash ({@link #ownerLabel()})
  * @param namespace {@code metadata.namespace} of every ServiceEntry (default {@code
  *     istio-system})
  * @param domain hosts are {@code <service>.<domain>} (default {@code service.consul}, so mesh
@@ -45,7 +46,7 @@ public record MeshSinkConfig(String ownerId, String namespace, String domain,
     if (ownerId.isEmpty()) {
       throw new IllegalArgumentException("ownerId must not be empty");
     }
-    fail("ownerId '" + ownerId + "'", KubernetesNames.labelValueProblem(ownerId));
+    fail("ownerId '" + ownerId + "'", KubernetesNames.labelValueCharactersProblem(ownerId));
     fail("namespace '" + namespace + "'", KubernetesNames.dns1123LabelProblem(namespace));
     fail("domain '" + domain + "'", KubernetesNames.hostProblem(domain));
     // A service label (<= 63) + '.' + the domain must still fit Istio's 255 characters and an
@@ -56,6 +57,17 @@ public record MeshSinkConfig(String ownerId, String namespace, String domain,
     }
     fail("exportTo " + exportTo, exportToProblem(exportTo));
     VirtualIpRange.parse(virtualIpRange);
+  }
+
+  /**
+   * The value of the {@code registry-bridge.io/owner} label, which every read that selects our
+   * objects uses too: the owner ID itself when it fits a label value (63 characters), else a
+   * readable prefix of it and a hash of all of it (a Lease's {@code NAME.NAMESPACE} or a fully
+   * qualified engine name can be longer). Derived from the ID alone, so every replica and every
+   * run finds the same objects.
+   */
+  public String ownerLabel() {
+    return KubernetesNames.labelValueOf(ownerId);
   }
 
   /** Defaults for everything but the owner ID. */

@@ -10,6 +10,8 @@ import io.registrybridge.core.Transport;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -19,7 +21,7 @@ import java.util.SortedMap;
 import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.stream.Collectors;
+import java.util.function.ToLongFunction;
 
 /**
  * Turns the instances of one host into a validated ServiceEntry model and reports. Pure: no I/O,
@@ -43,8 +45,13 @@ import java.util.stream.Collectors;
  *   <li>One service port per protocol: the instances' {@link ServiceInstance#targetPort()} (the
  *       container port, which every replica shares even when Docker publishes each on another
  *       host port), the lowest one if they differ; every endpoint whose own port differs maps
- *       the service port to it. Two protocols on
- *       one port number make the service invalid: a port has one protocol.
+ *       the service port to it.
+ *   <li>A port has one protocol, so instances that disagree on it are settled per instance,
+ *       never by dropping the service ({@link #settleProtocols}): an explicit protocol beats an
+ *       undeclared one (the undeclared instance is served with it, and reported); between
+ *       explicit protocols the one most instances declare keeps the port, on a tie the one
+ *       declared by the instance registered first ({@code firstSeen}), and each instance of a
+ *       losing protocol is left out and reported.
  *   <li>Instances at the same address with the same labels share one endpoint, which then serves
  *       several ports; otherwise every instance is an endpoint of its own.
  * </ol>
@@ -112,12 +119,27 @@ final class ServiceEntryConverter {
   }
 
   /**
-   * Converts the instances of one host.
+   * Converts the instances of one host, taking the ID order as the order of registration.
    *
    * @param host what {@link #hostOf} gave for the instances' names
    * @param instances every instance whose name maps to {@code host}, sorted by ID
    */
   HostConversion convertHost(String host, List<ServiceInstance> instances) {
+    Map<String, Long> order = new HashMap<>();
+    instances.forEach(i -> order.put(i.id(), (long) order.size()));
+    return convertHost(host, instances, order::get);
+  }
+
+  /**
+   * Converts the instances of one host.
+   *
+   * @param host what {@link #hostOf} gave for the instances' names
+   * @param instances every instance whose name maps to {@code host}, sorted by ID
+   * @param firstSeen when each ID was first seen, as a sequence number (lower is earlier): it
+   *     settles a tie between two protocols declared for one port
+   */
+  HostConversion convertHost(String host, List<ServiceInstance> instances,
+      ToLongFunction<String> firstSeen) {
     List<MeshReport> reports = new ArrayList<>();
     SortedSet<String> names = new TreeSet<>();
     instances.forEach(i -> names.add(i.name()));
@@ -137,7 +159,8 @@ final class ServiceEntryConverter {
       }
     }
     Optional<ServiceEntryModel> entry = healthy.isEmpty() ? Optional.empty()
-        : build(host, host.substring(0, host.indexOf('.')), service, healthy, reports);
+        : build(host, host.substring(0, host.indexOf('.')), service, healthy, firstSeen,
+            reports);
     boolean held = entry.isEmpty()
         && healthy.stream().anyMatch(i -> i.transport() != Transport.UDP);
     return new HostConversion(entry, held, reports);
@@ -155,10 +178,11 @@ final class ServiceEntryConverter {
     return model.conversion();
   }
 
-  /** One service's entry; empty when no instance can be an endpoint or the ports conflict. */
+  /** One service's entry; empty when no instance can be an endpoint. */
   private Optional<ServiceEntryModel> build(String host, String hostLabel, String service,
-      List<ServiceInstance> instances, List<MeshReport> reports) {
-    Map<Protocol, List<ServiceInstance>> groups = new EnumMap<>(Protocol.class);
+      List<ServiceInstance> instances, ToLongFunction<String> firstSeen,
+      List<MeshReport> reports) {
+    List<ServiceInstance> usable = new ArrayList<>();
     for (ServiceInstance instance : instances) {
       Optional<String> skip = skipReason(instance);
       if (skip.isPresent()) {
@@ -168,33 +192,16 @@ final class ServiceEntryConverter {
             + describe(instance) + " skipped: " + skip.get()));
         continue;
       }
-      Protocol protocol = instance.protocol().orElse(Protocol.TCP);
-      groups.computeIfAbsent(protocol, p -> new ArrayList<>()).add(instance);
+      usable.add(instance);
     }
+    Map<Protocol, List<ServiceInstance>> groups =
+        settleProtocols(service, usable, firstSeen, reports);
     if (groups.isEmpty()) {
       return Optional.empty();
     }
-
     Map<Protocol, ServiceEntryModel.Port> portOf = new EnumMap<>(Protocol.class);
-    SortedMap<Integer, List<Protocol>> protocolsByNumber = new TreeMap<>();
-    groups.forEach((protocol, group) -> {
-      int number = group.stream().mapToInt(ServiceInstance::targetPort).min().orElseThrow();
-      portOf.put(protocol, ServiceEntryModel.Port.of(number, protocol));
-      protocolsByNumber.computeIfAbsent(number, n -> new ArrayList<>()).add(protocol);
-    });
-    for (Map.Entry<Integer, List<Protocol>> e : protocolsByNumber.entrySet()) {
-      if (e.getValue().size() > 1) {
-        String declared = e.getValue().stream()
-            .map(p -> p.istioName() + " by " + groups.get(p).stream()
-                .filter(i -> portOf.get(p).number() == e.getKey())
-                .map(ServiceEntryConverter::describe).collect(Collectors.joining(", ")))
-            .collect(Collectors.joining(" and as "));
-        reports.add(new MeshReport(MeshReport.Kind.INVALID_SERVICE, service, "service '"
-            + service + "': port " + e.getKey() + " is declared as " + declared
-            + "; a port has one protocol, so no ServiceEntry is written for " + host));
-        return Optional.empty();
-      }
-    }
+    groups.forEach((protocol, group) -> portOf.put(protocol, ServiceEntryModel.Port.of(
+        portNumberOf(group), protocol)));
 
     List<EndpointDraft> drafts = new ArrayList<>();
     for (Map.Entry<Protocol, List<ServiceInstance>> group : groups.entrySet()) {
@@ -243,6 +250,93 @@ final class ServiceEntryConverter {
         .toList();
     return Optional.of(new ServiceEntryModel(objectName(host), service, host, List.of(), ports,
         endpoints, config.exportTo()));
+  }
+
+  /** The service port of a protocol's instances: the lowest target port among them. */
+  private static int portNumberOf(List<ServiceInstance> group) {
+    return group.stream().mapToInt(ServiceInstance::targetPort).min().orElseThrow();
+  }
+
+  /**
+   * Groups instances by the protocol of the service port they are served on, so that no two
+   * protocols end up on one port number. Where they would, the instances that declare that
+   * number ({@code targetPort}) are settled one by one, and never the whole service:
+   *
+   * <ul>
+   *   <li>an instance without a protocol (TCP by default) joins the explicit protocol: a stray
+   *       container that says nothing must not take an HTTP service out of the mesh, and Istio
+   *       itself gives a port one protocol for all its endpoints. It stays an endpoint, with a
+   *       report;
+   *   <li>between explicit protocols, the one most of those instances declare keeps the port; on
+   *       a tie, the one whose earliest instance was seen first. Each instance of another
+   *       protocol is left out, with a report; the rest of its protocol's instances (other
+   *       target ports) are grouped again.
+   * </ul>
+   *
+   * Settled lowest port first, again until nothing conflicts; every round removes an explicit
+   * instance or moves an undeclared one, so it ends.
+   */
+  private static Map<Protocol, List<ServiceInstance>> settleProtocols(String service,
+      List<ServiceInstance> instances, ToLongFunction<String> firstSeen,
+      List<MeshReport> reports) {
+    Map<ServiceInstance, Protocol> assigned = new LinkedHashMap<>();
+    instances.forEach(i -> assigned.put(i, i.protocol().orElse(Protocol.TCP)));
+    while (true) {
+      Map<Protocol, List<ServiceInstance>> groups = new EnumMap<>(Protocol.class);
+      assigned.forEach((i, p) -> groups.computeIfAbsent(p, k -> new ArrayList<>()).add(i));
+      SortedMap<Integer, List<Protocol>> protocolsByNumber = new TreeMap<>();
+      groups.forEach((protocol, group) -> protocolsByNumber
+          .computeIfAbsent(portNumberOf(group), n -> new ArrayList<>()).add(protocol));
+      Optional<Map.Entry<Integer, List<Protocol>>> conflict = protocolsByNumber.entrySet()
+          .stream().filter(e -> e.getValue().size() > 1).findFirst();
+      if (conflict.isEmpty()) {
+        return groups;
+      }
+      int number = conflict.get().getKey();
+      // The instances that declare this number, by the protocol they are grouped under.
+      Map<Protocol, List<ServiceInstance>> claims = new EnumMap<>(Protocol.class);
+      for (Protocol protocol : conflict.get().getValue()) {
+        claims.put(protocol, groups.get(protocol).stream()
+            .filter(i -> i.targetPort() == number).toList());
+      }
+      Comparator<Protocol> stronger = Comparator
+          .comparingLong((Protocol p) -> explicit(claims.get(p)).size()).reversed()
+          .thenComparingLong(p -> explicit(claims.get(p)).stream()
+              .mapToLong(i -> firstSeen.applyAsLong(i.id())).min().orElse(Long.MAX_VALUE))
+          .thenComparing(Comparator.naturalOrder());
+      // Only TCP can hold undeclared instances, and it conflicts with something explicit.
+      Protocol winner = claims.keySet().stream()
+          .filter(p -> !explicit(claims.get(p)).isEmpty()).min(stronger).orElseThrow();
+      int majority = explicit(claims.get(winner)).size();
+      claims.forEach((protocol, claimants) -> {
+        if (protocol == winner) {
+          return;
+        }
+        boolean tie = explicit(claimants).size() == majority;
+        for (ServiceInstance instance : claimants) {
+          if (instance.protocol().isEmpty()) {
+            assigned.put(instance, winner);
+            reports.add(new MeshReport(MeshReport.Kind.PROTOCOL_CONFLICT, service, "service '"
+                + service + "': instance " + describe(instance) + " declares no protocol for"
+                + " port " + number + ", which other instances declare as "
+                + winner.istioName() + "; it is served as " + winner.istioName() + " too (an"
+                + " explicit protocol beats none; give it SERVICE_PROTOCOL to say so)"));
+          } else {
+            assigned.remove(instance);
+            reports.add(new MeshReport(MeshReport.Kind.PROTOCOL_CONFLICT, service, "service '"
+                + service + "': instance " + describe(instance) + " declares port " + number
+                + " as " + protocol.istioName() + ", but "
+                + (tie ? "as many instances, registered earlier," : "more instances")
+                + " declare it as " + winner.istioName() + "; a port has one protocol, so"
+                + " this instance is left out"));
+          }
+        }
+      });
+    }
+  }
+
+  private static List<ServiceInstance> explicit(List<ServiceInstance> instances) {
+    return instances.stream().filter(i -> i.protocol().isPresent()).toList();
   }
 
   /** The port the endpoint listens on for each service port, in service port order. */

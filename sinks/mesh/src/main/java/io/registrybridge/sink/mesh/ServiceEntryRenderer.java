@@ -50,18 +50,19 @@ final class ServiceEntryRenderer {
       .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS).build();
 
   private final String namespace;
-  private final String ownerId;
+  private final String ownerLabel;
 
-  ServiceEntryRenderer(String namespace, String ownerId) {
+  /** @param ownerLabel the owner label's value, {@link MeshSinkConfig#ownerLabel()} */
+  ServiceEntryRenderer(String namespace, String ownerLabel) {
     this.namespace = requireNonNull(namespace, "namespace");
-    this.ownerId = requireNonNull(ownerId, "ownerId");
+    this.ownerLabel = requireNonNull(ownerLabel, "ownerLabel");
   }
 
   /** The labels every object of this bridge instance carries; also the list selector. */
   Map<String, String> ownerLabels() {
     SortedMap<String, String> labels = new TreeMap<>();
     labels.put(MANAGED_BY_LABEL, MANAGED_BY);
-    labels.put(OWNER_LABEL, ownerId);
+    labels.put(OWNER_LABEL, ownerLabel);
     return labels;
   }
 
@@ -138,7 +139,7 @@ final class ServiceEntryRenderer {
   boolean ownedByUs(HasMetadata object) {
     Map<String, String> labels = labelsOf(object);
     return MANAGED_BY.equals(labels.get(MANAGED_BY_LABEL))
-        && ownerId.equals(labels.get(OWNER_LABEL));
+        && ownerLabel.equals(labels.get(OWNER_LABEL));
   }
 
   /** Who owns {@code object}, for a warning about leaving it alone. */

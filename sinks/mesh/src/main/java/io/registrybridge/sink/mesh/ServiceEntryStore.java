@@ -26,6 +26,13 @@ import java.util.Optional;
  * labels as ours, says who holds a name or host that is not ours, and never writes or deletes
  * anything that is not ours.
  *
+ * <p><b>Failures.</b> A store throws {@link
+ * io.registrybridge.core.ControlPlaneUnavailableException} or a checked exception ({@link IstioNotReadyException}, an {@code IOException}) exactly when it
+ * cannot be used as a whole (not reachable, overloaded, not allowed, not there yet): the whole
+ * sink backs off and syncs in full. Any other {@link RuntimeException} from {@link #write},
+ * {@link #delete} or {@link #heldElsewhere} is taken as that object's alone: the engine reports
+ * it, keeps what the store holds, and retries the object's IDs later.
+ *
  * <p>Every method but {@link Listener}'s is called on the sink's thread. A store that notices
  * changes made by others (an informer) tells its {@link Listener}, from any thread.
  */

@@ -367,4 +367,39 @@ class DirectoryMeshSinkTest {
       executor.shutdownNow();
     }
   }
+
+  @Test
+  void aLongOwnerIdWritesAndAdoptsItsFiles() throws Exception {
+    String ownerId = "o".repeat(200);
+    MeshSinkConfig config = MeshSinkConfig.builder(ownerId).build();
+
+    assertThat(MeshSinks.directory(config, dir()).sync(state(bookinfo("http"))))
+        .isEqualTo(new SyncResult(4, 0, 0));
+    assertThat(files().values()).allSatisfy(text -> assertThat(text)
+        .contains("registry-bridge.io/owner: " + config.ownerLabel()));
+    assertThat(MeshSinks.directory(MeshSinkConfig.builder(ownerId).build(), dir())
+        .sync(state(bookinfo("http")))).isEqualTo(SyncResult.NOTHING);
+  }
+
+  @Test
+  void aFileThatCannotBeReadHoldsOnlyItsOwnHost() throws Exception {
+    Files.createDirectories(dir());
+    // Not UTF-8, and a directory where a file would be: neither can be read as text.
+    Files.write(dir().resolve("legacy.yaml"), new byte[] {'k', ':', ' ', (byte) 0xff, '\n'});
+    Files.createDirectory(dir().resolve("ratings.service.consul.yaml"));
+    List<MeshReport> heard = new ArrayList<>();
+    MeshSink sink = MeshSinks.directory(config(), dir(), (name, report) -> heard.add(report));
+
+    assertThat(sink.sync(state(bookinfo("http")))).isEqualTo(new SyncResult(3, 0, 0));
+    try (var listing = Files.list(dir())) {
+      assertThat(listing.map(f -> f.getFileName().toString())).containsExactlyInAnyOrder(
+          "details.service.consul.yaml", "productpage.service.consul.yaml",
+          "reviews.service.consul.yaml", "legacy.yaml", "ratings.service.consul.yaml");
+    }
+    assertThat(heard).singleElement().satisfies(report -> {
+      assertThat(report.kind()).isEqualTo(MeshReport.Kind.FOREIGN_OWNER);
+      assertThat(report.message()).contains("ratings.service.consul.yaml, which cannot be read");
+    });
+    assertThat(sink.sync(state(bookinfo("http")))).isEqualTo(SyncResult.NOTHING);
+  }
 }

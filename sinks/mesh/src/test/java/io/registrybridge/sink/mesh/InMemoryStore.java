@@ -24,6 +24,8 @@ final class InMemoryStore implements ServiceEntryStore {
   int fullReads;
   /** The {@code complete} flag of every {@link #commit}, in order. */
   final List<Boolean> commits = new ArrayList<>();
+  /** Object names whose writes throw this exception, to inject failures. */
+  final Map<String, RuntimeException> failWrites = new HashMap<>();
 
   @Override
   public String name() {
@@ -59,6 +61,10 @@ final class InMemoryStore implements ServiceEntryStore {
 
   @Override
   public WriteResult write(RenderedEntry entry) {
+    RuntimeException failure = failWrites.get(entry.name());
+    if (failure != null) {
+      throw failure;
+    }
     GenericKubernetesResource before = objects.put(entry.name(),
         ServiceEntryRenderer.withApiVersion(entry.object(), "networking.istio.io/v1"));
     operations.add((before == null ? "create " : "update ") + entry.name());

@@ -16,12 +16,14 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.registrybridge.core.ControlPlaneUnavailableException;
 import io.registrybridge.core.DesiredState;
 import io.registrybridge.core.ServiceInstance;
 import io.registrybridge.core.SyncResult;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -201,7 +203,9 @@ class KubernetesMeshSinkErrorsTest {
     MeshSink sink = opened(MeshSinks.kubernetes(config(), client));
 
     assertThatThrownBy(() -> sink.sync(desired("v1")))
-        .isInstanceOfSatisfying(KubernetesClientException.class,
+        .isInstanceOf(ControlPlaneUnavailableException.class)
+        .hasMessageContaining("500: etcdserver: request timed out")
+        .cause().isInstanceOfSatisfying(KubernetesClientException.class,
             e -> assertThat(e.getCode()).isEqualTo(500));
     assertThat(sink.status().rejectedObjects()).isZero();
   }
@@ -215,7 +219,8 @@ class KubernetesMeshSinkErrorsTest {
     MeshSink sink = opened(MeshSinks.kubernetes(config(), client));
 
     assertThatThrownBy(() -> sink.sync(desired("v1")))
-        .isInstanceOfSatisfying(KubernetesClientException.class,
+        .isInstanceOf(ControlPlaneUnavailableException.class)
+        .cause().isInstanceOfSatisfying(KubernetesClientException.class,
             e -> assertThat(e.getCode()).isEqualTo(429));
     assertThat(sink.sync(desired("v1"))).isEqualTo(new SyncResult(1, 0, 0));
   }
@@ -228,7 +233,8 @@ class KubernetesMeshSinkErrorsTest {
     MeshSink sink = opened(MeshSinks.kubernetes(config(), client));
 
     assertThatThrownBy(() -> sink.sync(desired("v1")))
-        .isInstanceOfSatisfying(KubernetesClientException.class,
+        .isInstanceOf(ControlPlaneUnavailableException.class)
+        .cause().isInstanceOfSatisfying(KubernetesClientException.class,
             e -> assertThat(e.getCode()).isEqualTo(429));
     assertThat(sink.sync(desired("v1"))).isEqualTo(new SyncResult(1, 0, 0));
   }
@@ -261,5 +267,45 @@ class KubernetesMeshSinkErrorsTest {
             + " resource is no longer served");
     assertThat(sink.sync(desired("v1"))).isEqualTo(new SyncResult(1, 0, 0));
     assertThat(requests()).filteredOn(r -> r.equals("GET " + API)).hasSize(2);
+  }
+
+  @Test
+  void forbiddenIsTheWholeSinkNotOneObject() throws Exception {
+    IstioCrds.installServiceEntry(client, "v1");
+    server.expect().post().withPath(OBJECTS).andReturn(403, status(403, "Forbidden",
+        "serviceentries.networking.istio.io is forbidden: User \"system:serviceaccount:x:y\""
+            + " cannot create resource")).once();
+    MeshSink sink = opened(MeshSinks.kubernetes(config(), client));
+
+    assertThatThrownBy(() -> sink.sync(desired("v1")))
+        .isInstanceOf(ControlPlaneUnavailableException.class)
+        .hasMessageContaining("403").hasMessageContaining("check the credentials and RBAC");
+    assertThat(sink.sync(desired("v1"))).isEqualTo(new SyncResult(1, 0, 0));
+  }
+
+  @Test
+  void aConflictThatDoesNotPassIsThatObjectsAloneAndItsIdsComeBack() throws Exception {
+    IstioCrds.installServiceEntry(client, "v1");
+    MeshSink sink = opened(MeshSinks.kubernetes(config(), client));
+    List<ServiceInstance> both = new ArrayList<>(productpage("v1"));
+    both.add(instance("details-v1", "details", "172.18.0.3", 9080).protocol("http").build());
+    assertThat(sink.sync(state(both))).isEqualTo(new SyncResult(2, 0, 0));
+    server.expect().put().withPath(OBJECTS + "/" + NAME)
+        .andReturn(409, status(409, "Conflict", "the object has been modified")).times(3);
+
+    List<ServiceInstance> changed = new ArrayList<>(productpage("v2"));
+    changed.add(instance("details-v1", "details", "172.18.0.30", 9080).protocol("http").build());
+    SyncResult result = sink.sync(state(changed));
+
+    assertThat(result).isEqualTo(new SyncResult(0, 1, 0, Set.of("productpage-v1")));
+    assertThat(String.valueOf(client.genericKubernetesResources("networking.istio.io/v1",
+        "ServiceEntry").inNamespace("istio-system").withName("details.service.consul").get()
+        .getAdditionalProperties().get("spec"))).contains("172.18.0.30");
+    assertThat(sink.status().reports()).extracting(MeshReport::kind)
+        .containsExactly(MeshReport.Kind.UNEXPECTED_ERROR);
+
+    // Handed back by the reconciler, it goes through once the conflicts stop.
+    assertThat(sink.apply(result.retry(), state(changed))).isEqualTo(new SyncResult(0, 1, 0));
+    assertThat(sink.status().reports()).isEmpty();
   }
 }

@@ -295,14 +295,18 @@ class KubernetesMeshSinkTest {
     MeshSink sink = sink(config());
     sink.sync(state(bookinfo("http")));
     GenericKubernetesResource reviews = storedByName().get("reviews.service.consul");
-    List<ServiceInstance> broken = new ArrayList<>(bookinfo("http"));
-    broken.add(instance("reviews-grpc", "reviews", "172.18.0.8", 9080).protocol("grpc").build());
+    // Every reviews instance now has a protocol a ServiceEntry cannot declare: all skipped.
+    List<ServiceInstance> broken = new ArrayList<>();
+    for (ServiceInstance instance : bookinfo("http")) {
+      broken.add(instance.name().equals("reviews")
+          ? instance.toBuilder().protocol("http_proxy").build() : instance);
+    }
 
     assertThat(sink.sync(state(broken))).isEqualTo(SyncResult.NOTHING);
     assertThat(storedByName().get("reviews.service.consul")).isEqualTo(reviews);
     assertThat(sink.status().heldServices()).isEqualTo(1);
     assertThat(sink.status().reports()).extracting(MeshReport::kind)
-        .containsExactly(MeshReport.Kind.INVALID_SERVICE);
+        .containsOnly(MeshReport.Kind.SKIPPED_INSTANCE).hasSize(3);
   }
 
   @Test
@@ -408,5 +412,27 @@ class KubernetesMeshSinkTest {
     assertThat(stored(context("v1alpha3"))).filteredOn(
         o -> o.getMetadata().getName().equals("reviews.service.consul"))
         .singleElement().satisfies(o -> assertThat(o.toString()).doesNotContain("172.18.0.7"));
+  }
+
+  @Test
+  void aLongOwnerIdLabelsAndSelectsByTheSameDerivedValue() throws Exception {
+    IstioCrds.installServiceEntry(client, "v1");
+    String ownerId = "registry-bridge-leader-for-the-payments-cluster.platform-mesh-integration";
+    MeshSinkConfig config = MeshSinkConfig.builder(ownerId).build();
+    MeshSink sink = sink(config);
+
+    assertThat(sink.sync(state(bookinfo("http")))).isEqualTo(new SyncResult(4, 0, 0));
+    assertThat(stored(V1)).extracting(o -> o.getMetadata().getLabels()
+        .get(ServiceEntryRenderer.OWNER_LABEL)).containsOnly(config.ownerLabel());
+
+    // A restarted bridge (or another replica) finds them as its own: nothing to write, and a
+    // service that went away is deleted.
+    sinks.closeAll();
+    MeshSink restarted = sink(MeshSinkConfig.builder(ownerId).build());
+    assertThat(restarted.sync(state(bookinfo("http")))).isEqualTo(SyncResult.NOTHING);
+    List<ServiceInstance> fewer = new ArrayList<>(bookinfo("http"));
+    fewer.removeIf(i -> i.name().equals("ratings"));
+    assertThat(restarted.sync(state(fewer))).isEqualTo(new SyncResult(0, 0, 1));
+    assertThat(restarted.status().reports()).isEmpty();
   }
 }

@@ -4,7 +4,10 @@ import static io.registrybridge.sink.mesh.Fixtures.bookinfo;
 import static io.registrybridge.sink.mesh.Fixtures.config;
 import static io.registrybridge.sink.mesh.Fixtures.instance;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.groups.Tuple.tuple;
 
+import io.registrybridge.core.ControlPlaneUnavailableException;
 import io.registrybridge.core.DesiredIndex;
 import io.registrybridge.core.DesiredState;
 import io.registrybridge.core.DesiredView;
@@ -20,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
@@ -351,5 +355,136 @@ class MeshEngineTest {
     applyChanges(engine);
     assertThat(store.commits).containsExactly(false, true);
     assertThat(store.operations).last().isEqualTo("update reviews.service.consul");
+  }
+  // --- failure isolation and protocol conflicts (issue 14) ---
+
+  @Test
+  void aStrayInstanceWithoutProtocolKeepsItsServiceInTheFeed() throws Exception {
+    desire(bookinfo("http"));
+    List<MeshReport> heard = new ArrayList<>();
+    MeshEngine engine = new MeshEngine(config(), store, (sink, report) -> heard.add(report));
+    engine.sync(index.snapshot());
+    changed.clear();
+    store.operations.clear();
+
+    put(instance("ratings-stray", "ratings", "172.18.0.9", 9080).build());
+    assertThat(applyChanges(engine)).isEqualTo(new SyncResult(0, 1, 0));
+
+    assertThat(store.operations).containsExactly("update ratings.service.consul");
+    assertThat(spec(store, "ratings.service.consul")).contains("172.18.0.4", "172.18.0.9",
+        "protocol=HTTP").doesNotContain("TCP");
+    assertThat(engine.status().heldServices()).isZero();
+    assertThat(heard).extracting(MeshReport::kind, MeshReport::service)
+        .containsExactly(tuple(MeshReport.Kind.PROTOCOL_CONFLICT, "ratings"));
+    assertThat(heard.get(0).message()).contains("ratings-stray", "docker:ratings-stray",
+        "no protocol", "HTTP");
+  }
+
+  @Test
+  void aTieGoesToTheInstanceSeenFirstAcrossCallsAndToTheLowestIdAfterARestart()
+      throws Exception {
+    desire(List.of(instance("api-z", "api", "10.0.0.26", 8080).protocol("grpc").build()));
+    MeshEngine engine = syncedEngine(config());
+
+    put(instance("api-a", "api", "10.0.0.1", 8080).protocol("http").build());
+    assertThat(applyChanges(engine)).isEqualTo(SyncResult.NOTHING);
+    assertThat(spec(store, "api.service.consul")).contains("GRPC", "10.0.0.26")
+        .doesNotContain("10.0.0.1");
+    assertThat(engine.status().heldServices()).isZero();
+    assertThat(engine.status().reports()).extracting(MeshReport::kind)
+        .containsExactly(MeshReport.Kind.PROTOCOL_CONFLICT);
+    assertThat(engine.status().reports().get(0).message()).contains("instance api-a ",
+        "registered earlier");
+
+    // A full sync of the same engine remembers who came first.
+    assertThat(engine.sync(index.snapshot())).isEqualTo(SyncResult.NOTHING);
+
+    // A restarted bridge has no history: the first full sync's order is the ID order.
+    MeshEngine restarted = new MeshEngine(config(), store, MeshSinkListener.NONE);
+    assertThat(restarted.sync(index.snapshot())).isEqualTo(new SyncResult(0, 1, 0));
+    assertThat(spec(store, "api.service.consul")).contains("HTTP", "10.0.0.1")
+        .doesNotContain("10.0.0.26");
+  }
+
+  @Test
+  void aConversionThatThrowsForOneHostKeepsItsObjectAndTheOthersAreWritten()
+      throws Exception {
+    desire(bookinfo("http"));
+    AtomicBoolean broken = new AtomicBoolean();
+    ServiceEntryConverter converter = new ServiceEntryConverter(config());
+    List<MeshReport> heard = new ArrayList<>();
+    MeshEngine engine = new MeshEngine(config(), store, (sink, report) -> heard.add(report),
+        (host, instances, firstSeen) -> {
+          if (broken.get() && host.equals("reviews.service.consul")) {
+            throw new IllegalStateException("a bug");
+          }
+          return converter.convertHost(host, instances, firstSeen);
+        });
+    engine.sync(index.snapshot());
+    String reviews = spec(store, "reviews.service.consul");
+    changed.clear();
+    store.operations.clear();
+
+    broken.set(true);
+    remove("reviews-v3");
+    put(bookinfoInstance("details-v1").toBuilder().address("172.18.0.30").build());
+    assertThat(applyChanges(engine)).isEqualTo(new SyncResult(0, 1, 0));
+
+    assertThat(store.operations).containsExactly("update details.service.consul");
+    assertThat(spec(store, "reviews.service.consul")).isEqualTo(reviews);
+    assertThat(engine.status().heldServices()).isEqualTo(1);
+    assertThat(heard).singleElement().satisfies(report -> {
+      assertThat(report.kind()).isEqualTo(MeshReport.Kind.UNEXPECTED_ERROR);
+      assertThat(report.message()).contains("reviews.service.consul", "reviews-v1",
+          "reviews-v2", "IllegalStateException").doesNotContain("reviews-v3");
+    });
+
+    // A full sync isolates it the same way.
+    put(bookinfoInstance("ratings-v1").toBuilder().address("172.18.0.40").build());
+    changed.clear();
+    assertThat(engine.sync(index.snapshot())).isEqualTo(new SyncResult(0, 1, 0));
+    assertThat(spec(store, "reviews.service.consul")).isEqualTo(reviews);
+
+    broken.set(false);
+    assertThat(engine.sync(index.snapshot())).isEqualTo(new SyncResult(0, 1, 0));
+    assertThat(spec(store, "reviews.service.consul")).doesNotContain("172.18.0.7");
+    assertThat(engine.status().heldServices()).isZero();
+    assertThat(engine.status().reports()).isEmpty();
+  }
+
+  @Test
+  void aWriteThatThrowsForOneObjectIsRetriedAndTheOthersAreWritten() throws Exception {
+    desire(bookinfo("http"));
+    MeshEngine engine = syncedEngine(config());
+    store.failWrites.put("reviews.service.consul", new IllegalStateException("odd answer"));
+
+    remove("reviews-v3");
+    put(bookinfoInstance("details-v1").toBuilder().address("172.18.0.30").build());
+    SyncResult result = applyChanges(engine);
+
+    assertThat(result.updated()).isEqualTo(1);
+    assertThat(result.retry()).containsExactlyInAnyOrder("reviews-v1", "reviews-v2");
+    assertThat(store.operations).containsExactly("update details.service.consul");
+    assertThat(engine.status().reports()).extracting(MeshReport::kind)
+        .containsExactly(MeshReport.Kind.UNEXPECTED_ERROR);
+
+    // The reconciler hands the IDs back; the store works again.
+    store.failWrites.clear();
+    assertThat(engine.apply(result.retry(), index)).isEqualTo(new SyncResult(0, 1, 0));
+    assertThat(spec(store, "reviews.service.consul")).doesNotContain("172.18.0.7");
+    assertThat(engine.status().reports()).isEmpty();
+  }
+
+  @Test
+  void anUnreachableStoreStillFailsTheWholeCall() throws Exception {
+    desire(bookinfo("http"));
+    MeshEngine engine = syncedEngine(config());
+    store.failWrites.put("details.service.consul",
+        new ControlPlaneUnavailableException("API server down"));
+
+    put(bookinfoInstance("details-v1").toBuilder().address("172.18.0.30").build());
+    assertThatThrownBy(() -> applyChanges(engine))
+        .isInstanceOf(ControlPlaneUnavailableException.class);
+    assertThat(engine.status().reports()).isEmpty();
   }
 }

@@ -242,20 +242,98 @@ class ServiceEntryConverterTest {
                     + " for it"));
   }
 
+  // --- protocol conflicts: settled per instance, never by dropping the service ---
+
   @Test
-  void twoProtocolsOnOnePortMakeTheServiceInvalidAndHeld() {
+  void anUndeclaredInstanceIsServedWithTheProtocolTheOthersDeclare() {
+    // The case seen on the machine: a stray ratings container without SERVICE_PROTOCOL.
     Conversion conversion = convert(config(), List.of(
-        instance("api-1", "api", "10.0.0.1", 8080).protocol("http").build(),
-        instance("api-2", "api", "10.0.0.2", 8080).protocol("grpc").build(),
+        instance("ratings-v1", "ratings", "172.18.0.4", 9080).protocol("http").build(),
+        instance("ratings-stray", "ratings", "172.18.0.9", 9080).build()));
+
+    ServiceEntryModel ratings = conversion.entries().get("ratings.service.consul");
+    assertThat(ratings).isNotNull();
+    assertThat(ratings.ports()).containsExactly(
+        new ServiceEntryModel.Port(9080, "http-9080", Protocol.HTTP));
+    assertThat(ratings.endpoints()).extracting(ServiceEntryModel.Endpoint::address)
+        .containsExactly("172.18.0.4", "172.18.0.9");
+    assertThat(conversion.held()).isEmpty();
+    assertThat(conversion.reports()).containsExactly(new MeshReport(
+        MeshReport.Kind.PROTOCOL_CONFLICT, "ratings", "service 'ratings': instance"
+            + " ratings-stray (172.18.0.9:9080, docker:ratings-stray) declares no protocol for"
+            + " port 9080, which other instances declare as HTTP; it is served as HTTP too (an"
+            + " explicit protocol beats none; give it SERVICE_PROTOCOL to say so)"));
+  }
+
+  @Test
+  void theProtocolMostInstancesDeclareKeepsThePortAndTheOthersAreLeftOut() {
+    // The odd one sorts first by ID, so only the count can decide.
+    Conversion conversion = convert(config(), List.of(
+        instance("api-1", "api", "10.0.0.1", 8080).protocol("grpc").build(),
+        instance("api-2", "api", "10.0.0.2", 8080).protocol("http").build(),
+        instance("api-3", "api", "10.0.0.3", 8080).protocol("http").build(),
         instance("d", "details", "10.0.0.4", 9080).protocol("http").build()));
 
-    assertThat(conversion.entries()).containsOnlyKeys("details.service.consul");
-    assertThat(conversion.held()).containsExactly("api.service.consul");
+    assertThat(conversion.entries()).containsOnlyKeys("api.service.consul",
+        "details.service.consul");
+    ServiceEntryModel api = conversion.entries().get("api.service.consul");
+    assertThat(api.ports()).containsExactly(
+        new ServiceEntryModel.Port(8080, "http-8080", Protocol.HTTP));
+    assertThat(api.endpoints()).extracting(ServiceEntryModel.Endpoint::address)
+        .containsExactly("10.0.0.2", "10.0.0.3");
+    assertThat(conversion.held()).isEmpty();
     assertThat(conversion.reports()).containsExactly(new MeshReport(
-        MeshReport.Kind.INVALID_SERVICE, "api", "service 'api': port 8080 is declared as HTTP by"
-            + " api-1 (10.0.0.1:8080, docker:api-1) and as GRPC by api-2 (10.0.0.2:8080,"
-            + " docker:api-2); a port has one protocol, so no ServiceEntry is written for"
-            + " api.service.consul"));
+        MeshReport.Kind.PROTOCOL_CONFLICT, "api", "service 'api': instance api-1 (10.0.0.1:8080,"
+            + " docker:api-1) declares port 8080 as GRPC, but more instances declare it as HTTP;"
+            + " a port has one protocol, so this instance is left out"));
+  }
+
+  @Test
+  void onATieTheInstanceRegisteredFirstKeepsThePort() {
+    List<ServiceInstance> instances = List.of(
+        instance("api-1", "api", "10.0.0.1", 8080).protocol("http").build(),
+        instance("api-2", "api", "10.0.0.2", 8080).protocol("grpc").build());
+    ServiceEntryConverter converter = new ServiceEntryConverter(config());
+
+    // api-2 was seen first: GRPC keeps the port although api-1 sorts first.
+    ServiceEntryConverter.HostConversion conversion = converter.convertHost("api.service.consul",
+        instances, id -> id.equals("api-2") ? 0 : 1);
+
+    ServiceEntryModel api = conversion.entry().orElseThrow();
+    assertThat(api.ports()).containsExactly(
+        new ServiceEntryModel.Port(8080, "grpc-8080", Protocol.GRPC));
+    assertThat(api.endpoints()).extracting(ServiceEntryModel.Endpoint::address)
+        .containsExactly("10.0.0.2");
+    assertThat(conversion.held()).isFalse();
+    assertThat(conversion.reports()).containsExactly(new MeshReport(
+        MeshReport.Kind.PROTOCOL_CONFLICT, "api", "service 'api': instance api-1 (10.0.0.1:8080,"
+            + " docker:api-1) declares port 8080 as HTTP, but as many instances, registered"
+            + " earlier, declare it as GRPC; a port has one protocol, so this instance is left"
+            + " out"));
+    // Without a history (a fresh start), the lowest ID counts as the earliest.
+    assertThat(convert(config(), instances).entries().get("api.service.consul").ports())
+        .extracting(ServiceEntryModel.Port::protocol).containsExactly(Protocol.HTTP);
+  }
+
+  @Test
+  void anInstanceOutvotedOnOnePortKeepsItsProtocolOnAnother() {
+    // grpc is declared on 8080 (outvoted there) and on 9090; only the 8080 instance goes.
+    Conversion conversion = convert(config(), List.of(
+        instance("api-1", "api", "10.0.0.1", 8080).protocol("http").build(),
+        instance("api-2", "api", "10.0.0.2", 8080).protocol("http").build(),
+        instance("api-3", "api", "10.0.0.3", 8080).protocol("grpc").build(),
+        instance("api-4", "api", "10.0.0.4", 9090).protocol("grpc").build()));
+
+    ServiceEntryModel api = conversion.entries().get("api.service.consul");
+    assertThat(api.ports()).containsExactly(
+        new ServiceEntryModel.Port(8080, "http-8080", Protocol.HTTP),
+        new ServiceEntryModel.Port(9090, "grpc-9090", Protocol.GRPC));
+    assertThat(api.endpoints()).extracting(ServiceEntryModel.Endpoint::address)
+        .containsExactly("10.0.0.1", "10.0.0.2", "10.0.0.4");
+    // (and each endpoint serves one of the two ports: PARTIAL_ENDPOINT reports)
+    assertThat(conversion.reports()).filteredOn(r -> r.kind() == MeshReport.Kind.PROTOCOL_CONFLICT)
+        .singleElement().extracting(MeshReport::message).asString()
+        .contains("instance api-3 ", "as GRPC", "as HTTP");
   }
 
   @Test

@@ -36,6 +36,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Requests arrive on gRPC's threads, snapshots on the sink's: both hold this object's lock,
  * which also keeps {@code onNext} of the response stream to one thread at a time.
+ *
+ * <p>An unexpected exception while handling a request or a snapshot is this stream's alone: it
+ * is logged, the stream ends with {@code INTERNAL} (istiod reconnects and subscribes afresh),
+ * and neither the other streams nor the sink's thread, which publishes to every stream in turn,
+ * see it.
  */
 final class AdsStream implements StreamObserver<DiscoveryRequest>, SnapshotCache.Watcher {
   private static final Logger log = LoggerFactory.getLogger(AdsStream.class);
@@ -86,6 +91,14 @@ final class AdsStream implements StreamObserver<DiscoveryRequest>, SnapshotCache
     if (closed) {
       return;
     }
+    try {
+      handle(request);
+    } catch (RuntimeException e) {
+      fail("handling a request for '" + request.getTypeUrl() + "'", e);
+    }
+  }
+
+  private void handle(DiscoveryRequest request) {
     if (node == null && request.hasNode()) {
       node = request.getNode().getId();
       log.info("{}: first request", this);
@@ -127,9 +140,26 @@ final class AdsStream implements StreamObserver<DiscoveryRequest>, SnapshotCache
     if (closed) {
       return;
     }
-    for (Subscription subscription : subscriptions.values()) {
-      if (subscription.serviceEntry()) {
-        respondIfDue(subscription);
+    try {
+      for (Subscription subscription : subscriptions.values()) {
+        if (subscription.serviceEntry()) {
+          respondIfDue(subscription);
+        }
+      }
+    } catch (RuntimeException e) {
+      fail("sending version " + snapshot.version(), e);
+    }
+  }
+
+  /** Ends this stream after an unexpected exception; the client reconnects. */
+  private void fail(String what, RuntimeException e) {
+    log.error("{}: {} failed unexpectedly; ending this stream, the others go on", this, what, e);
+    if (close()) {
+      try {
+        responses.onError(Status.INTERNAL.withDescription("registry-bridge: " + what
+            + " failed unexpectedly").asRuntimeException());
+      } catch (RuntimeException closing) {
+        log.debug("{}: could not end the call: {}", this, closing.toString());
       }
     }
   }

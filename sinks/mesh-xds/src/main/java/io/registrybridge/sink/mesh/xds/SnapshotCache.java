@@ -7,6 +7,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The ServiceEntry snapshot being served and the streams watching it: the pure half of the xDS
@@ -19,6 +21,7 @@ import java.util.stream.Collectors;
  * <p>Thread-safe: the sink's thread publishes, gRPC threads add and remove watchers and read.
  */
 final class SnapshotCache {
+  private static final Logger log = LoggerFactory.getLogger(SnapshotCache.class);
 
   /** A stream that serves the snapshot. Implementations must not block. */
   interface Watcher {
@@ -51,7 +54,13 @@ final class SnapshotCache {
     }
     current = snapshot; // before telling: a stream subscribing meanwhile reads it
     for (Watcher watcher : watchers) {
-      watcher.published(snapshot);
+      try {
+        watcher.published(snapshot);
+      } catch (RuntimeException e) {
+        // A stream handles its own failures; one that does not must still not keep the
+        // snapshot from the others, nor fail the sink's commit.
+        log.error("xDS: {} failed to take version {}", watcher, snapshot.version(), e);
+      }
     }
     return true;
   }

@@ -28,7 +28,7 @@ import java.util.concurrent.TimeUnit;
 final class XdsHarness implements AutoCloseable {
   static final String OWNER = "xds-test";
 
-  final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+  final SimpleMeterRegistry meters;
   final SteppingClock clock = new SteppingClock();
   final XdsMeshSinks.Started started;
   private final List<ManagedChannel> channels = new ArrayList<>();
@@ -44,7 +44,18 @@ final class XdsHarness implements AutoCloseable {
         keepalive);
   }
 
+  /** With {@code meters} for the server's meters, e.g. ones that fail on purpose. */
+  XdsHarness(SimpleMeterRegistry meters) {
+    this(new XdsListen(Optional.of("127.0.0.1"), 0, Optional.empty(), Optional.empty()),
+        XdsServer.Keepalive.ISTIOD, meters);
+  }
+
   XdsHarness(XdsListen listen, XdsServer.Keepalive keepalive) {
+    this(listen, keepalive, new SimpleMeterRegistry());
+  }
+
+  XdsHarness(XdsListen listen, XdsServer.Keepalive keepalive, SimpleMeterRegistry meters) {
+    this.meters = meters;
     started = XdsMeshSinks.start(MeshSinkConfig.builder(OWNER).build(), listen, keepalive,
         MeshSinkListener.NONE, meters, clock);
   }
