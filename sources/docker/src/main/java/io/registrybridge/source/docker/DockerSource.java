@@ -769,6 +769,7 @@ public final class DockerSource implements Source {
       return;
     }
     connected = false;
+    generation++;
     closeStream();
     reconnects().increment();
     executor.execute(this::connect);
@@ -833,6 +834,7 @@ public final class DockerSource implements Source {
       return;
     }
     connected = false;
+    generation++; // the stream's onError and onComplete both report its end: act once
     closeStream();
     scheduleReconnect(cause == null ? new IOException("event stream ended") : cause);
   }
