@@ -78,7 +78,7 @@ final class EngineProxy implements AutoCloseable {
     forwarding.forEach(f -> f.set(false));
   }
 
-  /** Like {@link #stall}, and new connections too are accepted and never answered: a hung engine. */
+  /** Like {@link #stall}, and new connections are accepted but never answered: a hung engine. */
   void hang() {
     forwardNew = false;
     stall();

@@ -462,7 +462,8 @@ class ContainerNormalizerTest {
 
   @Test
   void aDefaultIdThatGrowsTooLongIsReportedNotThrown() {
-    Result r = normalize(NormalizerConfig.builder("h".repeat(250)), container("app").published(80, 8080));
+    Result r = normalize(NormalizerConfig.builder("h".repeat(250)),
+        container("app").published(80, 8080));
 
     assertThat(r.instances()).isEmpty();
     assertThat(r.problems()).extracting(ContainerNormalizer.Problem::key)
