@@ -5,10 +5,14 @@ import com.github.dockerjava.core.DefaultDockerClientConfig;
 import com.github.dockerjava.core.DockerClientConfig;
 import com.github.dockerjava.core.DockerClientImpl;
 import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
+import com.github.dockerjava.transport.DockerHttpClient;
+import java.io.IOException;
+import java.net.SocketTimeoutException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 
 /** Finds the Docker engine and opens a client to it. */
 final class DockerClients {
@@ -55,15 +59,106 @@ final class DockerClients {
       builder.withDockerCertPath(env.get("DOCKER_CERT_PATH"));
     }
     DockerClientConfig config = builder.build();
-    // The event stream is long-lived: no response timeout. Connections fail fast so that an
-    // engine that went away is noticed and retried with backoff.
-    ApacheDockerHttpClient http = new ApacheDockerHttpClient.Builder()
+    return DockerClientImpl.getInstance(config, new EngineHttpClient(
+        () -> transport(config, REQUEST_CONNECTIONS, RESPONSE_TIMEOUT),
+        transport(config, STREAM_CONNECTIONS, null)));
+  }
+
+  /**
+   * How long a request may go without a byte from the engine. Info, listing and inspect answer
+   * in milliseconds even on a busy engine; ten seconds of silence means a hung engine or a dead
+   * connection. It is below the source's own deadline ({@code DockerSource.Timing#request}), so
+   * that this client fails first and drops its pooled connections.
+   */
+  static final Duration RESPONSE_TIMEOUT = Duration.ofSeconds(10);
+  /** Connections fail fast, so that an engine that went away is noticed and retried. */
+  static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
+  private static final int REQUEST_CONNECTIONS = 32;
+  private static final int STREAM_CONNECTIONS = 4;
+
+  private static DockerHttpClient transport(DockerClientConfig config, int connections,
+      Duration responseTimeout) {
+    return new ApacheDockerHttpClient.Builder()
         .dockerHost(config.getDockerHost())
         .sslConfig(config.getSSLConfig())
-        .maxConnections(32)
-        .connectionTimeout(Duration.ofSeconds(5))
+        .maxConnections(connections)
+        .connectionTimeout(CONNECT_TIMEOUT)
+        .responseTimeout(responseTimeout)
         .build();
-    return DockerClientImpl.getInstance(config, http);
+  }
+
+  /**
+   * Two transports behind one client. docker-java 3.7.1 has no per-request timeout, and Apache
+   * HttpClient's response timeout is a read timeout for the whole response: on the open-ended
+   * event stream it would end an idle stream every few seconds. So {@code GET /events} without
+   * {@code until} goes to a transport without a response timeout (the source checks that stream
+   * itself), and every other request, bounded {@code /events} checks included, to one with it.
+   *
+   * <p>When a request times out, the request transport is replaced by a new one and the old one
+   * closed: its other pooled connections probably lead into the same black hole (a restarted
+   * socket proxy, a dropped conntrack entry), and each would otherwise cost one more timeout.
+   */
+  static final class EngineHttpClient implements DockerHttpClient {
+    private final Supplier<DockerHttpClient> requestTransports;
+    private final DockerHttpClient streams;
+    private volatile DockerHttpClient requests;
+
+    EngineHttpClient(Supplier<DockerHttpClient> requestTransports, DockerHttpClient streams) {
+      this.requestTransports = requestTransports;
+      this.streams = streams;
+      this.requests = requestTransports.get();
+    }
+
+    @Override
+    public Response execute(Request request) {
+      if (isOpenEventStream(request.path())) {
+        return streams.execute(request);
+      }
+      DockerHttpClient transport = requests;
+      try {
+        return transport.execute(request);
+      } catch (RuntimeException e) {
+        if (timedOut(e)) {
+          replace(transport);
+        }
+        throw e;
+      }
+    }
+
+    static boolean isOpenEventStream(String path) {
+      int query = path.indexOf('?');
+      String route = query < 0 ? path : path.substring(0, query);
+      return route.endsWith("/events") && (query < 0 || !path.substring(query).contains("until="));
+    }
+
+    private static boolean timedOut(Throwable e) {
+      for (Throwable t = e; t != null; t = t.getCause()) {
+        if (t instanceof SocketTimeoutException) {
+          return true;
+        }
+      }
+      return false;
+    }
+
+    private synchronized void replace(DockerHttpClient stale) {
+      if (requests == stale) {
+        requests = requestTransports.get();
+        try {
+          stale.close();
+        } catch (IOException | RuntimeException e) {
+          // its connections are dead anyway
+        }
+      }
+    }
+
+    @Override
+    public void close() throws IOException {
+      try {
+        requests.close();
+      } finally {
+        streams.close();
+      }
+    }
   }
 
   /**

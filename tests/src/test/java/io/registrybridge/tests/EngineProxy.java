@@ -10,6 +10,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A TCP front for the Docker engine's Unix socket that a test can cut and restore, so the bridge
@@ -20,7 +21,11 @@ final class EngineProxy implements AutoCloseable {
   private final Path socket;
   private final int port;
   private final List<SocketChannel> open = new CopyOnWriteArrayList<>();
+  private final List<AtomicBoolean> forwarding = new CopyOnWriteArrayList<>();
   private volatile ServerSocketChannel server;
+  private volatile boolean forwardNew = true;
+  private final java.util.concurrent.atomic.AtomicInteger accepted =
+      new java.util.concurrent.atomic.AtomicInteger();
 
   EngineProxy(Path socket) {
     this.socket = socket;
@@ -60,6 +65,28 @@ final class EngineProxy implements AutoCloseable {
       channel.close();
     }
     open.clear();
+    forwarding.clear();
+  }
+
+  /**
+   * Every open connection stops forwarding in both directions and stays open, like a socket
+   * proxy restarted under a running client or a dropped conntrack entry: the client's event
+   * stream goes silent without ending, its pooled connections lead nowhere. New connections are
+   * forwarded as before.
+   */
+  void stall() {
+    forwarding.forEach(f -> f.set(false));
+  }
+
+  /** Like {@link #stall}, and new connections are accepted but never answered: a hung engine. */
+  void hang() {
+    forwardNew = false;
+    stall();
+  }
+
+  /** Connections accepted so far. */
+  int accepted() {
+    return accepted.get();
   }
 
   private void accept(ServerSocketChannel channel) {
@@ -70,21 +97,25 @@ final class EngineProxy implements AutoCloseable {
         engine.connect(UnixDomainSocketAddress.of(socket));
         open.add(client);
         open.add(engine);
-        pump(client, engine);
-        pump(engine, client);
+        accepted.incrementAndGet();
+        AtomicBoolean forwards = new AtomicBoolean(forwardNew);
+        forwarding.add(forwards);
+        pump(client, engine, forwards);
+        pump(engine, client, forwards);
       } catch (IOException e) {
         return; // closed by down()
       }
     }
   }
 
-  private void pump(SocketChannel from, SocketChannel to) {
+  private void pump(SocketChannel from, SocketChannel to, AtomicBoolean forwards) {
     Thread thread = new Thread(() -> {
       ByteBuffer buffer = ByteBuffer.allocate(16 * 1024);
       try {
         while (from.read(buffer) >= 0) {
           buffer.flip();
-          while (buffer.hasRemaining()) {
+          // A stalled connection swallows what it reads: nothing arrives, nothing closes.
+          while (forwards.get() && buffer.hasRemaining()) {
             to.write(buffer);
           }
           buffer.clear();

@@ -6,6 +6,7 @@ import io.registrybridge.core.AttributeValues;
 import io.registrybridge.core.Health;
 import io.registrybridge.core.Protocol;
 import io.registrybridge.core.ServiceCheck;
+import io.registrybridge.core.ServiceIds;
 import io.registrybridge.core.ServiceInstance;
 import io.registrybridge.core.TagParser;
 import io.registrybridge.core.Transport;
@@ -51,8 +52,9 @@ import java.util.TreeSet;
  * {@code <host>:<container>:<port>[:udp]} unless {@code SERVICE_ID} is set; when two ports end up
  * with the same ID (a generic {@code SERVICE_ID} on a multi-port container), the lowest port
  * keeps it and the others are reported and skipped, where Registrator let them overwrite each
- * other in the registry. Tags: {@code SERVICE_TAGS} (see {@link TagParser}), then {@code -tags},
- * then {@code udp} for UDP ports. {@code SERVICE_PROTOCOL} must be one of {@link
+ * other in the registry. An ID that {@link ServiceIds} refuses ({@code ..}, a {@code /}, over 256
+ * characters) is reported and that port skipped. Tags: {@code SERVICE_TAGS} (see {@link
+ * TagParser}), then {@code -tags}, then {@code udp} for UDP ports. {@code SERVICE_PROTOCOL} must be one of {@link
  * Protocols#KNOWN}; an unknown one is reported and the service registered without a protocol.
  * Every other attribute is meta (see {@link MetaAttributes}), except {@code name}, {@code
  * id}, {@code tags}, {@code ignore}, {@code protocol}, {@code docker_health} and every {@code
@@ -258,8 +260,17 @@ public final class ContainerNormalizer {
 
       String id = config.hostName() + ":" + c.name() + ":" + containerPort + (udp ? ":udp" : "");
       Attribute idAttr = attrs.get("id");
-      if (idAttr != null && idAttr.text().isPresent()) {
+      boolean ownId = idAttr != null && idAttr.text().isPresent();
+      if (ownId) {
         id = idAttr.text().get();
+      }
+      // An ID no sink can use (".." fails every Consul write, forever) is refused here, where the
+      // container can be named, and only this port is left out.
+      String badId = ServiceIds.problemWith(id);
+      if (badId != null) {
+        problem(ownId ? idAttr.sourceKey() : "service id", badId + " (" + AttributeValues.quote(id)
+            + "); port " + containerPort + " not registered");
+        return Optional.empty();
       }
 
       List<String> ownTags = Optional.ofNullable(attrs.get("tags"))

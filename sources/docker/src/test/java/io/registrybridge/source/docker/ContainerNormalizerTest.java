@@ -429,6 +429,47 @@ class ContainerNormalizerTest {
         "service id 'same' is already used by port 80; port 443 not registered"));
   }
 
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "..  | service id must not be '..' (a URL path segment of its own) ('..')",
+      ".   | service id must not be '.' (a URL path segment of its own) ('.')",
+      "a/b | service id must not contain '/' ('a/b')"
+  })
+  void anIdNoSinkCanUseSkipsOnlyItsPortAndNamesTheKey(String id, String message) {
+    Result r = normalize(container("app").published(80, 8080).published(443, 8443)
+        .env("SERVICE_80_ID", id));
+
+    assertThat(r.instances()).extracting(ServiceInstance::id)
+        .containsExactly("host1:web-1:443");
+    assertThat(r.problems()).containsExactly(problem("SERVICE_80_ID",
+        message + "; port 80 not registered"));
+  }
+
+  @Test
+  void aGenericBadIdOnOnePortContainerIsReportedUnderServiceId() {
+    Result r = normalize(container("app").published(80, 8080).env("SERVICE_ID", "x\u0007y")
+        .env("SERVICE_NAME", "app"));
+    Result tooLong = normalize(container("app").published(80, 8080)
+        .env("SERVICE_ID", "x".repeat(257)));
+
+    assertThat(r.instances()).isEmpty();
+    assertThat(r.problems()).containsExactly(problem("SERVICE_ID",
+        "service id must not contain control characters ('x\\u0007y'); port 80 not registered"));
+    assertThat(tooLong.instances()).isEmpty();
+    assertThat(tooLong.problems()).extracting(ContainerNormalizer.Problem::key)
+        .containsExactly("SERVICE_ID");
+  }
+
+  @Test
+  void aDefaultIdThatGrowsTooLongIsReportedNotThrown() {
+    Result r = normalize(NormalizerConfig.builder("h".repeat(250)),
+        container("app").published(80, 8080));
+
+    assertThat(r.instances()).isEmpty();
+    assertThat(r.problems()).extracting(ContainerNormalizer.Problem::key)
+        .containsExactly("service id");
+  }
+
   @Test
   void originNamesTheContainer() {
     assertThat(normalize(container("app").published(80, 8080)).instances())
