@@ -32,8 +32,8 @@ public final class MetaKeys {
   /** Prefix of keys the sinks write to mark and fingerprint what the bridge owns. */
   public static final String BRIDGE_PREFIX = "registry-bridge-";
 
-  /** Pairs kept free for the sinks' own keys: protocol, owner marker, content hash. */
-  public static final int RESERVED_PAIRS = 3;
+  /** Pairs kept free for the sinks' own keys: protocol, owner marker, source, content hash. */
+  public static final int RESERVED_PAIRS = 4;
 
   private static final Pattern KEY = Pattern.compile("[A-Za-z0-9_-]+");
 

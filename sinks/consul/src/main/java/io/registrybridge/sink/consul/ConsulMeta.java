@@ -14,6 +14,12 @@ public final class ConsulMeta {
    */
   public static final String HASH = MetaKeys.BRIDGE_PREFIX + "hash";
 
+  /**
+   * The source that reported the service ({@code docker}, {@code kubernetes}): the sink deletes
+   * what one source reported as soon as that source has listed once, whatever the others do.
+   */
+  public static final String SOURCE = MetaKeys.BRIDGE_PREFIX + "source";
+
   /** The application protocol, from {@code ServiceInstance#protocol()}. */
   public static final String PROTOCOL = MetaKeys.PROTOCOL;
 

@@ -56,7 +56,9 @@ import org.slf4j.LoggerFactory;
  * through {@code Meta.registry-bridge-hash}, the hash of everything the sink sends (checks
  * included), so it costs one PUT or DELETE and no read, and an unchanged service costs nothing.
  * A full read asks only for our own services, with Consul's {@code filter} on the owner marker.
- * Nothing is deleted while the desired state is incomplete. When many writes are due (start-up,
+ * Nothing a source reported is deleted before that source has listed once; each registration
+ * carries its source ({@value ConsulMeta#SOURCE}), so one source being down delays only its own
+ * deletions. When many writes are due (start-up,
  * an agent that lost its state) they go out {@link ConsulSinkConfig#writeConcurrency()} at a time.
  *
  * <p>An agent that lost its state (a restart in dev mode) is noticed by a {@link SentinelWatch},
@@ -156,10 +158,10 @@ public final class ConsulSink implements Sink {
     for (String id : ids) {
       desired.get(id).ifPresent(instance -> wanted.put(id, instance));
     }
-    boolean complete = desired.complete();
-    SyncResult agentResult = onAgent.apply(ids, placed(wanted, Placement.THIS_HOST), complete);
+    SyncResult agentResult = onAgent.apply(ids, placed(wanted, Placement.THIS_HOST),
+        desired::mayDelete);
     return agentResult.plus(
-        inCatalog.apply(ids, placed(wanted, Placement.ELSEWHERE), complete));
+        inCatalog.apply(ids, placed(wanted, Placement.ELSEWHERE), desired::mayDelete));
   }
 
   private static Function<String, Optional<ServiceInstance>> placed(
@@ -180,10 +182,10 @@ public final class ConsulSink implements Sink {
     }
     desired.services().forEach((id, instance) ->
         byPlacement.get(instance.placement()).put(id, instance));
-    SyncResult result = onAgent.sync(byPlacement.get(Placement.THIS_HOST), desired.complete());
+    SyncResult result = onAgent.sync(byPlacement.get(Placement.THIS_HOST), desired::mayDelete);
     Map<String, ServiceInstance> elsewhere = byPlacement.get(Placement.ELSEWHERE);
     if (!elsewhere.isEmpty() || inCatalog.holdsAny()) {
-      result = result.plus(inCatalog.sync(elsewhere, desired.complete()));
+      result = result.plus(inCatalog.sync(elsewhere, desired::mayDelete));
     }
     return result;
   }

@@ -16,31 +16,40 @@ import java.util.Set;
  * @param legacy whether it was left by Registrator rather than written by us
  * @param health the status its mirrored health check shows; null when it has none or the sink
  *     does not know it
+ * @param source the {@value ConsulMeta#SOURCE} it carries; empty when it carries none (written
+ *     before the sink recorded it, or by Registrator), which waits for every source to list
  */
 record HeldService(String id, String describe, String hash, Set<String> checkIds,
-    boolean legacy, Health.Status health) {
+    boolean legacy, Health.Status health, String source) {
 
   HeldService {
     requireNonNull(id, "id");
     requireNonNull(describe, "describe");
+    requireNonNull(source, "source");
     checkIds = checkIds == null ? null : Set.copyOf(checkIds);
   }
 
   /** A service as the agent's service list shows it. */
   static HeldService read(AgentService service) {
     return new HeldService(service.id(), service.describe(), service.meta().get(ConsulMeta.HASH),
-        null, Ownership.isLegacy(service), null);
+        null, Ownership.isLegacy(service), null,
+        service.meta().getOrDefault(ConsulMeta.SOURCE, ""));
   }
 
   /** A service just written from {@code plan}. */
   static HeldService written(PlannedRegistration plan) {
     return new HeldService(plan.id(), plan.describe(), plan.hash(), plan.checkIds(), false,
-        plan.health().map(Health::status).orElse(null));
+        plan.health().map(Health::status).orElse(null), sourceOf(plan));
   }
 
   /** The same service, its health check now showing {@code status}. */
   HeldService withHealth(Health.Status status) {
-    return new HeldService(id, describe, hash, checkIds, legacy, status);
+    return new HeldService(id, describe, hash, checkIds, legacy, status, source);
+  }
+
+  /** The source {@code plan} marks its registration with; empty when none. */
+  static String sourceOf(PlannedRegistration plan) {
+    return plan.registration().getMeta().getOrDefault(ConsulMeta.SOURCE, "");
   }
 
   /** Whether its health check shows what {@code plan} wants (trivially, when it wants none). */

@@ -24,8 +24,8 @@ import org.kiwiproject.consul.model.catalog.ImmutableServiceWeights;
  * <ul>
  *   <li>ID, Name, Port and Tags as given; Address only when the instance has one, so that Consul
  *       uses the node's address otherwise
- *   <li>Meta: the instance's meta, {@code protocol} when known, {@value ConsulMeta#OWNER} and
- *       {@value ConsulMeta#HASH}
+ *   <li>Meta: the instance's meta, {@code protocol} when known, {@value ConsulMeta#OWNER},
+ *       {@value ConsulMeta#SOURCE} and {@value ConsulMeta#HASH}
  *   <li>Weights only when the instance has a weight: {@code Passing} is the weight, {@code
  *       Warning} stays at Consul's default of 1. Without one, nothing is sent and Consul applies
  *       its defaults, so the registrations (and hashes) of unweighted instances do not change
@@ -134,6 +134,9 @@ final class RegistrationMapper {
     SortedMap<String, String> meta = new TreeMap<>(instance.meta());
     instance.protocol().ifPresent(protocol -> meta.put(ConsulMeta.PROTOCOL, protocol.spelling()));
     meta.put(ConsulMeta.OWNER, ownerId);
+    if (!instance.source().isEmpty()) {
+      meta.put(ConsulMeta.SOURCE, instance.source());
+    }
 
     ImmutableRegistration.Builder builder = ImmutableRegistration.builder()
         .id(instance.id())

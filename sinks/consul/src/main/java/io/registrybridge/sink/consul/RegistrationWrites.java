@@ -201,7 +201,8 @@ final class RegistrationWrites {
 
   /** Registered (or maybe not), but what the agent holds is unknown: the next write redoes it. */
   private static HeldService forgotten(PlannedRegistration plan) {
-    return new HeldService(plan.id(), plan.describe(), null, null, false, null);
+    return new HeldService(plan.id(), plan.describe(), null, null, false, null,
+        HeldService.sourceOf(plan));
   }
 
   private Outcome register(Register op) {

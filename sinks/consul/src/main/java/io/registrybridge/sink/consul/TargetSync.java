@@ -25,6 +25,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.TreeMap;
 import java.util.function.Function;
 import java.util.function.Predicate;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,7 +35,7 @@ import org.slf4j.LoggerFactory;
  * holds of ours, the diff of the desired instances against it, and the writes. The agent and the
  * catalog node each have one, so both get the same guarantees: owner-marked, a change costs one
  * write and no read, zero writes at steady state, nothing deleted before the desired state is
- * complete, foreign services never touched.
+ * listed once, foreign services never touched.
  *
  * <p>{@link #apply} and {@link #sync} run on the sink's thread; {@link #held()}, {@link #holds}
  * and {@link #pickSentinel} may be called from any thread and only read the mirror.
@@ -100,13 +101,15 @@ final class TargetSync {
 
   /**
    * Makes exactly these IDs right: desired and the mirror's hash equal, nothing; different, one
-   * register; not desired (and {@code complete}), one deregister. No read, except a lookup
-   * before creating an ID the mirror does not know.
+   * register; not desired (and its source has listed once), one deregister. No read, except a
+   * lookup before creating an ID the mirror does not know.
    *
    * @param desired the instance this target should hold for an ID, if any
+   * @param mayDelete whether what a source (by name; empty when unknown) reported may be
+   *     deleted: once that source has listed once ({@link io.registrybridge.core.DesiredView#mayDelete})
    */
   SyncResult apply(Set<String> ids, Function<String, Optional<ServiceInstance>> desired,
-      boolean complete) {
+      Predicate<String> mayDelete) {
     lookUpManyAtOnce(ids, desired);
     List<RegistrationWrites.Op> ops = new ArrayList<>();
     Map<String, PlannedRegistration> healthUnknown = new TreeMap<>();
@@ -114,7 +117,7 @@ final class TargetSync {
       Optional<ServiceInstance> want = Optional.empty();
       try {
         want = desired.apply(id);
-        planWrite(id, want, complete, ops, healthUnknown);
+        planWrite(id, want, mayDelete, ops, healthUnknown);
       } catch (ControlPlaneUnavailableException e) {
         throw e;
       } catch (RuntimeException e) {
@@ -134,7 +137,7 @@ final class TargetSync {
   }
 
   /** Adds the write (if any) that makes one ID right. */
-  private void planWrite(String id, Optional<ServiceInstance> want, boolean complete,
+  private void planWrite(String id, Optional<ServiceInstance> want, Predicate<String> mayDelete,
       List<RegistrationWrites.Op> ops, Map<String, PlannedRegistration> healthUnknown) {
     HeldService have = mirror.get(id);
     if (want.isPresent()) {
@@ -160,7 +163,7 @@ final class TargetSync {
     } else {
       plans.remove(id);
       rejected.forget(id);
-      if (have != null && complete
+      if (have != null && mayDelete.test(have.source())
           && !rejectedDeletes.shouldSkip(id, String.valueOf(have.hash()), clock.instant())) {
         ops.add(new RegistrationWrites.Deregister(have));
       }
@@ -264,7 +267,7 @@ final class TargetSync {
   }
 
   /** Reads our services back from the target, then makes every desired and held ID right. */
-  SyncResult sync(Map<String, ServiceInstance> desired, boolean complete) {
+  SyncResult sync(Map<String, ServiceInstance> desired, Predicate<String> mayDelete) {
     long started = System.nanoTime();
     Ownership.Split read;
     try {
@@ -316,7 +319,7 @@ final class TargetSync {
     rejectedDeletes.retainOnly(mirror.keySet());
     SortedSet<String> ids = new TreeSet<>(desired.keySet());
     ids.addAll(mirror.keySet());
-    return apply(ids, id -> Optional.ofNullable(desired.get(id)), complete);
+    return apply(ids, id -> Optional.ofNullable(desired.get(id)), mayDelete);
   }
 
   /**

@@ -175,6 +175,25 @@ class ConsulSinkTest {
   }
 
   @Test
+  void deletesWhatASourceReportedOnceThatSourceListedWhileAnotherIsStillDown() {
+    ServiceInstance container = web().toBuilder().source("docker").build();
+    ServiceInstance endpoint = db().toBuilder().source("kubernetes").build();
+    ServiceInstance unmarked = ServiceInstance.builder("host-a:old-1:80", "old").port(80).build();
+    sink.sync(complete(container, endpoint, unmarked));
+    assertThat(agent.services.get(container.id()).meta())
+        .containsEntry(ConsulMeta.SOURCE, "docker");
+    agent.takeCalls();
+
+    // A restart: Docker has listed (the container is gone), Kubernetes is still unreachable.
+    sink = sink(config());
+    DesiredState dockerListed = DesiredState.of(Map.of(), false, 2, Set.of("docker"));
+    assertThat(sink.sync(dockerListed)).isEqualTo(new SyncResult(0, 0, 1));
+
+    assertThat(agent.services).containsOnlyKeys(endpoint.id(), unmarked.id());
+    assertThat(agent.takeCalls()).containsExactly("services", "deregister " + container.id());
+  }
+
+  @Test
   void registersAgainWhatTheAgentLost() {
     sink.sync(complete(web(), db()));
     agent.services.clear(); // a dev-mode agent restarted
