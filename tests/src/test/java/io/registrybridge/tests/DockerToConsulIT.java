@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
 class DockerToConsulIT {
   private static final Duration CONVERGE = Duration.ofSeconds(30);
   private static final Set<String> SINK_KEYS =
-      Set.of("registry-bridge-owner", "registry-bridge-hash");
+      Set.of("registry-bridge-owner", "registry-bridge-source", "registry-bridge-hash");
 
   private final String host = "it-" + UUID.randomUUID().toString().substring(0, 8);
   private final List<RunningBridge> bridges = new ArrayList<>();

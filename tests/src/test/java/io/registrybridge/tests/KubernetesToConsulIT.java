@@ -152,7 +152,8 @@ class KubernetesToConsulIT {
     return "{'external-source':'kubernetes','external-k8s-ns':'" + NS + "',"
         + "'external-k8s-service':'" + service + "','external-k8s-node-name':'node-1',"
         + "'external-k8s-ref-kind':'Pod','external-k8s-ref-name':'" + pod + "',"
-        + "'registry-bridge-owner':'" + HOST + "'," + own + "}";
+        + "'registry-bridge-owner':'" + HOST + "','registry-bridge-source':'kubernetes',"
+        + own + "}";
   }
 
   private static JsonNode reviews(String id, String address, String pod, String version) {
