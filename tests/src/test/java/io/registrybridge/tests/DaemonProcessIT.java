@@ -3,8 +3,11 @@ package io.registrybridge.tests;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -84,6 +87,56 @@ class DaemonProcessIT {
       assertThat(consul.servicesNamed(name)).containsKey(host + ":" + name + ":9080");
       assertThat(bridge.output()).contains("received SIGTERM, stopping",
           "registry-bridge stopping");
+    }
+  }
+
+  /**
+   * A slow shutdown (a deregistration into a Consul that accepts connections and never answers)
+   * still ends inside docker stop's 10 s, and a second SIGTERM ends it at once.
+   */
+  @Test
+  void shutdownEndsWithinTheDeadlineAndASecondSigtermExitsAtOnce() throws Exception {
+    List<Socket> held = new java.util.concurrent.CopyOnWriteArrayList<>();
+    try (ServerSocket blackHole = new ServerSocket(0)) {
+      Thread acceptor = new Thread(() -> {
+        try {
+          while (true) {
+            held.add(blackHole.accept()); // kept open, never answered
+          }
+        } catch (java.io.IOException closed) {
+          // the test is over
+        }
+      });
+      acceptor.setDaemon(true);
+      acceptor.start();
+      String uri = "consul://127.0.0.1:" + blackHole.getLocalPort();
+
+      var once = daemons.jar("-hostname", "it-deadline", "-deregister-on-shutdown", uri);
+      await().atMost(Duration.ofSeconds(60)).until(() -> once.output()
+          .contains("registering as 'it-deadline'"));
+      long signalled = System.nanoTime();
+      once.process().destroy(); // SIGTERM
+      assertThat(once.process().waitFor(10, TimeUnit.SECONDS)).as("exited within 10 s")
+          .isTrue();
+      assertThat(Duration.ofNanos(System.nanoTime() - signalled)).isLessThan(
+          Duration.ofSeconds(10));
+      assertThat(once.process().exitValue()).isZero();
+
+      var twice = daemons.jar("-hostname", "it-twice", "-deregister-on-shutdown", uri);
+      await().atMost(Duration.ofSeconds(60)).until(() -> twice.output()
+          .contains("registering as 'it-twice'"));
+      twice.process().destroy();
+      await().atMost(Duration.ofSeconds(5)).until(() -> twice.output()
+          .contains("registry-bridge stopping"));
+      assertThat(twice.process().isAlive()).as("still waiting for the deregistration").isTrue();
+      twice.process().destroy(); // the second SIGTERM
+      assertThat(twice.process().waitFor(2, TimeUnit.SECONDS)).as("exited at once").isTrue();
+      assertThat(twice.process().exitValue()).isEqualTo(143);
+      assertThat(twice.output()).contains("received SIGTERM again, exiting at once");
+    } finally {
+      for (Socket socket : held) {
+        socket.close();
+      }
     }
   }
 }

@@ -241,15 +241,15 @@ class NormalizerAttributesTest {
   @Test
   void tooManyAttributesAreCutAtTheLimitLeftForTheSinks() {
     ContainerView.Builder c = container("app").published(80, 8080);
-    for (int i = 0; i < 62; i++) {
+    for (int i = 0; i < 61; i++) {
       c.env(String.format("SERVICE_ATTR%02d", i), "v");
     }
 
     Result r = normalize(c);
 
-    assertThat(r.instances().get(0).meta()).hasSize(61).doesNotContainKey("attr61");
-    assertThat(r.problems()).containsExactly(problem("SERVICE_ATTR61",
-        "meta key 'attr61' dropped: more than 61 attributes"));
+    assertThat(r.instances().get(0).meta()).hasSize(60).doesNotContainKey("attr60");
+    assertThat(r.problems()).containsExactly(problem("SERVICE_ATTR60",
+        "meta key 'attr60' dropped: more than 60 attributes"));
   }
 
   @Test
