@@ -326,9 +326,9 @@ public final class Bridge implements AutoCloseable {
     });
     reconcilers.add(reconciler);
     metrics.watchSink(reconciler);
+    // The thread itself is watched as every loop is (singleThread); this is the queue's view.
     watchdog.watch(loop + " (" + built.sink().name() + ")",
-        () -> executor.stalled(LoopWatchdog.STALL_LIMIT)
-            .or(() -> reconciler.stalled(LoopWatchdog.STALL_LIMIT)));
+        () -> reconciler.stalled(LoopWatchdog.STALL_LIMIT));
     index.addListener(reconciler);
   }
 
@@ -356,8 +356,6 @@ public final class Bridge implements AutoCloseable {
 
   private void startSource(Source source, LoopExecutor sourceExecutor) {
     sources.add(source);
-    watchdog.watch(sourceExecutor.loop(),
-        () -> sourceExecutor.stalled(LoopWatchdog.STALL_LIMIT));
     source.start(index.listenerFor(source.name()));
     config.resync().ifPresent(every -> sourceExecutor.scheduleWithFixedDelay(source::resync,
         every.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS));
@@ -577,10 +575,14 @@ public final class Bridge implements AutoCloseable {
     return builder.build();
   }
 
-  /** A supervised loop thread; its unexpected failures are counted under its name. */
+  /**
+   * A supervised loop thread: its unexpected failures are counted under its name, and {@code
+   * /healthz} fails when one of its tasks runs for longer than the stall limit.
+   */
   private LoopExecutor singleThread(String name) {
     io.micrometer.core.instrument.Counter failures = metrics.loopFailures(name);
     LoopExecutor executor = new LoopExecutor(name, clock, e -> failures.increment());
+    watchdog.watch(name, () -> executor.stalled(LoopWatchdog.STALL_LIMIT));
     synchronized (executors) {
       executors.add(executor);
     }
