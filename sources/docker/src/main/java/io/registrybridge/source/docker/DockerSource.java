@@ -1,9 +1,12 @@
 package io.registrybridge.source.docker;
 
+import static io.registrybridge.source.docker.ContainerEvents.containerOf;
+import static io.registrybridge.source.docker.ContainerEvents.verb;
+import static io.registrybridge.source.docker.LogText.describe;
+import static io.registrybridge.source.docker.LogText.shortId;
 import static java.util.Objects.requireNonNull;
 
 import com.github.dockerjava.api.DockerClient;
-import com.github.dockerjava.api.async.ResultCallback;
 import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.command.InspectContainerResponse.ContainerState;
 import com.github.dockerjava.api.model.Container;
@@ -16,37 +19,23 @@ import io.registrybridge.core.ServiceInstance;
 import io.registrybridge.core.Source;
 import io.registrybridge.core.SourceListener;
 import io.registrybridge.retry.Backoff;
-import java.io.Closeable;
+import io.registrybridge.source.docker.ContainerRetries.NormalizationFailed;
+import io.registrybridge.source.docker.EngineCalls.SourceClosed;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.Callable;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -69,18 +58,15 @@ import org.slf4j.LoggerFactory;
  * <p>All work runs on the single-threaded {@code executor} given to it, in order, so the state
  * below needs no locks. Requests to the engine run on {@code docker-inspect-N} threads and the
  * executor waits for them with a deadline ({@link Timing#request}), and wakes at once when the
- * source is closed, so a hung engine never holds up shutdown. docker-java's callback threads
- * only hand events over.
+ * source is closed, so a hung engine never holds up shutdown ({@link EngineCalls}).
+ * docker-java's callback threads only hand events over ({@link EventStream}).
+ *
+ * <p>This class is the lifecycle: connect, list, events to refresh to report, reconnect, close.
+ * Whether the stream lives is {@link EventStreamWatch}'s; a container that fails is retried by
+ * {@link ContainerRetries}.
  */
 public final class DockerSource implements Source {
   private static final Logger log = LoggerFactory.getLogger(DockerSource.class);
-
-  /** Engine requests in flight at once (inspects of a listing); the engine answers in parallel. */
-  private static final int INSPECT_CONCURRENCY = 8;
-
-  /** Container events that can change what a container serves; all others are ignored. */
-  private static final Set<String> CONTAINER_ACTIONS = Set.of("start", "restart", "unpause",
-      "pause", "die", "stop", "kill", "oom", "destroy", "rename", "update", "health_status");
 
   /**
    * How long the source waits for the engine, and how it checks that the event stream lives.
@@ -124,38 +110,28 @@ public final class DockerSource implements Source {
   private final DeregisterPolicy deregister;
   private final Backoff reconnect;
   private final ScheduledExecutorService executor;
-  private final Clock clock;
   private final MeterRegistry meters;
   private final Timing timing;
+  private final EngineCalls engine;
+  private final EngineClock engineClock;
+  private final EventStreamWatch watch;
+  private final ContainerRetries retries;
 
   // Thread-safe: filled by docker-java's callback threads, drained on the executor.
   private final PendingContainers pending = new PendingContainers();
   private final AtomicBoolean drainScheduled = new AtomicBoolean();
-  // Container names for log lines, from listings and events; entries go with their container.
-  private final Map<String, String> names = new ConcurrentHashMap<>();
-  private final AtomicLong delivered = new AtomicLong();
-  private final AtomicLong newestDeliveredNanos = new AtomicLong();
+  private final ContainerNames names = new ContainerNames();
   private volatile long generation;
-  private volatile Instant streamAlive;
   private volatile boolean closed;
-  /** Wakes the executor's thread out of a wait for the engine when the source is closed. */
-  private volatile Runnable wakeOnClose;
 
   // Confined to the executor thread.
   private final Map<String, List<ServiceInstance>> reported = new HashMap<>();
-  // Containers whose inspect or normalization failed, with the attempts so far.
-  private final Map<String, Integer> attempts = new HashMap<>();
-  private final Set<String> retryScheduled = new HashSet<>();
   private SourceListener listener;
   private EventStream stream;
   private ScheduledFuture<?> streamCheck;
-  private Duration engineOffset = Duration.ZERO;
-  private long checkedUntilNanos;
-  private long deliveredAtLastCheck;
   private int failures;
   private boolean connected;
   private boolean listedOnce;
-  private ExecutorService inspectPool; // guarded by this; created for the first request
 
   /**
    * With {@link Timing#DEFAULT}.
@@ -178,14 +154,20 @@ public final class DockerSource implements Source {
     this.deregister = requireNonNull(deregister, "deregister");
     this.reconnect = requireNonNull(reconnect, "reconnect");
     this.executor = requireNonNull(executor, "executor");
-    this.clock = requireNonNull(clock, "clock");
+    requireNonNull(clock, "clock");
     this.meters = requireNonNull(meters, "meters");
     this.timing = requireNonNull(timing, "timing");
+    this.engine = new EngineCalls(docker, timing.request(), () -> closed);
+    this.engineClock = new EngineClock(clock);
+    this.watch = new EventStreamWatch(docker, engine, engineClock, clock, timing.streamGrace());
     // At zero from the start, so that increase() sees the first one.
     reconnects();
     listings();
-    itemFailures("inspect");
-    itemFailures("normalize");
+    this.retries = new ContainerRetries(reconnect, executor, meters, name(), names, id -> {
+      if (pending.add(id)) {
+        scheduleDrain();
+      }
+    });
     Gauge.builder("registry.bridge.source.pending", pending, PendingContainers::size)
         .description("Containers waiting for an inspect after an event (at most one each)")
         .tag("source", name()).register(meters);
@@ -203,12 +185,6 @@ public final class DockerSource implements Source {
         .register(meters);
   }
 
-  private Counter itemFailures(String stage) {
-    return Counter.builder("registry.bridge.source.item.failures")
-        .description("Containers that could not be inspected or normalized (each is retried on"
-            + " its own)").tag("source", name()).tag("stage", stage).register(meters);
-  }
-
   @Override
   public String name() {
     return "docker";
@@ -221,7 +197,7 @@ public final class DockerSource implements Source {
    * is stuck.
    */
   public Optional<Instant> streamAliveAt() {
-    return Optional.ofNullable(streamAlive);
+    return watch.aliveAt();
   }
 
   /** Containers waiting for an inspect (at most one entry each). */
@@ -256,20 +232,13 @@ public final class DockerSource implements Source {
   @Override
   public void close() {
     closed = true;
-    Runnable wake = wakeOnClose;
-    if (wake != null) {
-      wake.run();
-    }
+    engine.wake();
     try {
       executor.execute(this::closeStream);
     } catch (RejectedExecutionException e) {
       closeStream(); // the executor is gone: nothing else touches the stream any more
     }
-    synchronized (this) {
-      if (inspectPool != null) {
-        inspectPool.shutdownNow();
-      }
-    }
+    engine.shutdown();
   }
 
   private void connect() {
@@ -278,23 +247,21 @@ public final class DockerSource implements Source {
     }
     closeStream();
     try {
-      String systemTime = call("asking for the engine's clock",
+      String systemTime = engine.call("asking for the engine's clock",
           () -> docker.infoCmd().exec().getSystemTime());
-      engineOffset = engineOffset(systemTime);
-      String since = sinceFromEngineClock(systemTime);
+      String since = engineClock.sync(systemTime);
       long streamGeneration = generation + 1;
       generation = streamGeneration;
-      stream = new EventStream(streamGeneration);
-      newestDeliveredNanos.set(0);
-      checkedUntilNanos = nanos(since);
-      deliveredAtLastCheck = delivered.get();
+      stream = new EventStream(streamGeneration, this::onEvent, this::streamEnded, executor,
+          () -> closed);
+      watch.opening(since);
       docker.eventsCmd()
           .withSince(since)
           .withEventTypeFilter(EventType.CONTAINER, EventType.NETWORK)
           .exec(stream);
       // An engine that accepts the request and never answers it would leave us without a stream.
-      await(stream.opened, "opening the event stream");
-      streamAlive = clock.instant();
+      engine.await(stream.opened(), "opening the event stream");
+      watch.opened();
       relist(true);
       if (failures > 0) {
         log.info("docker: engine is back after {} failed attempt(s)", failures);
@@ -341,17 +308,17 @@ public final class DockerSource implements Source {
    */
   private void relist(boolean afterConnect) {
     Map<String, List<ServiceInstance>> all = new HashMap<>();
-    List<Container> running = call("listing containers",
+    List<Container> running = engine.call("listing containers",
         () -> docker.listContainersCmd().exec());
     listings().increment();
     for (Container c : running) {
       if (c.getNames() != null && c.getNames().length > 0) {
-        names.put(c.getId(), stripSlash(c.getNames()[0]));
+        names.putListed(c.getId(), c.getNames()[0]);
       }
     }
     boolean early = !listedOnce;
     Set<String> failed = new HashSet<>();
-    inspectAll(running.stream().map(Container::getId).toList(), (id, inspected) -> {
+    engine.inspectAll(running.stream().map(Container::getId).toList(), (id, inspected) -> {
       List<ServiceInstance> instances;
       try {
         instances = desiredFor(id, inspected.orElseThrow());
@@ -359,7 +326,7 @@ public final class DockerSource implements Source {
         throw e;
       } catch (RuntimeException e) {
         failed.add(id);
-        itemFailed(id, "the listing", e);
+        retries.itemFailed(id, "the listing", e);
         instances = reported.getOrDefault(id, List.of());
       }
       if (!instances.isEmpty()) {
@@ -375,13 +342,13 @@ public final class DockerSource implements Source {
       if (!all.containsKey(id) && !failed.contains(id)) {
         List<ServiceInstance> instances;
         try {
-          instances = desiredFor(id, call("inspecting " + shortId(id),
+          instances = desiredFor(id, engine.call("inspecting " + shortId(id),
               () -> InspectedContainers.inspect(docker, id)));
         } catch (SourceClosed e) {
           throw e;
         } catch (RuntimeException e) {
           failed.add(id);
-          itemFailed(id, "the listing", e);
+          retries.itemFailed(id, "the listing", e);
           instances = kept.getValue();
         }
         if (!instances.isEmpty()) {
@@ -392,15 +359,11 @@ public final class DockerSource implements Source {
     reported.clear();
     reported.putAll(all);
     // The listing saw everything else as it is now.
-    for (String id : List.copyOf(attempts.keySet())) {
-      if (!failed.contains(id)) {
-        recovered(id);
-      }
-    }
+    retries.recoveredAllBut(failed);
     Set<String> known = new HashSet<>(all.keySet());
     running.forEach(c -> known.add(c.getId()));
-    known.addAll(attempts.keySet());
-    names.keySet().retainAll(known);
+    known.addAll(retries.failing());
+    names.retainAll(known);
     listener.replaceAll(Map.copyOf(all));
     listedOnce = true;
     if (afterConnect || log.isDebugEnabled()) {
@@ -420,9 +383,7 @@ public final class DockerSource implements Source {
     if (closed || streamGeneration != generation) {
       return;
     }
-    delivered.incrementAndGet();
-    newestDeliveredNanos.accumulateAndGet(eventNanos(event), Math::max);
-    streamAlive = clock.instant();
+    watch.delivered(event);
     String containerId = containerOf(event);
     if (containerId == null) {
       return;
@@ -481,7 +442,8 @@ public final class DockerSource implements Source {
     }
     List<ServiceInstance> instances;
     try {
-      Optional<InspectContainerResponse> inspected = call("inspecting " + shortId(containerId),
+      Optional<InspectContainerResponse> inspected = engine.call(
+          "inspecting " + shortId(containerId),
           () -> InspectedContainers.inspect(docker, containerId));
       instances = desiredFor(containerId, inspected);
       if (inspected.isEmpty()) {
@@ -490,10 +452,10 @@ public final class DockerSource implements Source {
     } catch (SourceClosed e) {
       return;
     } catch (RuntimeException e) {
-      itemFailed(containerId, "an event", e);
+      retries.itemFailed(containerId, "an event", e);
       return;
     }
-    recovered(containerId);
+    retries.recovered(containerId);
     report(containerId, instances);
   }
 
@@ -507,201 +469,6 @@ public final class DockerSource implements Source {
   }
 
   /**
-   * One container could not be inspected or normalized: named in one warning (later attempts
-   * log at DEBUG), counted, and queued again after a backoff. A normalizer failure is a bug, so
-   * its stack trace is logged.
-   */
-  private void itemFailed(String containerId, String during, RuntimeException error) {
-    boolean normalize = error instanceof NormalizationFailed;
-    itemFailures(normalize ? "normalize" : "inspect").increment();
-    int attempt = attempts.merge(containerId, 1, Integer::sum);
-    long delay = reconnect.delay(Math.min(attempt - 1, 30)).toMillis();
-    String what = normalize ? "could not be normalized" : "could not be inspected";
-    Throwable cause = normalize ? error.getCause() : error;
-    if (attempt == 1) {
-      String line = "docker: container {} {} after {} ({}); it keeps what it had, trying again"
-          + " in {} ms";
-      if (normalize) {
-        log.warn(line, describeContainer(containerId), what, during, describe(cause), delay,
-            cause);
-      } else {
-        log.warn(line, describeContainer(containerId), what, during, describe(cause), delay);
-      }
-    } else {
-      log.debug("docker: container {} {} again (attempt {}: {}), trying again in {} ms",
-          describeContainer(containerId), what, attempt, describe(cause), delay);
-    }
-    if (retryScheduled.add(containerId)) {
-      executor.schedule(() -> {
-        retryScheduled.remove(containerId);
-        if (attempts.containsKey(containerId) && pending.add(containerId)) {
-          scheduleDrain();
-        }
-      }, delay, TimeUnit.MILLISECONDS);
-    }
-  }
-
-  private void recovered(String containerId) {
-    Integer failed = attempts.remove(containerId);
-    if (failed != null) {
-      log.info("docker: container {} is read again after {} failed attempt(s)",
-          describeContainer(containerId), failed);
-    }
-  }
-
-  /**
-   * Inspects containers a few at a time and hands each result to {@code each} on this thread, in
-   * the order they complete: a listing of hundreds of containers is bounded by the engine's
-   * answers, not by one round trip after another. Only the inspects run in parallel; what is
-   * made of them is made on the source's thread. A container whose inspect fails or does not
-   * answer in time is handed over as a failure (an empty result of {@code orElseThrow}), so it
-   * costs only itself.
-   */
-  private void inspectAll(List<String> ids, InspectResult each) {
-    BlockingQueue<Inspected> done = new LinkedBlockingQueue<>();
-    List<Future<?>> running = new ArrayList<>(ids.size());
-    Set<String> outstanding = new HashSet<>(ids);
-    wakeOnClose = () -> done.add(Inspected.CLOSED);
-    try {
-      if (closed) {
-        throw new SourceClosed();
-      }
-      for (String id : ids) {
-        running.add(inspectPool().submit(() -> {
-          try {
-            done.add(new Inspected(id, InspectedContainers.inspect(docker, id), null));
-          } catch (RuntimeException e) {
-            done.add(new Inspected(id, null, e));
-          }
-        }));
-      }
-      while (!outstanding.isEmpty()) {
-        Inspected result = done.poll(timing.request().toMillis(), TimeUnit.MILLISECONDS);
-        if (result == Inspected.CLOSED || closed) {
-          throw new SourceClosed();
-        }
-        if (result == null) {
-          // Nothing answered for a whole request deadline: the rest fail, one by one.
-          for (String id : List.copyOf(outstanding)) {
-            outstanding.remove(id);
-            each.accept(id, new Failed(new EngineTimeoutException("inspecting " + shortId(id)
-                + ": no answer from the engine within " + timing.request().toMillis() + " ms")));
-          }
-          break;
-        }
-        if (outstanding.remove(result.id())) {
-          each.accept(result.id(), result.error() == null
-              ? new Answer(result.container()) : new Failed(result.error()));
-        }
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new SourceClosed();
-    } catch (RejectedExecutionException e) {
-      throw new SourceClosed();
-    } finally {
-      wakeOnClose = null;
-      running.forEach(f -> f.cancel(true));
-    }
-  }
-
-  /** What one inspect of a listing gave: a container (or its absence), or the failure. */
-  private sealed interface InspectOutcome permits Answer, Failed {
-    Optional<InspectContainerResponse> orElseThrow();
-  }
-
-  private record Answer(Optional<InspectContainerResponse> container) implements InspectOutcome {
-    @Override
-    public Optional<InspectContainerResponse> orElseThrow() {
-      return container;
-    }
-  }
-
-  private record Failed(RuntimeException error) implements InspectOutcome {
-    @Override
-    public Optional<InspectContainerResponse> orElseThrow() {
-      throw error;
-    }
-  }
-
-  @FunctionalInterface
-  private interface InspectResult {
-    void accept(String id, InspectOutcome outcome);
-  }
-
-  private record Inspected(String id, Optional<InspectContainerResponse> container,
-      RuntimeException error) {
-    static final Inspected CLOSED = new Inspected("", Optional.empty(), null);
-  }
-
-  /**
-   * Runs one request on an inspect thread and waits for it, at most {@link Timing#request}, or
-   * until the source is closed.
-   */
-  private <T> T call(String what, Callable<T> request) {
-    CompletableFuture<T> answer = new CompletableFuture<>();
-    Future<?> running;
-    try {
-      running = inspectPool().submit(() -> {
-        try {
-          answer.complete(request.call());
-        } catch (Throwable t) {
-          answer.completeExceptionally(t);
-        }
-      });
-    } catch (RejectedExecutionException e) {
-      throw new SourceClosed();
-    }
-    try {
-      return await(answer, what);
-    } finally {
-      running.cancel(true);
-    }
-  }
-
-  private <T> T await(CompletableFuture<T> answer, String what) {
-    wakeOnClose = () -> answer.completeExceptionally(new SourceClosed());
-    try {
-      if (closed) {
-        throw new SourceClosed();
-      }
-      return answer.get(timing.request().toMillis(), TimeUnit.MILLISECONDS);
-    } catch (TimeoutException e) {
-      throw new EngineTimeoutException(what + ": no answer from the engine within "
-          + timing.request().toMillis() + " ms");
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new SourceClosed();
-    } catch (ExecutionException | CompletionException e) {
-      Throwable cause = e.getCause();
-      if (cause instanceof RuntimeException r) {
-        throw r;
-      }
-      if (cause instanceof Error err) {
-        throw err;
-      }
-      throw new IllegalStateException(what + ": " + describe(cause), cause);
-    } finally {
-      wakeOnClose = null;
-    }
-  }
-
-  private synchronized ExecutorService inspectPool() {
-    if (closed) {
-      throw new SourceClosed();
-    }
-    if (inspectPool == null) {
-      AtomicInteger n = new AtomicInteger();
-      inspectPool = Executors.newFixedThreadPool(INSPECT_CONCURRENCY, runnable -> {
-        Thread thread = new Thread(runnable, "docker-inspect-" + n.incrementAndGet());
-        thread.setDaemon(true);
-        return thread;
-      });
-    }
-    return inspectPool;
-  }
-
-  /**
    * Checks a stream that was silent since the last check against the engine's own record of
    * its events (see {@link Timing}); reopens it when it missed one or the check fails.
    */
@@ -709,20 +476,9 @@ public final class DockerSource implements Source {
     if (closed || streamGeneration != generation || !connected) {
       return;
     }
-    long count = delivered.get();
-    if (count != deliveredAtLastCheck) {
-      deliveredAtLastCheck = count;
-      checkedUntilNanos = Math.max(checkedUntilNanos, newestDeliveredNanos.get());
-      return; // it spoke since the last check
-    }
-    Instant now = clock.instant();
-    long untilNanos = nanos(now.plus(engineOffset).minus(timing.streamGrace()));
-    if (untilNanos <= checkedUntilNanos) {
-      return;
-    }
-    long newest;
+    boolean missed;
     try {
-      newest = newestEventBetween(checkedUntilNanos, untilNanos);
+      missed = watch.missedEvents(() -> streamGeneration == generation);
     } catch (SourceClosed e) {
       return;
     } catch (RuntimeException e) {
@@ -731,35 +487,10 @@ public final class DockerSource implements Source {
       reopen(streamGeneration);
       return;
     }
-    if (streamGeneration != generation) {
-      return;
-    }
-    if (newest > newestDeliveredNanos.get()) {
+    if (missed) {
       log.warn("docker: the event stream was silent, but the engine had events it did not"
           + " deliver (half-open connection?); reopening it and listing again");
       reopen(streamGeneration);
-      return;
-    }
-    checkedUntilNanos = untilNanos;
-    streamAlive = now;
-  }
-
-  /** The engine time of the newest container or network event in (since, until], or 0. */
-  private long newestEventBetween(long sinceNanos, long untilNanos) {
-    StreamCheck check = new StreamCheck();
-    try {
-      docker.eventsCmd()
-          .withSince(format(sinceNanos))
-          .withUntil(format(untilNanos))
-          .withEventTypeFilter(EventType.CONTAINER, EventType.NETWORK)
-          .exec(check);
-      return await(check.newest, "checking the event stream");
-    } finally {
-      try {
-        check.close();
-      } catch (IOException | RuntimeException e) {
-        log.debug("docker: closing the stream check", e);
-      }
     }
   }
 
@@ -773,28 +504,6 @@ public final class DockerSource implements Source {
     closeStream();
     reconnects().increment();
     executor.execute(this::connect);
-  }
-
-  /** The container ID an event is about, or null for events we do not act on. */
-  private static String containerOf(Event event) {
-    String action = event.getAction() == null ? "" : event.getAction();
-    if (event.getType() == EventType.NETWORK) {
-      boolean membership = action.equals("connect") || action.equals("disconnect");
-      Map<String, String> attributes = event.getActor() == null
-          ? Map.of()
-          : event.getActor().getAttributes();
-      return membership && attributes != null ? attributes.get("container") : null;
-    }
-    return CONTAINER_ACTIONS.contains(verb(action)) ? event.getId() : null;
-  }
-
-  /** "health_status: healthy" and the like carry their detail after a colon. */
-  private static String verb(String action) {
-    if (action == null) {
-      return "";
-    }
-    int colon = action.indexOf(':');
-    return colon < 0 ? action : action.substring(0, colon);
   }
 
   /**
@@ -848,181 +557,12 @@ public final class DockerSource implements Source {
     EventStream current = stream;
     stream = null;
     if (current != null) {
-      current.closing = true;
+      current.markClosing();
       try {
         current.close();
       } catch (IOException | RuntimeException e) {
         log.debug("docker: closing event stream", e);
       }
-    }
-  }
-
-  /**
-   * Events are requested from a second before the engine's current time, so events that happen
-   * while the stream is being set up are replayed rather than lost. The engine's clock is used
-   * because a remote engine's clock may differ from ours.
-   */
-  String sinceFromEngineClock(String engineSystemTime) {
-    Instant engineNow;
-    try {
-      engineNow = OffsetDateTime.parse(engineSystemTime).toInstant();
-    } catch (RuntimeException e) {
-      engineNow = clock.instant().minusSeconds(5);
-    }
-    return format(nanos(engineNow.minusSeconds(1)));
-  }
-
-  /** The engine's clock minus ours, so that a stream check asks in the engine's time. */
-  private Duration engineOffset(String engineSystemTime) {
-    try {
-      return Duration.between(clock.instant(),
-          OffsetDateTime.parse(engineSystemTime).toInstant());
-    } catch (RuntimeException e) {
-      return Duration.ZERO;
-    }
-  }
-
-  private static long nanos(Instant instant) {
-    return instant.getEpochSecond() * 1_000_000_000L + instant.getNano();
-  }
-
-  private static long nanos(String engineTime) {
-    int dot = engineTime.indexOf('.');
-    return Long.parseLong(engineTime.substring(0, dot)) * 1_000_000_000L
-        + Long.parseLong(engineTime.substring(dot + 1));
-  }
-
-  /** The engine's {@code since}/{@code until} form: seconds, a dot, nine digits of nanos. */
-  private static String format(long nanos) {
-    return nanos / 1_000_000_000L + "." + String.format("%09d", nanos % 1_000_000_000L);
-  }
-
-  private static long eventNanos(Event event) {
-    if (event.getTimeNano() != null) {
-      return event.getTimeNano();
-    }
-    return event.getTime() == null ? 0 : event.getTime() * 1_000_000_000L;
-  }
-
-  private String describeContainer(String id) {
-    String name = names.get(id);
-    return shortId(id) + (name == null ? "" : " (" + name + ")");
-  }
-
-  private static String stripSlash(String name) {
-    return name.startsWith("/") ? name.substring(1) : name;
-  }
-
-  private static String shortId(String id) {
-    return id.length() > 12 ? id.substring(0, 12) : id;
-  }
-
-  private static String describe(Throwable e) {
-    String message = e.getMessage();
-    return e.getClass().getSimpleName() + (message == null ? "" : ": " + message);
-  }
-
-  /** The source was closed while it waited for the engine: the task ends without a word. */
-  private static final class SourceClosed extends RuntimeException {
-    SourceClosed() {
-      super("docker source closed", null, false, false);
-    }
-  }
-
-  /** The engine did not answer one request in time. */
-  private static final class EngineTimeoutException extends RuntimeException {
-    EngineTimeoutException(String message) {
-      super(message);
-    }
-  }
-
-  /** The mapper threw for one container: a bug, isolated to that container. */
-  private static final class NormalizationFailed extends RuntimeException {
-    NormalizationFailed(RuntimeException cause) {
-      super(cause.getMessage(), cause);
-    }
-  }
-
-  /** Hands docker-java's callbacks over to the executor, tagged with the stream's generation. */
-  private final class EventStream extends ResultCallback.Adapter<Event> {
-    private final long streamGeneration;
-    /** Completes when the engine answered the request: the subscription is in place. */
-    private final CompletableFuture<Void> opened = new CompletableFuture<>();
-    // Closing a stream yields onError(ClosedByInterruptException): not an engine failure.
-    private volatile boolean closing;
-
-    EventStream(long streamGeneration) {
-      this.streamGeneration = streamGeneration;
-    }
-
-    @Override
-    public void onStart(Closeable closeable) {
-      super.onStart(closeable);
-      opened.complete(null);
-    }
-
-    @Override
-    public void onNext(Event event) {
-      onEvent(streamGeneration, event);
-    }
-
-    @Override
-    public void onError(Throwable error) {
-      opened.completeExceptionally(error);
-      if (closing || closed) {
-        try {
-          close();
-        } catch (IOException e) {
-          // closing anyway
-        }
-        return;
-      }
-      super.onError(error);
-      execute(() -> streamEnded(streamGeneration, error));
-    }
-
-    @Override
-    public void onComplete() {
-      super.onComplete();
-      opened.completeExceptionally(new IOException("event stream ended"));
-      if (!closing && !closed) {
-        execute(() -> streamEnded(streamGeneration, null));
-      }
-    }
-
-    private void execute(Runnable task) {
-      try {
-        executor.execute(task);
-      } catch (RejectedExecutionException e) {
-        // shutting down
-      }
-    }
-  }
-
-  /** Collects the time of the newest event of a bounded request ({@code until}). */
-  private static final class StreamCheck extends ResultCallback.Adapter<Event> {
-    private final CompletableFuture<Long> newest = new CompletableFuture<>();
-    private long newestNanos;
-
-    @Override
-    public void onNext(Event event) {
-      newestNanos = Math.max(newestNanos, eventNanos(event));
-    }
-
-    @Override
-    public void onError(Throwable error) {
-      newest.completeExceptionally(error);
-      try {
-        close();
-      } catch (IOException e) {
-        // closing anyway
-      }
-    }
-
-    @Override
-    public void onComplete() {
-      newest.complete(newestNanos);
-      super.onComplete();
     }
   }
 }
