@@ -427,15 +427,7 @@ public final class SinkReconciler implements AutoCloseable, DesiredIndex.Listene
       unexpectedInARow++;
     }
     if (outcome == Isolation.STOPPED) {
-      synchronized (queueLock) {
-        backingOff = true;
-      }
-      schedule(() -> {
-        synchronized (queueLock) {
-          backingOff = false;
-        }
-        kick();
-      }, retry.delayAfter(Math.max(1, unexpectedInARow)));
+      backOff(retry.delayAfter(Math.max(1, unexpectedInARow)));
     }
     return false;
   }
@@ -564,6 +556,12 @@ public final class SinkReconciler implements AutoCloseable, DesiredIndex.Listene
     if (log.isDebugEnabled()) {
       log.debug("{}: sync failure detail", sink.name(), e);
     }
+    backOff(delay);
+    return false;
+  }
+
+  /** Holds the queue for {@code delay}: changes arriving meanwhile wait instead of running. */
+  private void backOff(Duration delay) {
     synchronized (queueLock) {
       backingOff = true;
     }
@@ -573,7 +571,6 @@ public final class SinkReconciler implements AutoCloseable, DesiredIndex.Listene
       }
       kick();
     }, delay);
-    return false;
   }
 
   /**

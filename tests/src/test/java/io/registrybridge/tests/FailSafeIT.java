@@ -10,7 +10,6 @@ import ch.qos.logback.core.read.ListAppender;
 import io.registrybridge.core.SinkReconciler;
 import java.io.IOException;
 import java.net.ServerSocket;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -111,15 +110,7 @@ class FailSafeIT {
     try (ServerSocket socket = new ServerSocket(0)) {
       closedPort = socket.getLocalPort(); // closed again: nothing answers there
     }
-    Path kubeconfig = dir.resolve("kubeconfig");
-    Files.writeString(kubeconfig, """
-        apiVersion: v1
-        kind: Config
-        clusters: [{name: down, cluster: {server: "https://127.0.0.1:%d", insecure-skip-tls-verify: true}}]
-        users: [{name: test, user: {token: test}}]
-        contexts: [{name: down, context: {cluster: down, user: test}}]
-        current-context: down
-        """.formatted(closedPort));
+    Path kubeconfig = MockKubeconfig.write(dir, "https://127.0.0.1:" + closedPort);
     String name = workloads.prefix("twosources");
     workloads.start(new Workloads.Spec(name + "-a").publish(80).env("SERVICE_NAME", name));
     String goes = workloads.start(new Workloads.Spec(name + "-b").publish(80)

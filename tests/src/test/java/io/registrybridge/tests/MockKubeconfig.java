@@ -15,6 +15,11 @@ final class MockKubeconfig {
 
   /** Writes {@code dir/kubeconfig} for the server behind {@code client}; returns its path. */
   static Path write(Path dir, KubernetesClient client) {
+    return write(dir, client.getConfiguration().getMasterUrl());
+  }
+
+  /** Writes {@code dir/kubeconfig} for the API server at {@code server}; returns its path. */
+  static Path write(Path dir, String server) {
     Path kubeconfig = dir.resolve("kubeconfig");
     try {
       Files.writeString(kubeconfig, """
@@ -24,7 +29,7 @@ final class MockKubeconfig {
           users: [{name: test, user: {token: test}}]
           contexts: [{name: mock, context: {cluster: mock, user: test}}]
           current-context: mock
-          """.formatted(client.getConfiguration().getMasterUrl()));
+          """.formatted(server));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

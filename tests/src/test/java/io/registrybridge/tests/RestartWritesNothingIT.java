@@ -1,5 +1,6 @@
 package io.registrybridge.tests;
 
+import io.registrybridge.sink.consul.CountingProxy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -73,8 +74,7 @@ class RestartWritesNothingIT {
     bridge.close(); // like a SIGKILL: the registrations stay
     bridge = null;
 
-    try (ConsulCountingProxy proxy =
-        new ConsulCountingProxy("http://localhost:" + consul.port())) {
+    try (CountingProxy proxy = new CountingProxy("http://localhost:" + consul.port())) {
       bridge = RunningBridge.start("-hostname", host, "-internal", "-explicit",
           "-http-listen", "127.0.0.1:0", proxy.consulUri());
       // Ready: the first listing is complete and the full sync after it is done.

@@ -1,5 +1,6 @@
 package io.registrybridge.sink.consul;
 
+import io.registrybridge.core.LogCapture;
 import static io.registrybridge.sink.consul.ConsulSinkIT.complete;
 import static io.registrybridge.sink.consul.ConsulSinkIT.db;
 import static org.assertj.core.api.Assertions.assertThat;

@@ -1,5 +1,6 @@
 package io.registrybridge.sink.consul;
 
+import io.registrybridge.core.LogCapture;
 import static io.registrybridge.sink.consul.ConsulSinkTest.complete;
 import static io.registrybridge.sink.consul.ConsulSinkTest.state;
 import static org.assertj.core.api.Assertions.assertThat;

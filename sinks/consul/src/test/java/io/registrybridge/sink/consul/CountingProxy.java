@@ -10,6 +10,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -20,9 +21,10 @@ import java.util.concurrent.Executors;
 
 /**
  * An HTTP proxy in front of a Consul agent that forwards every request and records the writes
- * (every request but a GET), so a test can say exactly how many the sink made.
+ * (every request but a GET) with their bodies, so a test can say exactly which the bridge made.
+ * Shared with the end-to-end tests in tests/ through this module's test jar.
  */
-final class CountingProxy implements AutoCloseable {
+public final class CountingProxy implements AutoCloseable {
   // The JDK client sets these itself, or refuses them.
   private static final Set<String> HOP_BY_HOP = Set.of("connection", "content-length", "expect",
       "host", "upgrade", "transfer-encoding", "keep-alive");
@@ -40,7 +42,7 @@ final class CountingProxy implements AutoCloseable {
   private final List<String> reads = new CopyOnWriteArrayList<>();
 
   /** @param target the agent's base URL, e.g. {@code http://localhost:32768} */
-  CountingProxy(String target) throws IOException {
+  public CountingProxy(String target) throws IOException {
     this.target = target;
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     server.createContext("/", this::forward);
@@ -49,16 +51,16 @@ final class CountingProxy implements AutoCloseable {
   }
 
   /** The URI a sink uses to reach the agent through this proxy. */
-  String consulUri() {
+  public String consulUri() {
     return "consul://127.0.0.1:" + server.getAddress().getPort();
   }
 
-  /** Every write so far, as {@code PUT /v1/agent/service/register}. */
-  List<String> writes() {
+  /** Every write so far, as {@code PUT /v1/agent/service/register {"ID":...}}. */
+  public List<String> writes() {
     return List.copyOf(writes);
   }
 
-  List<String> reads() {
+  public List<String> reads() {
     return List.copyOf(reads);
   }
 
@@ -66,10 +68,15 @@ final class CountingProxy implements AutoCloseable {
     try (exchange) {
       String method = exchange.getRequestMethod();
       URI uri = exchange.getRequestURI();
-      (method.equals("GET") ? reads : writes).add(method + " " + uri.getRawPath());
       byte[] body;
       try (InputStream in = exchange.getRequestBody()) {
         body = in.readAllBytes();
+      }
+      String call = method + " " + uri.getRawPath();
+      if (method.equals("GET")) {
+        reads.add(call);
+      } else {
+        writes.add(call + " " + new String(body, StandardCharsets.UTF_8));
       }
       HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(target + uri))
           .timeout(Duration.ofSeconds(60))

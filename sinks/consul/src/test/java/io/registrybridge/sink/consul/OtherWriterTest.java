@@ -1,5 +1,6 @@
 package io.registrybridge.sink.consul;
 
+import io.registrybridge.core.LogCapture;
 import static io.registrybridge.sink.consul.ConsulSinkTest.OWNER;
 import static io.registrybridge.sink.consul.ConsulSinkTest.complete;
 import static io.registrybridge.sink.consul.ConsulSinkTest.db;

@@ -1,5 +1,6 @@
 package io.registrybridge.sink.consul;
 
+import io.registrybridge.core.LogCapture;
 import static io.registrybridge.sink.consul.FakeConsulAgent.unreachable;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;

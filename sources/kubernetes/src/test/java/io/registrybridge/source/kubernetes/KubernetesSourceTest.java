@@ -1,5 +1,6 @@
 package io.registrybridge.source.kubernetes;
 
+import io.registrybridge.core.LogCapture;
 import static io.registrybridge.source.kubernetes.KubernetesFixtures.NS;
 import static io.registrybridge.source.kubernetes.KubernetesFixtures.apply;
 import static io.registrybridge.source.kubernetes.KubernetesFixtures.endpoint;
