@@ -116,18 +116,20 @@ class ConsulFailSafeIT {
    * health-checked services included, writes nothing. The calls come in the order in which the
    * reconciler drives a new bridge's sink: a full sync of the still-empty index at start, then
    * an apply for each container the Docker source reports during its first listing, then a full
-   * sync when that listing is complete.
+   * sync when that listing is complete. The instances carry the source the index gives them,
+   * as the previous bridge's did.
    */
   @Test
   void aRestartWithNothingChangedWritesNothing() throws Exception {
     ServiceInstance web = ServiceInstance.builder("host-a:web-1:8080", "web").port(8080)
-        .origin("docker:web-1").checks(List.of(ServiceCheck.of(ServiceCheck.Type.TCP,
-            "10.0.0.5:8080")))
+        .origin("docker:web-1").source("docker")
+        .checks(List.of(ServiceCheck.of(ServiceCheck.Type.TCP, "10.0.0.5:8080")))
         .health(new Health(Health.Status.PASSING, "fine")).build();
     ServiceInstance api = ServiceInstance.builder("host-a:api-1:9090", "api").port(9090)
-        .origin("docker:api-1").health(new Health(Health.Status.CRITICAL, "refused")).build();
+        .origin("docker:api-1").source("docker")
+        .health(new Health(Health.Status.CRITICAL, "refused")).build();
     ServiceInstance db = ServiceInstance.builder("host-a:db-1:5432", "db").port(5432)
-        .origin("docker:db-1").build();
+        .origin("docker:db-1").source("docker").build();
     List<ServiceInstance> all = List.of(web, api, db);
     ConsulSink before = sink(ConsulContainers.uri(CONSUL));
     assertThat(before.sync(complete(web, api, db))).isEqualTo(new SyncResult(3, 0, 0));
