@@ -113,7 +113,8 @@ public record ServiceInstance(
     return new Builder(id, name).address(address).port(port).targetPort(targetPort)
         .transport(transport)
         .protocol(protocol.orElse(null)).tags(tags).meta(meta).checks(checks)
-        .health(health.orElse(null)).weight(weight).origin(origin).placement(placement).source(source);
+        .health(health.orElse(null)).weight(weight).origin(origin).placement(placement)
+        .source(source);
   }
 
   /** Fluent builder; unset fields default to empty values and TCP. */

@@ -106,7 +106,8 @@ final class TargetSync {
    *
    * @param desired the instance this target should hold for an ID, if any
    * @param mayDelete whether what a source (by name; empty when unknown) reported may be
-   *     deleted: once that source has listed once ({@link io.registrybridge.core.DesiredView#mayDelete})
+   *     deleted: once that source has listed once ({@link
+   *     io.registrybridge.core.DesiredView#mayDelete})
    */
   SyncResult apply(Set<String> ids, Function<String, Optional<ServiceInstance>> desired,
       Predicate<String> mayDelete) {
