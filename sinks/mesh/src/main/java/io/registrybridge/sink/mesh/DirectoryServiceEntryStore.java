@@ -263,7 +263,7 @@ final class DirectoryServiceEntryStore implements ServiceEntryStore {
     boolean exact = apiVersion.equals(object.getApiVersion())
         && text.equals(ServiceEntryRenderer.yaml(object));
     return new StoredEntry(name, exact ? ServiceEntryRenderer.fingerprint(object) : CHANGED,
-        ServiceEntryRenderer.addressesOf(object));
+        ServiceEntryRenderer.addressesOf(object), ServiceEntryRenderer.sourcesOf(object));
   }
 
   private boolean isOurs(List<GenericKubernetesResource> documents) {

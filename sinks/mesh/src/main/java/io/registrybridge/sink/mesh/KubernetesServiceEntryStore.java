@@ -340,7 +340,7 @@ final class KubernetesServiceEntryStore implements ServiceEntryStore {
     Current have = current(name);
     Intent previous = intents.get(name);
     Intent pending = new Intent(true, entry.fingerprint(), null,
-        new StoredEntry(name, entry.fingerprint(), ServiceEntryRenderer.addressesOf(want)));
+        StoredEntry.of(want, entry.fingerprint()));
     // Before the request: the informer may report the change before the answer arrives.
     intents.put(name, pending);
     boolean keep = false;

@@ -81,11 +81,14 @@ final class MeshEngine implements MeshSink {
   // (each retry, each full sync) is logged once at ERROR, then at DEBUG until it passes.
   private final Set<String> writeFailuresLogged = new HashSet<>();
   private final Set<String> conversionFailuresLogged = new HashSet<>();
-  // Objects of ours to delete or rewrite, held back because the desired state was incomplete.
-  // A ServiceEntry gathers every instance of a service, and until every source has listed, the
-  // desired one may hold only some: rewriting it then would take endpoints out of the mesh on
-  // every bridge restart (a partial first listing), so only objects that do not exist yet are
-  // written early.
+  // Objects of ours to delete or rewrite, held back because a source they depend on has not
+  // listed yet. A ServiceEntry gathers every instance of a service, and until every source has
+  // listed, the desired one may hold only some: rewriting it then would take endpoints out of
+  // the mesh on every bridge restart (a partial first listing). So an object that exists is
+  // rewritten or deleted only once each source it depends on has listed: the sources of its
+  // desired instances and those it says it was written from (ServiceEntryRenderer
+  // SOURCES_ANNOTATION); an object that does not say, or an instance without a known source,
+  // waits for every source. Objects that do not exist yet are written early.
   private final Set<String> pendingDeletes = new HashSet<>();
   // The names and hosts of those, for the store's listener thread.
   private final Set<String> blockedNamesAndHosts = ConcurrentHashMap.newKeySet();
@@ -194,7 +197,7 @@ final class MeshEngine implements MeshSink {
       }
       Counts counts = new Counts();
       for (String name : objects) {
-        reconcileAlone(name, complete, counts);
+        reconcileAlone(name, desired, counts);
       }
       store.commit(complete);
       for (String key : delta.reportKeys()) {
@@ -237,7 +240,7 @@ final class MeshEngine implements MeshSink {
     Counts counts = new Counts();
     try {
       for (String name : names) {
-        reconcileAlone(name, desired.complete(), counts);
+        reconcileAlone(name, desired, counts);
       }
       store.commit(desired.complete());
     } finally {
@@ -285,10 +288,11 @@ final class MeshEngine implements MeshSink {
    * that cannot be reached (or a checked exception) still fails the call, anything else is
    * logged, reported, and the object's IDs are handed back for a retry.
    */
-  private void reconcileAlone(String name, boolean complete, Counts counts) throws Exception {
+  private void reconcileAlone(String name, DesiredView desired, Counts counts)
+      throws Exception {
     failed.remove(name);
     try {
-      reconcile(name, complete, counts);
+      reconcile(name, desired, counts);
       writeFailuresLogged.remove(name);
     } catch (ControlPlaneUnavailableException e) {
       throw e;
@@ -311,17 +315,18 @@ final class MeshEngine implements MeshSink {
   }
 
   /** Makes the object {@code name} right: written, deleted or left alone. */
-  private void reconcile(String name, boolean complete, Counts counts) throws Exception {
+  private void reconcile(String name, DesiredView desired, Counts counts) throws Exception {
     Optional<ServiceEntryModel> entry = model.entry(name);
     pendingDeletes.remove(name);
     if (entry.isEmpty()) {
       unblock(name);
       rejected.remove(name);
-      // A held service keeps its last good object; deletes wait for a complete state.
-      if (model.held(name) || store.held(name).isEmpty()) {
+      // A held service keeps its last good object; deletes wait for its sources to list.
+      Optional<StoredEntry> have = store.held(name);
+      if (model.held(name) || have.isEmpty()) {
         return;
       }
-      if (!complete) {
+      if (!mayReplace(desired, have.get(), entry)) {
         pendingDeletes.add(name);
       } else if (store.delete(name)) {
         counts.deleted++;
@@ -341,7 +346,7 @@ final class MeshEngine implements MeshSink {
       unblock(name);
       return;
     }
-    if (have.isPresent() && !complete) {
+    if (have.isPresent() && !mayReplace(desired, have.get(), entry)) {
       pendingDeletes.add(name); // a rewrite from a partial state: see pendingDeletes
       return;
     }
@@ -364,6 +369,27 @@ final class MeshEngine implements MeshSink {
               + "': " + refused.description()
               + "; it is not sent again until the service changes")));
     }
+  }
+
+  /**
+   * Whether the object {@code have} may be rewritten (as {@code want}) or deleted ({@code want}
+   * empty) now: once every source it was written from and every source of the desired entry has
+   * listed. An object that does not say its sources, or a desired entry with an instance of no
+   * known source, waits for every source.
+   */
+  private static boolean mayReplace(DesiredView desired, StoredEntry have,
+      Optional<ServiceEntryModel> want) {
+    if (desired.complete()) {
+      return true;
+    }
+    SortedSet<String> sources = new TreeSet<>(have.sources());
+    if (want.isPresent()) {
+      if (want.get().sources().isEmpty()) {
+        return false;
+      }
+      sources.addAll(want.get().sources());
+    }
+    return !have.sources().isEmpty() && sources.stream().allMatch(desired::mayDelete);
   }
 
   private RenderedEntry render(ServiceEntryModel entry) {

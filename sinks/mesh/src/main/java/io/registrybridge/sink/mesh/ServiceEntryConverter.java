@@ -160,7 +160,7 @@ final class ServiceEntryConverter {
     }
     Optional<ServiceEntryModel> entry = healthy.isEmpty() ? Optional.empty()
         : build(host, host.substring(0, host.indexOf('.')), service, healthy, firstSeen,
-            reports);
+            reports).map(e -> e.withSources(sourcesOf(instances)));
     boolean held = entry.isEmpty()
         && healthy.stream().anyMatch(i -> i.transport() != Transport.UDP);
     return new HostConversion(entry, held, reports);
@@ -249,7 +249,22 @@ final class ServiceEntryConverter {
             .thenComparing(ep -> ep.labels().toString()))
         .toList();
     return Optional.of(new ServiceEntryModel(objectName(host), service, host, List.of(), ports,
-        endpoints, config.exportTo()));
+        endpoints, config.exportTo(), new TreeSet<>()));
+  }
+
+  /**
+   * The sources of {@code instances}, those left out included (their source must have listed
+   * before the object can lose them); empty when one of them has none.
+   */
+  private static SortedSet<String> sourcesOf(List<ServiceInstance> instances) {
+    SortedSet<String> sources = new TreeSet<>();
+    for (ServiceInstance instance : instances) {
+      if (instance.source().isEmpty()) {
+        return new TreeSet<>();
+      }
+      sources.add(instance.source());
+    }
+    return sources;
   }
 
   /** The service port of a protocol's instances: the lowest target port among them. */

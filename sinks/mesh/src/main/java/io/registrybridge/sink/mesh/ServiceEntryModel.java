@@ -6,7 +6,9 @@ import io.registrybridge.core.Protocol;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.SortedSet;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * One ServiceEntry as the bridge means it, before it is rendered for a transport: one host,
@@ -19,9 +21,12 @@ import java.util.TreeMap;
  * @param ports sorted by number
  * @param endpoints in a stable order
  * @param exportTo {@code spec.exportTo}; empty leaves it to the mesh default
+ * @param sources the sources of every instance of the host ({@code ServiceInstance#source()}),
+ *     sorted; empty when one of them has no known source. The engine may rewrite or delete the
+ *     object once each of them has listed, and it is written into the object for the next time
  */
 record ServiceEntryModel(String name, String service, String host, List<String> addresses,
-    List<Port> ports, List<Endpoint> endpoints, List<String> exportTo) {
+    List<Port> ports, List<Endpoint> endpoints, List<String> exportTo, SortedSet<String> sources) {
 
   ServiceEntryModel {
     requireNonNull(name, "name");
@@ -31,10 +36,17 @@ record ServiceEntryModel(String name, String service, String host, List<String> 
     ports = List.copyOf(ports);
     endpoints = List.copyOf(endpoints);
     exportTo = List.copyOf(exportTo);
+    sources = Collections.unmodifiableSortedSet(new TreeSet<>(sources));
   }
 
   ServiceEntryModel withAddresses(List<String> newAddresses) {
-    return new ServiceEntryModel(name, service, host, newAddresses, ports, endpoints, exportTo);
+    return new ServiceEntryModel(name, service, host, newAddresses, ports, endpoints, exportTo,
+        sources);
+  }
+
+  ServiceEntryModel withSources(SortedSet<String> newSources) {
+    return new ServiceEntryModel(name, service, host, addresses, ports, endpoints, exportTo,
+        newSources);
   }
 
   /** Whether a port of this entry is one the proxy cannot route by host (see {@link

@@ -18,7 +18,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SortedMap;
+import java.util.SortedSet;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * Renders {@link ServiceEntryModel}s as Kubernetes objects with the bridge's ownership labels and
@@ -38,6 +40,12 @@ final class ServiceEntryRenderer {
   static final String OWNER_LABEL = "registry-bridge.io/owner";
   static final String HASH_ANNOTATION = "registry-bridge.io/content-hash";
   static final String SERVICE_ANNOTATION = "registry-bridge.io/service";
+  /**
+   * The sources the object was written from, sorted and comma-separated ({@code docker,
+   * kubernetes} without the space): what the engine reads back to know whose listing a rewrite
+   * or delete of the object waits for. Absent when one instance had no known source.
+   */
+  static final String SOURCES_ANNOTATION = "registry-bridge.io/sources";
 
   /** Bumped when the rendering changes, so every object is rewritten once after an upgrade. */
   private static final String FORMAT = "1";
@@ -79,6 +87,9 @@ final class ServiceEntryRenderer {
     Map<String, Object> spec = spec(entry);
     SortedMap<String, String> annotations = new TreeMap<>();
     annotations.put(SERVICE_ANNOTATION, entry.service());
+    if (!entry.sources().isEmpty()) {
+      annotations.put(SOURCES_ANNOTATION, String.join(",", entry.sources()));
+    }
     annotations.put(HASH_ANNOTATION, hash(ownerLabels(), annotations, spec));
     ObjectMeta metadata = new ObjectMetaBuilder().withName(entry.name()).withNamespace(namespace)
         .withLabels(new TreeMap<>(ownerLabels())).withAnnotations(annotations).build();
@@ -158,6 +169,28 @@ final class ServiceEntryRenderer {
       return "";
     }
     return metadata.getAnnotations().getOrDefault(HASH_ANNOTATION, "");
+  }
+
+  /**
+   * The sources an object says it was written from ({@link #SOURCES_ANNOTATION}); empty when it
+   * does not say (written by an older bridge, an instance without a known source) or says it
+   * badly, which the engine takes as "every source".
+   */
+  static SortedSet<String> sourcesOf(HasMetadata object) {
+    ObjectMeta metadata = object.getMetadata();
+    String value = metadata == null || metadata.getAnnotations() == null ? null
+        : metadata.getAnnotations().get(SOURCES_ANNOTATION);
+    SortedSet<String> sources = new TreeSet<>();
+    if (value == null) {
+      return sources;
+    }
+    for (String source : value.split(",", -1)) {
+      if (source.isBlank()) {
+        return new TreeSet<>();
+      }
+      sources.add(source.strip());
+    }
+    return sources;
   }
 
   /** {@code spec.hosts} of a ServiceEntry read back; empty when it has none or is malformed. */

@@ -5,9 +5,12 @@ import static java.util.Objects.requireNonNull;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.registrybridge.core.SinkTiming;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.SortedSet;
+import java.util.TreeSet;
 
 /**
  * Where ServiceEntry objects live: the Kubernetes API, a directory, an xDS server feeding istiod
@@ -124,24 +127,33 @@ public interface ServiceEntryStore extends AutoCloseable {
    * @param name the object name
    * @param fingerprint what it holds ({@link ServiceEntryRenderer#fingerprint})
    * @param addresses its {@code spec.addresses}, so that a host keeps its virtual IP
+   * @param sources the sources it was written from ({@link ServiceEntryRenderer#sourcesOf}):
+   *     the engine rewrites or deletes it once each has listed; empty when the object does not
+   *     say, and then only once every source has
    */
-  record StoredEntry(String name, String fingerprint, List<String> addresses) {
+  record StoredEntry(String name, String fingerprint, List<String> addresses,
+      SortedSet<String> sources) {
     public StoredEntry {
       requireNonNull(name, "name");
       requireNonNull(fingerprint, "fingerprint");
       addresses = List.copyOf(addresses);
+      sources = Collections.unmodifiableSortedSet(new TreeSet<>(sources));
     }
 
     /** The entry for an object read back. */
     static StoredEntry of(GenericKubernetesResource object) {
-      return new StoredEntry(object.getMetadata().getName(),
-          ServiceEntryRenderer.fingerprint(object), ServiceEntryRenderer.addressesOf(object));
+      return of(object, ServiceEntryRenderer.fingerprint(object));
+    }
+
+    /** The entry for an object read back, with the fingerprint the store vouches for. */
+    static StoredEntry of(GenericKubernetesResource object, String fingerprint) {
+      return new StoredEntry(object.getMetadata().getName(), fingerprint,
+          ServiceEntryRenderer.addressesOf(object), ServiceEntryRenderer.sourcesOf(object));
     }
 
     /** The entry for {@code entry} as written, for a store that trusts its own writes. */
     public static StoredEntry written(RenderedEntry entry) {
-      return new StoredEntry(entry.name(), entry.fingerprint(),
-          ServiceEntryRenderer.addressesOf(entry.object()));
+      return of(entry.object(), entry.fingerprint());
     }
   }
 

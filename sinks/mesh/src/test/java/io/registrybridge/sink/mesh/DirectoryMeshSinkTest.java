@@ -192,6 +192,45 @@ class DirectoryMeshSinkTest {
     assertThat(sink.sync(state(onlyProductpage, true))).isEqualTo(new SyncResult(0, 0, 3));
   }
 
+  private static List<ServiceInstance> fromDocker(List<ServiceInstance> instances) {
+    return instances.stream().map(i -> i.toBuilder().source("docker").build()).toList();
+  }
+
+  private static DesiredState listed(List<ServiceInstance> instances, Set<String> sources) {
+    Map<String, ServiceInstance> byId = new TreeMap<>();
+    instances.forEach(i -> byId.put(i.id(), i));
+    return DesiredState.of(byId, sources.containsAll(Set.of("docker", "kubernetes")), 2, sources);
+  }
+
+  @Test
+  void aRestartedSinkReadsEachFilesSourcesAndWaitsOnlyForThose() throws Exception {
+    ServiceInstance ratingsPod = instance("ratings-k8s", "ratings", "10.1.0.4", 9080)
+        .protocol("http").source("kubernetes").build();
+    List<ServiceInstance> before = new ArrayList<>(fromDocker(bookinfo("http")));
+    before.add(ratingsPod);
+    MeshSinks.directory(config(), dir())
+        .sync(listed(before, Set.of("docker", "kubernetes")));
+    String ratings = files().get("ratings.service.consul.yaml");
+    assertThat(ratings).contains("registry-bridge.io/sources: docker,kubernetes");
+
+    // A restart with the API server down; meanwhile details went and reviews-v3 moved.
+    List<ServiceInstance> docker = new ArrayList<>(without(fromDocker(bookinfo("http")),
+        "details"));
+    docker.replaceAll(i -> i.id().equals("reviews-v3")
+        ? i.toBuilder().address("172.18.0.17").build() : i);
+    MeshSink restarted = MeshSinks.directory(config(), dir());
+    assertThat(restarted.sync(listed(docker, Set.of("docker"))))
+        .isEqualTo(new SyncResult(0, 1, 1));
+    assertThat(files()).doesNotContainKey("details.service.consul.yaml");
+    assertThat(files().get("reviews.service.consul.yaml")).contains("172.18.0.17");
+    assertThat(files().get("ratings.service.consul.yaml")).isEqualTo(ratings);
+
+    assertThat(restarted.sync(listed(docker, Set.of("docker", "kubernetes"))))
+        .isEqualTo(new SyncResult(0, 1, 0));
+    assertThat(files().get("ratings.service.consul.yaml")).doesNotContain("10.1.0.4")
+        .contains("registry-bridge.io/sources: docker\n");
+  }
+
   @Test
   void removesItsOwnStaleTemporaryFiles() throws Exception {
     Files.createDirectories(dir());

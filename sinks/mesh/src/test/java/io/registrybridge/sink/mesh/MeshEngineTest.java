@@ -43,8 +43,13 @@ class MeshEngineTest {
   }
 
   private void useSources(Set<String> sources) {
+    useSources("test", sources);
+  }
+
+  /** A new index over {@code sources}; {@link #source} reports as {@code main}. */
+  private void useSources(String main, Set<String> sources) {
     index = new DesiredIndex(sources);
-    source = index.listenerFor("test");
+    source = index.listenerFor(main);
     index.addListener(change -> changed.addAll(change.ids()));
   }
 
@@ -163,7 +168,7 @@ class MeshEngineTest {
   void theLastInstanceOfAServiceGoingDeletesItsEntryOnlyOnceTheStateIsComplete()
       throws Exception {
     useSources(Set.of("test", "late"));
-    desire(bookinfo("http"));
+    bookinfo("http").forEach(this::put); // reported, but no listing of "test" has finished
     assertThat(index.complete()).isFalse();
     MeshEngine engine = syncedEngine(config());
     assertThat(store.objects).hasSize(4); // creates do not wait
@@ -172,11 +177,107 @@ class MeshEngineTest {
     assertThat(applyChanges(engine)).isEqualTo(SyncResult.NOTHING);
     assertThat(store.objects).containsKey("ratings.service.consul");
 
+    desire(bookinfo("http").stream().filter(i -> !i.id().equals("ratings-v1")).toList());
     index.listenerFor("late").replaceAll(Map.of()); // every source listed once
     assertThat(index.complete()).isTrue();
     // (The reconciler syncs in full then; the incremental path also remembers the delete.)
     assertThat(applyChanges(engine)).isEqualTo(new SyncResult(0, 0, 1));
     assertThat(store.operations).containsExactly("delete ratings.service.consul");
+  }
+
+  private static final String SOURCES = ServiceEntryRenderer.SOURCES_ANNOTATION;
+
+  private static ServiceInstance ratingsOnKubernetes() {
+    return instance("ratings-k8s", "ratings", "10.1.0.4", 9080).protocol("http")
+        .origin("kubernetes:default/ratings").build();
+  }
+
+  private String sourcesOf(String name) {
+    return store.objects.get(name).getMetadata().getAnnotations().get(SOURCES);
+  }
+
+  @Test
+  void whileKubernetesIsDownAnEntryOfDockerAloneIsRewrittenAndDeletedOnceDockerListed()
+      throws Exception {
+    // The previous run: every source listed; ratings has a Kubernetes endpoint too.
+    useSources("docker", Set.of("docker", "kubernetes"));
+    desire(bookinfo("http"));
+    index.listenerFor("kubernetes").replaceAll(
+        Map.of("kubernetes:default/ratings", List.of(ratingsOnKubernetes())));
+    syncedEngine(config());
+    assertThat(sourcesOf("ratings.service.consul")).isEqualTo("docker,kubernetes");
+    assertThat(sourcesOf("reviews.service.consul")).isEqualTo("docker");
+    String ratings = spec(store, "ratings.service.consul");
+
+    // A restart with the API server down: only Docker lists.
+    useSources("docker", Set.of("docker", "kubernetes"));
+    desire(bookinfo("http"));
+    assertThat(index.complete()).isFalse();
+    MeshEngine restarted = new MeshEngine(config(), store, MeshSinkListener.NONE);
+    assertThat(restarted.sync(index.snapshot())).isEqualTo(SyncResult.NOTHING);
+    assertThat(spec(store, "ratings.service.consul")).isEqualTo(ratings); // 10.1.0.4 kept
+    changed.clear();
+    store.operations.clear();
+
+    put(bookinfoInstance("reviews-v3").toBuilder().address("172.18.0.17").build());
+    remove("details-v1");
+    assertThat(applyChanges(restarted)).isEqualTo(new SyncResult(0, 1, 1));
+    assertThat(store.operations).containsExactly("delete details.service.consul",
+        "update reviews.service.consul");
+    assertThat(spec(store, "reviews.service.consul")).contains("172.18.0.17")
+        .doesNotContain("172.18.0.7");
+
+    // Kubernetes has not listed: what it contributed to ratings stays, rewrite or delete.
+    put(bookinfoInstance("ratings-v1").toBuilder().address("172.18.0.14").build());
+    assertThat(applyChanges(restarted)).isEqualTo(SyncResult.NOTHING);
+    remove("ratings-v1");
+    assertThat(applyChanges(restarted)).isEqualTo(SyncResult.NOTHING);
+    assertThat(spec(store, "ratings.service.consul")).isEqualTo(ratings);
+
+    // Kubernetes lists (the reconciler then syncs in full): ratings is what both now say.
+    index.listenerFor("kubernetes").replaceAll(
+        Map.of("kubernetes:default/ratings", List.of(ratingsOnKubernetes())));
+    assertThat(index.complete()).isTrue();
+    changed.clear();
+    assertThat(restarted.sync(index.snapshot())).isEqualTo(new SyncResult(0, 1, 0));
+    assertThat(spec(store, "ratings.service.consul")).contains("10.1.0.4")
+        .doesNotContain("172.18.0.4");
+    assertThat(sourcesOf("ratings.service.consul")).isEqualTo("kubernetes");
+  }
+
+  @Test
+  void anEntryThatDoesNotSayItsSourcesWaitsForEverySourceAndGainsTheMarkOnce()
+      throws Exception {
+    useSources("docker", Set.of("docker", "kubernetes"));
+    desire(bookinfo("http"));
+    index.listenerFor("kubernetes").replaceAll(Map.of());
+    syncedEngine(config());
+    // Written by a bridge from before the mark.
+    store.objects.values().forEach(object -> object.getMetadata().setAnnotations(
+        new HashMap<>(Map.of(ServiceEntryRenderer.SERVICE_ANNOTATION,
+            object.getMetadata().getAnnotations().get(ServiceEntryRenderer.SERVICE_ANNOTATION),
+            ServiceEntryRenderer.HASH_ANNOTATION,
+            ServiceEntryRenderer.hashOf(object)))));
+
+    useSources("docker", Set.of("docker", "kubernetes"));
+    desire(bookinfo("http"));
+    MeshEngine restarted = new MeshEngine(config(), store, MeshSinkListener.NONE);
+    assertThat(restarted.sync(index.snapshot())).isEqualTo(SyncResult.NOTHING);
+    changed.clear();
+    put(bookinfoInstance("reviews-v3").toBuilder().address("172.18.0.17").build());
+    remove("details-v1");
+    assertThat(applyChanges(restarted)).isEqualTo(SyncResult.NOTHING);
+    assertThat(store.objects).containsKey("details.service.consul");
+    assertThat(spec(store, "reviews.service.consul")).doesNotContain("172.18.0.17");
+
+    index.listenerFor("kubernetes").replaceAll(Map.of());
+    assertThat(index.complete()).isTrue();
+    // The upgrade's one rewrite: every object gains the mark, reviews its new address too.
+    assertThat(restarted.sync(index.snapshot())).isEqualTo(new SyncResult(0, 3, 1));
+    assertThat(store.objects).doesNotContainKey("details.service.consul");
+    assertThat(spec(store, "reviews.service.consul")).contains("172.18.0.17");
+    assertThat(store.objects.keySet()).allSatisfy(name ->
+        assertThat(sourcesOf(name)).isEqualTo("docker"));
   }
 
   @Test

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 
 /** The last gate catches what a converter bug could produce. */
@@ -27,7 +28,7 @@ class ServiceEntryValidatorTest {
             new ServiceEntryModel.Port(0, "Port_0", Protocol.TCP)),
         List.of(new ServiceEntryModel.Endpoint("db.internal", Map.of("grpc-9090", 70000),
             Map.of("-bad", "v 1"))),
-        List.of("*", ".")));
+        List.of("*", "."), new TreeSet<>()));
 
     assertThat(problems).containsExactly(
         "object name 'Bad_Name': label 'Bad_Name' must consist of lower-case letters, digits and"
@@ -52,6 +53,6 @@ class ServiceEntryValidatorTest {
   private static ServiceEntryModel entry(List<ServiceEntryModel.Port> ports,
       List<ServiceEntryModel.Endpoint> endpoints) {
     return new ServiceEntryModel("svc.service.consul", "svc", "svc.service.consul", List.of(),
-        ports, endpoints, List.of());
+        ports, endpoints, List.of(), new TreeSet<>());
   }
 }
