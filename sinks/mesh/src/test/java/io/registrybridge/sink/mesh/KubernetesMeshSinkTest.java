@@ -18,6 +18,7 @@ import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 import io.registrybridge.core.DesiredIndex;
+import io.registrybridge.core.DesiredState;
 import io.registrybridge.core.ServiceInstance;
 import io.registrybridge.core.SyncResult;
 import java.time.Duration;
@@ -246,6 +247,34 @@ class KubernetesMeshSinkTest {
     assertThat(storedByName()).hasSize(4);
     assertThat(sink.sync(state(onlyProductpage, true))).isEqualTo(new SyncResult(0, 0, 3));
     assertThat(storedByName()).containsOnlyKeys("productpage.service.consul");
+  }
+
+  @Test
+  void aRestartedSinkReadsEachObjectsSourcesAndWaitsOnlyForThose() throws Exception {
+    IstioCrds.installServiceEntry(client, "v1");
+    List<ServiceInstance> docker = bookinfo("http").stream()
+        .map(i -> i.toBuilder().source("docker").build()).toList();
+    List<ServiceInstance> both = new ArrayList<>(docker);
+    both.add(instance("ratings-k8s", "ratings", "10.1.0.4", 9080).protocol("http")
+        .source("kubernetes").build());
+    sink(config()).sync(DesiredState.of(byId(both), true, 1));
+    assertThat(storedByName().get("ratings.service.consul").getMetadata().getAnnotations())
+        .containsEntry(ServiceEntryRenderer.SOURCES_ANNOTATION, "docker,kubernetes");
+
+    // Restarted with the API server of the Kubernetes source down: Docker alone has listed.
+    List<ServiceInstance> now = docker.stream()
+        .filter(i -> !i.name().equals("details")).toList();
+    MeshSink restarted = sink(config());
+    assertThat(restarted.sync(DesiredState.of(byId(now), false, 2, Set.of("docker"))))
+        .isEqualTo(new SyncResult(0, 0, 1));
+    assertThat(storedByName()).containsOnlyKeys("productpage.service.consul",
+        "ratings.service.consul", "reviews.service.consul");
+    assertThat(String.valueOf(storedByName().get("ratings.service.consul")
+        .getAdditionalProperties().get("spec"))).contains("10.1.0.4");
+  }
+
+  private static Map<String, ServiceInstance> byId(List<ServiceInstance> instances) {
+    return instances.stream().collect(Collectors.toMap(ServiceInstance::id, i -> i));
   }
 
   @Test

@@ -108,6 +108,22 @@ class XdsFeedTest {
   }
 
   @Test
+  void eachObjectCarriesTheSourcesItWasWrittenFrom() throws Exception {
+    List<ServiceInstance> desired = new ArrayList<>();
+    bookinfo().forEach(i -> desired.add(i.toBuilder().source("docker").build()));
+    desired.add(instance("ratings-k8s", "ratings", "10.1.0.4").toBuilder()
+        .origin("kubernetes:default/ratings").source("kubernetes").build());
+    xds.sync(desired, true);
+    FakeIstiod istiod = xds.connect(Profile.ISTIO_1_24);
+    awaitSynced(istiod);
+
+    assertThat(istiod.serviceEntries().get("istio-system/ratings.service.consul").annotations())
+        .containsEntry("registry-bridge.io/sources", "docker,kubernetes");
+    assertThat(istiod.serviceEntries().get("istio-system/reviews.service.consul").annotations())
+        .containsEntry("registry-bridge.io/sources", "docker");
+  }
+
+  @Test
   void nothingIsServedForServiceEntryBeforeTheFirstCompleteListing() throws Exception {
     FakeIstiod early = xds.connect(Profile.ISTIO_1_24);
     xds.sync(bookinfo().subList(0, 2), false); // one source listed, another not yet
