@@ -67,7 +67,16 @@ final class HealthServer implements AutoCloseable {
       if (host.startsWith("[") && host.endsWith("]")) {
         host = host.substring(1, host.length() - 1);
       }
-      return host.isEmpty() ? new InetSocketAddress(number) : new InetSocketAddress(host, number);
+      if (host.isEmpty()) {
+        return new InetSocketAddress(number);
+      }
+      InetSocketAddress address = new InetSocketAddress(host, number);
+      if (address.isUnresolved()) {
+        // Binding it would fail with a bare stack trace; say which value is wrong instead.
+        throw new IllegalArgumentException("-http-listen=" + listen + ": cannot resolve the host '"
+            + host + "' (use an address of this machine, or :PORT for every interface)");
+      }
+      return address;
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException(
           "-http-listen must be HOST:PORT or :PORT, not '" + listen + "'");

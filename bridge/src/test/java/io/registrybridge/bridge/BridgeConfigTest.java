@@ -346,6 +346,15 @@ class BridgeConfigTest {
   }
 
   @Test
+  void anHttpListenHostThatDoesNotResolveIsAUsageErrorNamingTheValue() {
+    Run run = exitAndError("-http-listen=nohost.invalid:80", "-hostname=h",
+        "consul://127.0.0.1:1");
+    assertThat(run.code()).isEqualTo(2);
+    assertThat(run.stderr()).contains("-http-listen=nohost.invalid:80: cannot resolve the host"
+        + " 'nohost.invalid'").doesNotContain("\tat ");
+  }
+
+  @Test
   void anEngineThatNeverAnswersEndsTheDaemonWithinTheRetryAttempts() {
     CommandLine cli = Main.commandLine(Map.of("DOCKER_HOST", "unix:///nonexistent/docker.sock"));
     cli.setErr(new PrintWriter(new StringWriter()));
