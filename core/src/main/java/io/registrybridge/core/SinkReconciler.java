@@ -126,6 +126,7 @@ public final class SinkReconciler implements AutoCloseable, DesiredIndex.Listene
   // Confined to the executor thread.
   private final Map<String, Integer> idFailures = new HashMap<>();
   private final Set<String> quarantined = new HashSet<>();
+  private volatile int quarantinedCount; // quarantined.size(), for status() on other threads
   private ScheduledFuture<?> verifyTimer;
   private int consecutiveFailures;
 
@@ -201,10 +202,11 @@ public final class SinkReconciler implements AutoCloseable, DesiredIndex.Listene
   }
 
   public Status status() {
+    // The last call's record, with what changes between calls read live.
     Status s = status;
     return new Status(s.sink(), s.convergedOnce(), s.consecutiveFailures(), s.lastSuccess(),
         s.syncedRevision(), s.services(), s.writes(), s.failures(), backlog(), unexpectedInARow,
-        s.quarantined());
+        quarantinedCount);
   }
 
   /**
@@ -371,6 +373,7 @@ public final class SinkReconciler implements AutoCloseable, DesiredIndex.Listene
         quarantined.remove(id);
       }
     }
+    quarantinedCount = quarantined.size();
   }
 
   /** How an isolation pass ended. */
@@ -402,7 +405,7 @@ public final class SinkReconciler implements AutoCloseable, DesiredIndex.Listene
     listener.unexpected(sink.name(), e);
     status = new Status(sink.name(), before.convergedOnce(), before.consecutiveFailures(),
         before.lastSuccess(), before.syncedRevision(), before.services(), before.writes(),
-        before.failures() + 1, backlog(), unexpectedInARow, quarantined.size());
+        before.failures() + 1, 0, 0, 0);
     Set<String> ids = batch;
     if (full) {
       ids = new java.util.TreeSet<>(desired.snapshot().services().keySet());
@@ -452,8 +455,8 @@ public final class SinkReconciler implements AutoCloseable, DesiredIndex.Listene
         wroteAny = true;
         Status s = status;
         status = new Status(s.sink(), s.convergedOnce(), s.consecutiveFailures(), s.lastSuccess(),
-            s.syncedRevision(), s.services(), s.writes() + result.writes(), s.failures(),
-            s.backlog(), s.unexpectedInARow(), s.quarantined());
+            s.syncedRevision(), s.services(), s.writes() + result.writes(), s.failures(), 0, 0,
+            0);
         listener.synced(sink.name(), result);
         settle(partIds, result.retry());
       } catch (Throwable e) {
@@ -499,11 +502,8 @@ public final class SinkReconciler implements AutoCloseable, DesiredIndex.Listene
             describe(e));
       }
     }
+    quarantinedCount = quarantined.size();
     retryLater(ids);
-    Status s = status;
-    status = new Status(s.sink(), s.convergedOnce(), s.consecutiveFailures(), s.lastSuccess(),
-        s.syncedRevision(), s.services(), s.writes(), s.failures(), s.backlog(),
-        s.unexpectedInARow(), quarantined.size());
   }
 
   private void succeeded(Status before, boolean full, boolean complete, long revision,
@@ -520,7 +520,7 @@ public final class SinkReconciler implements AutoCloseable, DesiredIndex.Listene
     boolean first = !before.convergedOnce() && full && complete;
     status = new Status(sink.name(), before.convergedOnce() || first, 0,
         clock.instant(), revision, services, before.writes() + result.writes(),
-        before.failures(), backlog(), 0, quarantined.size());
+        before.failures(), 0, 0, 0);
     listener.synced(sink.name(), result);
     if (first) {
       listener.convergedFirst(sink.name());
@@ -541,7 +541,7 @@ public final class SinkReconciler implements AutoCloseable, DesiredIndex.Listene
     unexpectedInARow = 0;
     status = new Status(sink.name(), before.convergedOnce(), consecutiveFailures,
         before.lastSuccess(), before.syncedRevision(), before.services(), before.writes(),
-        before.failures() + 1, backlog(), 0, quarantined.size());
+        before.failures() + 1, 0, 0, 0);
     listener.failed(sink.name(), e, consecutiveFailures);
     boolean neverAnswered = before.lastSuccess() == null;
     if (neverAnswered && !retry.mayRetryAfter(consecutiveFailures)) {
