@@ -61,6 +61,15 @@ public interface Sink extends AutoCloseable {
    */
   SyncResult sync(DesiredState desired) throws Exception;
 
+  /**
+   * Why the control plane's consumers do not hold what was written yet, beyond what the
+   * reconciler knows (an istiod that has not acknowledged the current version); empty when they
+   * do. {@code /readyz} fails while it is present. Called from any thread.
+   */
+  default java.util.Optional<String> notReady() {
+    return java.util.Optional.empty();
+  }
+
   /** Releases connections and stops background work; does not remove what was written. */
   @Override
   void close();
