@@ -2,11 +2,11 @@ package io.registrybridge.bridge;
 
 import static java.util.Objects.requireNonNull;
 
-import com.github.dockerjava.api.DockerClient;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.registrybridge.bridge.leader.LeaderElection;
+import io.registrybridge.bridge.leader.LeaseName;
 import io.registrybridge.bridge.leader.Leadership;
 import io.registrybridge.core.DesiredIndex;
 import io.registrybridge.core.DesiredState;
@@ -14,16 +14,15 @@ import io.registrybridge.core.Sink;
 import io.registrybridge.core.Source;
 import io.registrybridge.core.SinkReconciler;
 import io.registrybridge.core.SyncResult;
-import io.registrybridge.retry.Backoff;
 import io.registrybridge.retry.RetryPolicy;
-import io.registrybridge.sink.mesh.MeshSink;
-import io.registrybridge.source.docker.ContainerNormalizer;
-import io.registrybridge.source.docker.DockerSource;
-import io.registrybridge.source.docker.NormalizerConfig;
-import io.registrybridge.source.docker.NormalizingMapper;
 import io.registrybridge.source.kubernetes.KubernetesClients;
-import io.registrybridge.source.kubernetes.KubernetesSource;
-import io.registrybridge.source.kubernetes.KubernetesSourceConfig;
+import io.registrybridge.spi.DaemonSettings;
+import io.registrybridge.spi.DebugView;
+import io.registrybridge.spi.PreparedSink;
+import io.registrybridge.spi.SinkHost;
+import io.registrybridge.spi.SinkPlan;
+import io.registrybridge.spi.SourceHost;
+import io.registrybridge.spi.SourcePlan;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
@@ -41,10 +40,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The daemon, wired along the data path: the sources (Docker, Kubernetes) report into the {@link
- * DesiredIndex}; the index tells each sink's {@link SinkReconciler} which service IDs changed;
- * each reconciler drives its sink on its own thread, so that one control plane being down never
- * blocks another.
+ * The daemon, wired along the data path: the sources report into the {@link DesiredIndex}; the
+ * index tells each sink's {@link SinkReconciler} which service IDs changed; each reconciler
+ * drives its sink on its own thread, so that one control plane being down never blocks another.
+ * Sources and sinks come from {@link Plugins}; nothing here knows one by name.
  *
  * <p>With {@code -leader-elect}, the sources run on every replica (a new leader starts from a
  * warm cache) but the sinks are started only once this replica holds the Lease ({@link
@@ -62,22 +61,22 @@ public final class Bridge implements AutoCloseable {
 
   private final BridgeConfig config;
   private final Map<String, String> env;
+  private final DaemonSettings settings;
   private final Clock clock;
-  private final List<SinkFactory.Spec> sinkSpecs;
-  private final List<SinkFactory.Prepared> preparedSinks = new ArrayList<>();
+  private final List<SourcePlan> sourcePlans;
+  private final List<SinkPlan> sinkPlans;
+  private final List<String> sinkNames;
+  private final List<PreparedSink> preparedSinks = new ArrayList<>();
   private final PrometheusMeterRegistry meters =
       new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final BridgeMetrics metrics;
   private final CompletableFuture<Integer> exit = new CompletableFuture<>();
   private final List<SinkReconciler> reconcilers = new ArrayList<>();
   private final List<Sink> sinks = new ArrayList<>();
-  private final List<MeshSink> meshSinks = new ArrayList<>();
   private final List<AutoCloseable> companions = new ArrayList<>();
   private final List<LoopExecutor> executors = new ArrayList<>();
   private final Object lifecycle = new Object();
   private HealthServer http;
-  private DockerClient docker;
-  private String dockerHost;
   private final List<Source> sources = new ArrayList<>();
   private KubernetesClient kubernetes;
   private Leadership election;
@@ -90,18 +89,22 @@ public final class Bridge implements AutoCloseable {
   private LeaderElection.Timing leaderTiming = LeaderElection.Timing.DEFAULT;
 
   private Bridge(BridgeConfig config, Map<String, String> env, Clock clock,
-      List<SinkFactory.Spec> sinkSpecs) {
+      List<SourcePlan> sourcePlans, List<SinkPlan> sinkPlans) {
     this.config = config;
     this.env = Map.copyOf(env);
+    this.settings = config.settings(env);
     this.clock = clock;
-    this.sinkSpecs = sinkSpecs;
+    this.sourcePlans = List.copyOf(sourcePlans);
+    this.sinkPlans = List.copyOf(sinkPlans);
+    this.sinkNames = SinkNames.of(sinkPlans);
     this.metrics = new BridgeMetrics(meters, clock);
     this.watchdog = new LoopWatchdog();
-    this.compaction = new StartupCompaction(sinkSpecs.size(), System::gc);
+    this.compaction = new StartupCompaction(sinkPlans.size(), System::gc);
   }
 
   /**
-   * Validates everything that can be checked without a network: sink URIs, TLS and token files.
+   * Plans every source and sink: validates everything that can be checked without a network,
+   * their flags, URIs, TLS and token files.
    *
    * @throws IllegalArgumentException naming the flag or URI that is wrong
    */
@@ -109,15 +112,17 @@ public final class Bridge implements AutoCloseable {
     requireNonNull(config, "config");
     requireNonNull(env, "env");
     requireNonNull(clock, "clock");
-    if (config.watchesDocker()) {
-      DockerClients.validate(env);
+    DaemonSettings settings = config.settings(env);
+    List<SourcePlan> sources = new ArrayList<>();
+    for (String name : config.sources()) {
+      sources.add(config.plugins().source(name).orElseThrow().plan(settings));
     }
     rejectDuplicateSinks(config.sinkUris());
-    List<SinkFactory.Spec> specs = new ArrayList<>();
+    List<SinkPlan> sinks = new ArrayList<>();
     for (String uri : config.sinkUris()) {
-      specs.add(SinkFactory.parse(uri, env));
+      sinks.add(config.plugins().sinkFor(uri).plan(uri, settings));
     }
-    return new Bridge(config, env, clock, specs);
+    return new Bridge(config, env, clock, sources, sinks);
   }
 
   /**
@@ -150,13 +155,13 @@ public final class Bridge implements AutoCloseable {
       String query = parsed.getRawQuery() == null ? "" : "?" + parsed.getRawQuery();
       return scheme + "://" + authority + path + query;
     } catch (java.net.URISyntaxException e) {
-      return uri.strip(); // SinkFactory names what is wrong with it
+      return uri.strip(); // its provider names what is wrong with it
     }
   }
 
   /**
-   * Serves the probes, connects to Docker (waiting for it if needed), starts the sinks, then the
-   * source.
+   * Serves the probes, binds the ports sinks serve, opens the sources' clients (waiting for the
+   * Docker engine when it names the host), starts the sources, then the sinks.
    *
    * @throws IllegalArgumentException when the {@code -http-listen} address is taken
    * @throws IOException when the {@code -http-listen} address cannot be bound otherwise
@@ -171,18 +176,20 @@ public final class Bridge implements AutoCloseable {
         String listen = config.httpListen().get();
         try {
           http = HealthServer.start(HealthServer.parseListen(listen), this::alive, this::ready,
-              meters);
+              meters, this::debugPage);
         } catch (java.net.BindException e) {
           throw new IllegalArgumentException("-http-listen=" + listen + ": " + e.getMessage()
               + " (another process listens there; pick another address or stop it)", e);
         }
       }
-      if (config.watchesDocker()) {
-        dockerHost = DockerClients.resolveHost(env, java.nio.file.Files::exists);
-        docker = DockerClients.open(dockerHost, env);
+      if (config.leaderElect().isEmpty()) {
+        // Before any source connects: a client started beside the bridge (istiod's xds://
+        // config source exits if refused at its start) finds the port there.
+        sinkPlans.forEach(SinkPlan::bindEarly);
       }
-      if (config.watchesKubernetes()) {
-        kubernetes = KubernetesClients.connect(env, config.kubernetes().context());
+      sourcePlans.forEach(SourcePlan::open);
+      if (config.leaderElect().isPresent()) {
+        kubernetes = KubernetesClients.connect(env, config.kubeContext());
       }
     }
     String host = hostIdentity();
@@ -199,13 +206,10 @@ public final class Bridge implements AutoCloseable {
       // The sources first: their listing (on their own threads) overlaps with building the
       // sinks' clients here. Nothing is missed: each reconciler subscribes to the index before
       // its first full sync, which starts from the index's current state.
-      if (config.watchesDocker()) {
-        startDockerSource();
+      for (int i = 0; i < sourcePlans.size(); i++) {
+        startSource(config.sources().get(i), sourcePlans.get(i));
       }
-      if (config.watchesKubernetes()) {
-        startKubernetesSource();
-      }
-      if (config.kubernetes().leaderElect().isPresent()) {
+      if (config.leaderElect().isPresent()) {
         startElection();
       } else {
         startSinks();
@@ -214,20 +218,25 @@ public final class Bridge implements AutoCloseable {
   }
 
   /**
-   * The {@code <hostname>} of IDs and the owner mark: {@code -hostname}; else the Docker engine's
-   * name when Docker is watched; else, with {@code -leader-elect}, one name for every replica
-   * (see {@link KubernetesOptions.LeaseName#ownerId}); else this host's name.
+   * The {@code <hostname>} of IDs and the owner mark: {@code -hostname}; else the name a source
+   * knows for its host (the Docker engine's, waiting for it); else, with {@code -leader-elect},
+   * one name for every replica (see {@link LeaseName#ownerId}); else this host's name.
+   *
+   * @return null when stopped, or when the source's backend never answered
    */
-  private String hostIdentity() {
+  private String hostIdentity() throws InterruptedException {
     if (config.hostname().isPresent()) {
       return config.hostname().get();
     }
-    if (config.watchesDocker()) {
-      return HostIdentity.waitForEngineName(docker, dockerHost,
-          new RetryPolicy(config.retryAttempts(), backoff()), this::isClosed,
-          () -> exit.complete(1));
+    SourcePlan.HostNameWait wait = new SourcePlan.HostNameWait(this::isClosed,
+        () -> exit.complete(1));
+    for (SourcePlan source : sourcePlans) {
+      java.util.Optional<String> name = source.hostName(wait);
+      if (name.isPresent() || isClosed() || exit.isDone()) {
+        return name.orElse(null);
+      }
     }
-    return config.kubernetes().leaderElect().map(KubernetesOptions.LeaseName::ownerId)
+    return config.leaderElect().map(LeaseName::ownerId)
         .orElseGet(() -> HostIdentity.localName(env));
   }
 
@@ -238,13 +247,13 @@ public final class Bridge implements AutoCloseable {
    * @throws IllegalArgumentException naming the sink URI and what is wrong (exit status 2)
    */
   private void prepareSinks() {
-    for (int i = 0; i < sinkSpecs.size(); i++) {
+    for (int i = 0; i < sinkPlans.size(); i++) {
       String uri = config.sinkUris().get(i);
       String side = "sink-" + i + "-side";
-      SinkFactory.Context context = new SinkFactory.Context(config, env, hostname, clock,
-          () -> singleThread(side), meters, metrics::meshReported);
+      SinkHost host = new SinkHost(sinkNames.get(i), hostname, settings, clock,
+          () -> singleThread(side), meters);
       try {
-        preparedSinks.add(sinkSpecs.get(i).prepare(context));
+        preparedSinks.add(sinkPlans.get(i).prepare(host));
       } catch (IllegalArgumentException e) {
         String message = String.valueOf(e.getMessage());
         throw new IllegalArgumentException(message.contains(uri) ? message
@@ -258,7 +267,7 @@ public final class Bridge implements AutoCloseable {
    * (see {@link Leadership} for what a failed start and a lost Lease do).
    */
   private void startElection() {
-    KubernetesOptions.LeaseName lease = config.kubernetes().leaderElect().orElseThrow();
+    LeaseName lease = config.leaderElect().orElseThrow();
     election = new Leadership(kubernetes, lease.namespace(), lease.name(),
         HostIdentity.localName(env) + "-" + java.util.UUID.randomUUID().toString().substring(0, 8),
         leaderTiming, new Leadership.Writers() {
@@ -286,13 +295,13 @@ public final class Bridge implements AutoCloseable {
       if (closed || !reconcilers.isEmpty()) {
         return;
       }
-      List<SinkFactory.Built> built = new ArrayList<>();
+      List<PreparedSink.Built> built = new ArrayList<>();
       try {
-        for (SinkFactory.Prepared sink : preparedSinks) {
+        for (PreparedSink sink : preparedSinks) {
           built.add(sink.create());
         }
       } catch (RuntimeException | Error e) {
-        for (SinkFactory.Built done : built) {
+        for (PreparedSink.Built done : built) {
           closeAll(done.companions());
           closeAll(List.of(done.sink()));
         }
@@ -312,18 +321,14 @@ public final class Bridge implements AutoCloseable {
   }
 
   /** Wires one built sink to its reconciler, on a thread of its own; starts nothing. */
-  private void addSink(SinkFactory.Built built) {
-    RetryPolicy retry = new RetryPolicy(config.retryAttempts(), backoff());
+  private void addSink(PreparedSink.Built built) {
+    RetryPolicy retry = config.retry();
     String loop = "sink-" + sinks.size();
     LoopExecutor executor = singleThread(loop);
     SinkReconciler reconciler = new SinkReconciler(built.sink(), index, retry, executor, clock,
         new SinkEvents(loop));
     sinks.add(built.sink());
     companions.addAll(built.companions());
-    built.mesh().ifPresent(mesh -> {
-      meshSinks.add(mesh);
-      metrics.watchMesh(mesh);
-    });
     reconcilers.add(reconciler);
     metrics.watchSink(reconciler);
     // The thread itself is watched as every loop is (singleThread); this is the queue's view.
@@ -332,26 +337,11 @@ public final class Bridge implements AutoCloseable {
     index.addListener(reconciler);
   }
 
-  private void startDockerSource() {
-    LoopExecutor sourceExecutor = singleThread("source-docker");
-    ContainerNormalizer normalizer = new ContainerNormalizer(normalizerConfig(hostname));
-    startSource(new DockerSource(docker, new NormalizingMapper(normalizer, docker),
-        config.deregister(), backoff(), sourceExecutor, clock, meters), sourceExecutor);
-  }
-
-  private void startKubernetesSource() {
-    LoopExecutor sourceExecutor = singleThread("source-kubernetes");
-    KubernetesOptions k8s = config.kubernetes();
-    KubernetesSourceConfig sourceConfig = new KubernetesSourceConfig(hostname,
-        Set.copyOf(k8s.allowNamespaces()), Set.copyOf(k8s.denyNamespaces()),
-        k8s.labelSelector(), k8s.defaultSync(), k8s.nodePortSync(), k8s.k8sTag(),
-        config.forcedTags(), k8s.sync());
-    startSource(new KubernetesSource(kubernetes, sourceConfig,
-        new RetryPolicy(config.retryAttempts(), backoff()), sourceExecutor, () -> {
-          log.error("kubernetes: no complete listing after {} retries; exiting",
-              config.retryAttempts());
-          exit.complete(1);
-        }, meters), sourceExecutor);
+  private void startSource(String name, SourcePlan plan) {
+    LoopExecutor sourceExecutor = singleThread("source-" + name);
+    Source source = plan.create(new SourceHost(hostname, settings, sourceExecutor, clock, meters,
+        () -> exit.complete(1)));
+    startSource(source, sourceExecutor);
   }
 
   private void startSource(Source source, LoopExecutor sourceExecutor) {
@@ -434,8 +424,8 @@ public final class Bridge implements AutoCloseable {
   HealthServer.Probe ready() {
     synchronized (lifecycle) {
       if (index == null) {
-        return new HealthServer.Probe(false, config.watchesDocker()
-            ? "waiting for the Docker engine" : "starting: the sources are not watched yet");
+        return new HealthServer.Probe(false, sourcePlans.isEmpty()
+            ? "starting" : sourcePlans.get(0).waitingFor());
       }
       if (!index.complete()) {
         return new HealthServer.Probe(false, "waiting for the first listing of "
@@ -458,8 +448,8 @@ public final class Bridge implements AutoCloseable {
       if (!failing.isEmpty()) {
         return new HealthServer.Probe(false, "sinks failing: " + failing);
       }
-      String behind = meshSinks.stream()
-          .flatMap(mesh -> mesh.notReady().map(why -> mesh.name() + ": " + why).stream())
+      String behind = sinks.stream()
+          .flatMap(sink -> sink.notReady().map(why -> sink.name() + ": " + why).stream())
           .collect(Collectors.joining("; "));
       return behind.isEmpty()
           ? new HealthServer.Probe(true, "ok")
@@ -510,7 +500,7 @@ public final class Bridge implements AutoCloseable {
     if (election != null) {
       election.close();
     }
-    closeAll(docker == null ? List.of() : List.of(docker));
+    sourcePlans.forEach(SourcePlan::close);
     closeAll(kubernetes == null ? List.of() : List.of(kubernetes));
     if (http != null) {
       http.close();
@@ -559,20 +549,26 @@ public final class Bridge implements AutoCloseable {
     }
   }
 
-  private Backoff backoff() {
-    return Backoff.exponential(config.retryInterval(), config.retryMaxInterval());
-  }
-
-  private NormalizerConfig normalizerConfig(String host) {
-    NormalizerConfig.Builder builder = NormalizerConfig.builder(host)
-        .internal(config.internal())
-        .explicit(config.explicit())
-        .forcedTags(config.forcedTags())
-        .dockerHealth(config.dockerHealth());
-    config.hostIp().ifPresent(builder::hostIp);
-    config.useIpFromLabel().ifPresent(builder::useIpFromLabel);
-    config.network().ifPresent(builder::preferredNetwork);
-    return builder.build();
+  /**
+   * A {@code /debug/} page: the views of every sink that shows one at {@code path}, by sink
+   * name; empty when none does.
+   */
+  private java.util.Optional<String> debugPage(String path, Map<String, List<String>> query) {
+    List<Sink> current;
+    synchronized (lifecycle) {
+      current = List.copyOf(sinks);
+    }
+    StringBuilder json = new StringBuilder("{");
+    for (Sink sink : current) {
+      if (sink instanceof DebugView view && view.path().equals(path)) {
+        json.append(json.length() > 1 ? "," : "").append('"')
+            .append(com.fasterxml.jackson.core.io.JsonStringEncoder.getInstance()
+                .quoteAsString(sink.name()))
+            .append("\":").append(view.json(query));
+      }
+    }
+    return json.length() > 1 ? java.util.Optional.of(json.append('}').toString())
+        : java.util.Optional.empty();
   }
 
   /**

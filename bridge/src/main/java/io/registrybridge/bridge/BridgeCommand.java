@@ -44,16 +44,18 @@ final class BridgeCommand implements Callable<Integer> {
   boolean version;
 
   private final Map<String, String> env;
+  private final Plugins plugins;
 
-  BridgeCommand(Map<String, String> env) {
+  BridgeCommand(Map<String, String> env, Plugins plugins) {
     this.env = requireNonNull(env, "env");
+    this.plugins = requireNonNull(plugins, "plugins");
   }
 
   @Override
   public Integer call() throws InterruptedException, java.io.IOException {
     Bridge bridge;
     try {
-      bridge = Bridge.create(options.toConfig(), env, Clock.systemUTC());
+      bridge = Bridge.create(options.toConfig(plugins), env, Clock.systemUTC());
     } catch (IllegalArgumentException e) {
       // A wrong flag value or URI: picocli prints the message and usage and exits with 2.
       throw new ParameterException(spec.commandLine(), e.getMessage(), e);

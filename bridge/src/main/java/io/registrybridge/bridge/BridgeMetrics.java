@@ -13,8 +13,6 @@ import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.registrybridge.core.DesiredIndex;
 import io.registrybridge.core.SinkReconciler;
 import io.registrybridge.core.SyncResult;
-import io.registrybridge.sink.mesh.MeshReport;
-import io.registrybridge.sink.mesh.MeshSink;
 import java.time.Clock;
 import java.time.Duration;
 
@@ -39,14 +37,9 @@ import java.time.Duration;
  *   <li>{@code registry_bridge_sink_quarantined{sink}}: service IDs whose own writes failed
  *       unexpectedly, each waiting out a backoff while the others flow
  *   <li>{@code registry_bridge_sink_seconds_since_last_sync{sink}}: NaN before the first
- *   <li>mesh sinks ({@code sink} is {@code mesh-k8s}, {@code mesh-dir} or {@code mesh-xds}):
- *       {@code registry_bridge_mesh_collisions{sink}} (port collisions now), {@code
- *       registry_bridge_mesh_collisions_detected_total{sink}}, {@code
- *       registry_bridge_mesh_held_services{sink}} (services held back: invalid, or not
- *       writable now), {@code registry_bridge_mesh_rejected_objects{sink}} (objects the control
- *       plane refused for good), {@code registry_bridge_mesh_problems_total{sink,kind}} (every
- *       report when it appears; kind as {@link MeshReport.Kind}, lower case)
- *   <li>{@code istio-xds}: the {@code registry_bridge_xds_*} meters of the xDS server
+ *   <li>each sink's and source's own meters, registered by its module through {@link
+ *       io.registrybridge.spi.SinkHost#meters()} (the mesh sinks' {@code registry_bridge_mesh_*},
+ *       the xDS server's {@code registry_bridge_xds_*}; see docs/operations.md)
  * </ul>
  *
  * plus the JVM's memory, GC, threads, class loading, CPU and uptime.
@@ -99,33 +92,6 @@ final class BridgeMetrics {
     for (String op : new String[] {"create", "update", "delete"}) {
       writes(sink, op);
     }
-  }
-
-  /** The status of a mesh sink, read when scraped. */
-  void watchMesh(MeshSink mesh) {
-    String sink = mesh.name();
-    Gauge.builder("registry.bridge.mesh.collisions", mesh, m -> m.status().activeCollisions())
-        .description("Port collisions in the mesh sink's last sync (collision mode report)")
-        .tag("sink", sink).register(meters);
-    FunctionCounter.builder("registry.bridge.mesh.collisions.detected", mesh,
-            m -> m.status().collisionsDetected())
-        .description("Port collisions that appeared since start, each counted once")
-        .tag("sink", sink).register(meters);
-    Gauge.builder("registry.bridge.mesh.held.services", mesh, m -> m.status().heldServices())
-        .description("ServiceEntry objects held back: their service is invalid or cannot be"
-            + " written now").tag("sink", sink).register(meters);
-    Gauge.builder("registry.bridge.mesh.rejected.objects", mesh,
-            m -> m.status().rejectedObjects())
-        .description("ServiceEntry objects the control plane refused for good, waiting for"
-            + " their service to change").tag("sink", sink).register(meters);
-  }
-
-  /** A mesh sink found a problem (once, when it appears). */
-  void meshReported(String sink, MeshReport report) {
-    Counter.builder("registry.bridge.mesh.problems")
-        .description("Problems mesh sinks found, each counted when it appears, by kind")
-        .tag("sink", sink).tag("kind", report.kind().name().toLowerCase(java.util.Locale.ROOT))
-        .register(meters).increment();
   }
 
   private Counter failures(String sink) {

@@ -1,5 +1,6 @@
 package io.registrybridge.bridge;
 
+import io.registrybridge.bridge.leader.LeaseName;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -8,32 +9,20 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * The command line, flag for flag compatible with Registrator: every flag is accepted with one
- * dash or two, as {@code -flag=value} or {@code -flag value}. Fields are filled by picocli; {@link
+ * The daemon-wide part of the command line, flag for flag compatible with Registrator: every
+ * flag is accepted with one dash or two, as {@code -flag=value} or {@code -flag value}. Each
+ * source and sink brings its own flags ({@link Plugins}). Fields are filled by picocli; {@link
  * #toConfig} validates them into an immutable {@link BridgeConfig}.
  */
 final class BridgeOptions {
 
-  @Parameters(paramLabel = "SINK-URI", arity = "1..*", description = {
-      "Where to register services. One or more of:",
-      "  consul://HOST[:PORT]        Consul agent over HTTP (port 8500)",
-      "  consul-tls://HOST[:PORT]    Consul agent over HTTPS; CA, client certificate and key from"
-          + " CONSUL_CACERT, CONSUL_CLIENT_CERT, CONSUL_CLIENT_KEY; the server certificate is"
-          + " verified",
-      "  consul-unix:///PATH         Consul agent on a Unix domain socket",
-      "  istio-k8s://[?namespace=NS] Istio ServiceEntry objects through the Kubernetes API"
-          + " (in-cluster config or KUBECONFIG)",
-      "  istio-dir:///PATH           Istio ServiceEntry YAML files in a directory (istiod"
-          + " configSources fs://, GitOps, kubectl apply -f)",
-      "  istio-xds://[HOST]:PORT     Istio ServiceEntry served to istiod over xDS (istiod"
-          + " configSources xds://HOST:PORT); TLS with ?tlsCert=PEM&tlsKey=PEM",
-      "The Consul ACL token comes from CONSUL_HTTP_TOKEN or the file named by"
-          + " CONSUL_HTTP_TOKEN_FILE, never from the command line."})
+  @Parameters(paramLabel = "SINK-URI", arity = "1..*",
+      description = "Where to register services: one or more URIs of the sinks below.")
   List<String> sinkUris = new ArrayList<>();
 
   @Option(names = {"-source", "--source"}, paramLabel = "KIND",
-      description = "Where services come from: docker (the local engine) or kubernetes (a"
-          + " cluster's Services and EndpointSlices). Repeat it to run both. Default: docker.")
+      description = "Where services come from: one of the sources below, by name. Repeat it to"
+          + " run several. Default: docker.")
   List<String> sources = new ArrayList<>();
 
   @Option(names = {"-k8s-context", "--k8s-context"}, paramLabel = "NAME",
@@ -47,91 +36,6 @@ final class BridgeOptions {
           + " Lease; the others watch and stand by. Needs -source=kubernetes alone. Default:"
           + " off (this replica writes).")
   String leaderElect;
-
-  @Option(names = {"-allow-k8s-namespace", "--allow-k8s-namespace"}, paramLabel = "NS",
-      description = "Sync only Services in this namespace; repeatable; * means all. Default:"
-          + " all.")
-  List<String> allowNamespaces = new ArrayList<>();
-
-  @Option(names = {"-deny-k8s-namespace", "--deny-k8s-namespace"}, paramLabel = "NS",
-      description = "Never sync Services in this namespace; repeatable; wins over"
-          + " -allow-k8s-namespace. Default: none.")
-  List<String> denyNamespaces = new ArrayList<>();
-
-  @Option(names = {"-k8s-label-selector", "--k8s-label-selector"}, paramLabel = "SELECTOR",
-      description = "Sync only Services whose labels match this selector (app=web,tier!=db)."
-          + " Default: all.")
-  String labelSelector;
-
-  @Option(names = {"-k8s-default-sync", "--k8s-default-sync"}, arity = "0..1",
-      fallbackValue = "true", defaultValue = "true",
-      description = "Sync Services without a sync annotation; false syncs only those annotated"
-          + " consul.hashicorp.com/service-sync or registry-bridge.io/sync: \"true\"."
-          + " Default: true.")
-  boolean defaultSync = true;
-
-  @Option(names = {"-node-port-sync-type", "--node-port-sync-type"}, paramLabel = "TYPE",
-      defaultValue = "ExternalOnly",
-      description = "The node address of NodePort Services: ExternalOnly, ExternalFirst or"
-          + " InternalOnly. Default: ${DEFAULT-VALUE}.")
-  String nodePortSync;
-
-  @Option(names = {"-consul-k8s-tag", "--consul-k8s-tag"}, paramLabel = "TAG",
-      defaultValue = "k8s",
-      description = "A tag on every Kubernetes instance; empty for none. Default:"
-          + " ${DEFAULT-VALUE}.")
-  String k8sTag;
-
-  @Option(names = {"-sync-clusterip-services", "--sync-clusterip-services"}, arity = "0..1",
-      fallbackValue = "true", defaultValue = "true", paramLabel = "BOOL",
-      description = "Sync ClusterIP Services (headless ones included); false leaves them out"
-          + " whatever their annotations say. Default: true.")
-  boolean syncClusterIp = true;
-
-  @Option(names = {"-sync-lb-services-endpoints", "--sync-lb-services-endpoints"},
-      arity = "0..1", fallbackValue = "true", paramLabel = "BOOL",
-      description = "Register a LoadBalancer Service's ready endpoints instead of its ingress"
-          + " addresses. Default: false.")
-  boolean syncLbEndpoints;
-
-  @Option(names = {"-consul-service-prefix", "--consul-service-prefix"}, paramLabel = "PREFIX",
-      description = "Put this before the name of every Kubernetes instance whose name no"
-          + " annotation sets. Default: none.")
-  String servicePrefix;
-
-  @Option(names = {"-add-k8s-namespace-suffix", "--add-k8s-namespace-suffix"}, arity = "0..1",
-      fallbackValue = "true", paramLabel = "BOOL",
-      description = "Append -<namespace> to the name of every Kubernetes instance whose name no"
-          + " annotation sets. Default: false.")
-  boolean namespaceSuffix;
-
-  @Option(names = {"-internal", "--internal"}, arity = "0..1", fallbackValue = "true",
-      description = "Register the container's own address and exposed ports instead of the"
-          + " published host ports. Default: off.")
-  boolean internal;
-
-  @Option(names = {"-ip", "--ip"}, paramLabel = "IP",
-      description = "Address to register for published ports; overrides the binding's host"
-          + " address. Default: the binding's address when it is specific, else empty (Consul"
-          + " then uses the agent's node address).")
-  String hostIp;
-
-  @Option(names = {"-explicit", "--explicit"}, arity = "0..1", fallbackValue = "true",
-      description = "Only register containers that set SERVICE_NAME (or SERVICE_<port>_NAME)."
-          + " Default: off.")
-  boolean explicit;
-
-  @Option(names = {"-docker-health", "--docker-health"}, arity = "0..1", fallbackValue = "true",
-      defaultValue = "true", paramLabel = "BOOL",
-      description = "Mirror a container's Docker HEALTHCHECK into its services (a Consul check"
-          + " set on every health_status event; critical endpoints leave the mesh) unless it"
-          + " has SERVICE_CHECK_* or SERVICE_DOCKER_HEALTH=false. Default: true.")
-  boolean dockerHealth = true;
-
-  @Option(names = {"-useIpFromLabel", "--useIpFromLabel"}, paramLabel = "LABEL",
-      description = "Take the service address from this container label (a /prefix is"
-          + " stripped). Default: none.")
-  String useIpFromLabel;
 
   @Option(names = {"-tags", "--tags"}, paramLabel = "TAGS",
       description = "Comma-separated tags appended to every service. Default: none.")
@@ -152,12 +56,6 @@ final class BridgeOptions {
           + " adds no writes at steady state. Default: 0 (never; the event stream suffices).")
   int resync;
 
-  @Option(names = {"-deregister", "--deregister"}, paramLabel = "WHEN", defaultValue = "always",
-      description = "When a stopped container's services leave the registry: always,"
-          + " on-success (only after exit code 0), never (only when the container is removed)."
-          + " Default: ${DEFAULT-VALUE}.")
-  String deregister;
-
   @Option(names = {"-retry-attempts", "--retry-attempts"}, paramLabel = "N",
       defaultValue = "-1",
       description = "How many times to retry a control plane that has not answered yet before"
@@ -177,6 +75,7 @@ final class BridgeOptions {
   long retryMaxIntervalMillis;
 
   @Option(names = {"-cleanup", "--cleanup"}, arity = "0..1", fallbackValue = "true",
+      paramLabel = "BOOL",
       description = "Also remove services that an old Registrator on this host left behind"
           + " (ID <hostname>:<container>:<port>, no owner mark) when no container runs for"
           + " them. The bridge's own orphans are always removed. Default: off.")
@@ -187,13 +86,6 @@ final class BridgeOptions {
           + " the Docker engine's host name, which survives restarts and recreation of the"
           + " bridge container.")
   String hostname;
-
-  @Option(names = {"-network", "--network"}, paramLabel = "NAME",
-      description = "With -internal, the Docker network whose address is registered when a"
-          + " container is on several; the container label registry-bridge.network wins over"
-          + " it. Default: Docker's bridge network, then the network mode's, then the first by"
-          + " name.")
-  String network;
 
   @Option(names = {"-verify-interval", "--verify-interval"}, paramLabel = "SECONDS",
       description = "How often each sink reads back everything it owns, in full, to repair what"
@@ -208,21 +100,20 @@ final class BridgeOptions {
   String httpListen;
 
   @Option(names = {"-deregister-on-shutdown", "--deregister-on-shutdown"}, arity = "0..1",
+      paramLabel = "BOOL",
       fallbackValue = "true",
       description = "On SIGTERM, remove every service this bridge registered before exiting."
           + " Not with -leader-elect. Default: keep them, as Registrator does, so a restart"
           + " changes nothing.")
   boolean deregisterOnShutdown;
 
-  @Option(names = {"-k8s-consul-node", "--k8s-consul-node"}, paramLabel = "NAME",
-      defaultValue = "k8s-sync",
-      description = "The Consul node that holds instances which do not run on this host"
-          + " (Kubernetes endpoints), registered through the catalog API, without checks, as"
-          + " consul-k8s's -consul-node-name. Created with address 127.0.0.1 and node meta"
-          + " external-source=kubernetes. Default: ${DEFAULT-VALUE}, consul-k8s's.")
-  String k8sConsulNode;
-
-  BridgeConfig toConfig() {
+  /**
+   * Validates the daemon-wide flags; the plugins' own flags are validated when the bridge plans
+   * its sources and sinks ({@link Bridge#create}).
+   *
+   * @throws IllegalArgumentException naming the flag and what is wrong with it
+   */
+  BridgeConfig toConfig(Plugins plugins) {
     if (ttl < 0 || ttlRefresh < 0 || resync < 0) {
       throw new IllegalArgumentException("-ttl, -ttl-refresh and -resync must not be negative");
     }
@@ -251,22 +142,15 @@ final class BridgeOptions {
     if (httpListen != null && !httpListen.isBlank()) {
       HealthServer.parseListen(httpListen.trim());
     }
-    try {
-      new io.registrybridge.sink.consul.CatalogNode(k8sConsulNode.trim());
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("-k8s-consul-node: " + e.getMessage(), e);
-    }
-    if (hostIp != null && !IpLiterals.isIpLiteral(hostIp)) {
-      throw new IllegalArgumentException("-ip must be an IP address, not '" + hostIp + "'");
-    }
-    List<String> kinds = SourceKinds.parse(sources);
-    KubernetesOptions kubernetes = kubernetesOptions();
-    if (kubernetes.leaderElect().isPresent() && !kinds.equals(List.of(SourceKinds.KUBERNETES))) {
+    List<String> kinds = plugins.sourceNames(sources);
+    Optional<LeaseName> lease = Optional.ofNullable(blankToNull(leaderElect))
+        .map(LeaseName::parse);
+    if (lease.isPresent() && !kinds.equals(List.of("kubernetes"))) {
       // A Docker source sees one host: electing one writer among hosts would leave the other
       // hosts' containers unregistered.
       throw new IllegalArgumentException("-leader-elect needs -source=kubernetes alone");
     }
-    if (kubernetes.leaderElect().isPresent() && deregisterOnShutdown) {
+    if (lease.isPresent() && deregisterOnShutdown) {
       // Every replica shares one owner ID, so "what this bridge registered" is the whole
       // catalog: a leader stopped by a rolling update would remove it all, and one that lost
       // its Lease would remove what the new leader holds.
@@ -278,42 +162,22 @@ final class BridgeOptions {
     }
     return new BridgeConfig(
         kinds,
-        kubernetes,
         List.copyOf(sinkUris),
-        internal,
-        Optional.ofNullable(blankToNull(hostIp)),
-        explicit,
-        Optional.ofNullable(blankToNull(useIpFromLabel)),
+        Optional.ofNullable(blankToNull(k8sContext)),
+        lease,
         tags == null ? List.of() : io.registrybridge.core.TagParser.parse(tags),
         ttl == 0 ? Optional.empty() : Optional.of(Duration.ofSeconds(ttl)),
         ttlRefresh == 0 ? Optional.empty() : Optional.of(Duration.ofSeconds(ttlRefresh)),
         resync == 0 ? Optional.empty() : Optional.of(Duration.ofSeconds(resync)),
-        io.registrybridge.source.docker.DeregisterPolicy.parse(deregister),
         retryAttempts,
         Duration.ofMillis(retryIntervalMillis),
         Duration.ofMillis(retryMaxIntervalMillis),
         cleanup,
         Optional.ofNullable(blankToNull(hostname)),
-        Optional.ofNullable(blankToNull(network)),
         verifyInterval == 0 ? Optional.empty() : Optional.of(Duration.ofSeconds(verifyInterval)),
         Optional.ofNullable(blankToNull(httpListen)),
         deregisterOnShutdown,
-        dockerHealth,
-        k8sConsulNode.trim());
-  }
-
-  private KubernetesOptions kubernetesOptions() {
-    return new KubernetesOptions(
-        Optional.ofNullable(blankToNull(k8sContext)),
-        Optional.ofNullable(blankToNull(leaderElect)).map(KubernetesOptions.LeaseName::parse),
-        allowNamespaces.stream().map(String::trim).filter(n -> !n.isEmpty()).toList(),
-        denyNamespaces.stream().map(String::trim).filter(n -> !n.isEmpty()).toList(),
-        Optional.ofNullable(blankToNull(labelSelector)),
-        defaultSync,
-        io.registrybridge.source.kubernetes.NodePortSync.parse(nodePortSync),
-        Optional.ofNullable(blankToNull(k8sTag)),
-        new io.registrybridge.source.kubernetes.SyncOptions(syncClusterIp, syncLbEndpoints,
-            servicePrefix == null ? "" : servicePrefix, namespaceSuffix));
+        plugins);
   }
 
   private static String blankToNull(String value) {

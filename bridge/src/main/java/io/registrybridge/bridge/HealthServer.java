@@ -7,14 +7,15 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code /healthz}, {@code /readyz} and {@code /metrics} on the JDK's HTTP server: no web
- * framework for three read-only endpoints. Answers GET and HEAD only.
+ * {@code /healthz}, {@code /readyz}, {@code /metrics} and the {@code /debug/} pages on the JDK's
+ * HTTP server: no web framework for a few read-only endpoints. Answers GET and HEAD only.
  */
 final class HealthServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(HealthServer.class);
@@ -30,13 +31,29 @@ final class HealthServer implements AutoCloseable {
     this.executor = executor;
   }
 
+  /**
+   * A {@code /debug/} page: the JSON for a path and the request's query parameters, or empty
+   * when there is no such page (404).
+   */
+  interface DebugPages {
+    java.util.Optional<String> render(String path, java.util.Map<String, List<String>> query);
+  }
+
   static HealthServer start(InetSocketAddress address, Supplier<Probe> alive,
-      Supplier<Probe> ready, PrometheusMeterRegistry meters) throws IOException {
+      Supplier<Probe> ready, PrometheusMeterRegistry meters, DebugPages debug)
+      throws IOException {
     HttpServer server = HttpServer.create(address, 16);
     server.createContext("/healthz", exchange -> probe(exchange, alive.get()));
     server.createContext("/readyz", exchange -> probe(exchange, ready.get()));
     server.createContext("/metrics", exchange -> respond(exchange, 200,
         "text/plain; version=0.0.4; charset=utf-8", meters.scrape()));
+    server.createContext("/debug/", exchange -> {
+      java.util.Optional<String> page = debug.render(exchange.getRequestURI().getPath(),
+          query(exchange.getRequestURI().getRawQuery()));
+      respond(exchange, page.isPresent() ? 200 : 404,
+          page.isPresent() ? "application/json" : "text/plain; charset=utf-8",
+          page.map(json -> json + "\n").orElse("no such page\n"));
+    });
     java.util.concurrent.ExecutorService executor = Executors.newSingleThreadExecutor(
         runnable -> {
           Thread thread = new Thread(runnable, "http");
@@ -45,7 +62,7 @@ final class HealthServer implements AutoCloseable {
         });
     server.setExecutor(executor);
     server.start();
-    log.info("serving /healthz, /readyz and /metrics on {}", server.getAddress());
+    log.info("serving /healthz, /readyz, /metrics and /debug/ on {}", server.getAddress());
     return new HealthServer(server, executor);
   }
 
@@ -54,11 +71,38 @@ final class HealthServer implements AutoCloseable {
     return server.getAddress().getPort();
   }
 
-  /** Parses {@code HOST:PORT}, {@code :PORT} (every interface) or {@code PORT}. */
+  /** A query string's parameters, decoded; a name without {@code =} has the value "". */
+  static java.util.Map<String, List<String>> query(String raw) {
+    java.util.Map<String, List<String>> query = new java.util.LinkedHashMap<>();
+    if (raw == null || raw.isEmpty()) {
+      return query;
+    }
+    for (String pair : raw.split("&")) {
+      int equals = pair.indexOf('=');
+      String name = decode(equals < 0 ? pair : pair.substring(0, equals));
+      String value = equals < 0 ? "" : decode(pair.substring(equals + 1));
+      query.computeIfAbsent(name, n -> new java.util.ArrayList<>()).add(value);
+    }
+    return query;
+  }
+
+  private static String decode(String text) {
+    return java.net.URLDecoder.decode(text, StandardCharsets.UTF_8);
+  }
+
+  /**
+   * Parses {@code HOST:PORT} or {@code :PORT} (every interface). A bare port is refused: it
+   * reads as a host name as well, and every interface is a choice to make in writing.
+   */
   static InetSocketAddress parseListen(String listen) {
     int colon = listen.lastIndexOf(':');
-    String host = colon < 0 ? "" : listen.substring(0, colon);
-    String port = colon < 0 ? listen : listen.substring(colon + 1);
+    if (colon < 0) {
+      throw new IllegalArgumentException("-http-listen must be HOST:PORT or :PORT, not '"
+          + listen + "'" + (listen.matches("[0-9]+") ? " (:" + listen
+          + " listens on every interface, 127.0.0.1:" + listen + " on this host only)" : ""));
+    }
+    String host = listen.substring(0, colon);
+    String port = listen.substring(colon + 1);
     try {
       int number = Integer.parseInt(port);
       if (number < 0 || number > 65535) {

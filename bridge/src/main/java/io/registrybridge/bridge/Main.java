@@ -12,17 +12,30 @@ public final class Main {
       // Hidden: the training run of the JDK's AOT cache (bin/registry-bridge, the Dockerfile).
       System.exit(AotTraining.run(System.err));
     }
-    System.exit(commandLine(System.getenv()).execute(args));
+    Plugins plugins = Plugins.load();
+    if (args.length > 0) {
+      java.util.Optional<io.registrybridge.spi.Tool> tool = plugins.tool(args[0]);
+      if (tool.isPresent()) {
+        System.exit(tool.get().run(java.util.List.of(args).subList(1, args.length), System.out,
+            System.err));
+      }
+    }
+    System.exit(commandLine(System.getenv(), plugins).execute(args));
   }
 
   /** The command line with Registrator's conventions: no abbreviations, one-dash long flags. */
   static CommandLine commandLine(java.util.Map<String, String> env) {
-    CommandLine commandLine = new CommandLine(new BridgeCommand(env))
+    return commandLine(env, Plugins.load());
+  }
+
+  private static CommandLine commandLine(java.util.Map<String, String> env, Plugins plugins) {
+    CommandLine commandLine = new CommandLine(new BridgeCommand(env, plugins))
         .setAbbreviatedOptionsAllowed(false)
         .setCaseInsensitiveEnumValuesAllowed(true)
         .setOverwrittenOptionsAllowed(true)
         .setParameterExceptionHandler(Main::wrongArguments);
-    return HelpLayout.install(commandLine);
+    plugins.addOptionsTo(commandLine);
+    return HelpLayout.install(commandLine, plugins);
   }
 
   /**

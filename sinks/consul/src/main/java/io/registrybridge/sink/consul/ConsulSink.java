@@ -131,7 +131,7 @@ public final class ConsulSink implements Sink {
 
   @Override
   public String name() {
-    return "consul";
+    return config.sinkName();
   }
 
   public ConsulSinkConfig config() {

@@ -41,6 +41,8 @@ import java.util.Optional;
  * @param verifyInterval how often everything the bridge owns is read back in full; a lost agent
  *     state is noticed sooner, by a blocking query on one of our services
  * @param catalogNode the synthetic node that holds instances which do not run on this host
+ * @param sinkName the sink's name in logs and metrics ({@code consul}; {@code consul:HOST:PORT}
+ *     when the daemon writes to two agents)
  */
 public record ConsulSinkConfig(
     ConsulEndpoint endpoint,
@@ -53,7 +55,8 @@ public record ConsulSinkConfig(
     Timeouts timeouts,
     int writeConcurrency,
     Duration verifyInterval,
-    CatalogNode catalogNode) {
+    CatalogNode catalogNode,
+    String sinkName) {
 
   public static final int DEFAULT_WRITE_CONCURRENCY = 4;
   public static final Duration DEFAULT_VERIFY_INTERVAL = Duration.ofMinutes(5);
@@ -68,6 +71,7 @@ public record ConsulSinkConfig(
     requireNonNull(timeouts, "timeouts");
     requireNonNull(verifyInterval, "verifyInterval");
     requireNonNull(catalogNode, "catalogNode");
+    requireNonNull(sinkName, "sinkName");
     if (writeConcurrency < 1) {
       throw new IllegalArgumentException("the write concurrency must be at least 1");
     }
@@ -141,7 +145,7 @@ public record ConsulSinkConfig(
     return new Builder(new ConsulSinkConfig(endpoint, ConsulToken.fromEnvironment(env),
         usesTls ? ConsulTls.fromEnvironment(env) : ConsulTls.DEFAULT, ownerId, false, "",
         Optional.empty(), Timeouts.DEFAULT, DEFAULT_WRITE_CONCURRENCY, DEFAULT_VERIFY_INTERVAL,
-        CatalogNode.DEFAULT));
+        CatalogNode.DEFAULT, "consul"));
   }
 
   /** The defaults for a sink URI; see {@link #builder}. */
@@ -167,6 +171,7 @@ public record ConsulSinkConfig(
     private int writeConcurrency;
     private Duration verifyInterval;
     private CatalogNode catalogNode;
+    private String sinkName;
 
     private Builder(ConsulSinkConfig from) {
       endpoint = from.endpoint;
@@ -180,6 +185,7 @@ public record ConsulSinkConfig(
       writeConcurrency = from.writeConcurrency;
       verifyInterval = from.verifyInterval;
       catalogNode = from.catalogNode;
+      sinkName = from.sinkName;
     }
 
     /** Turns on Registrator's {@code -cleanup} for IDs starting with {@code idPrefix}. */
@@ -220,9 +226,15 @@ public record ConsulSinkConfig(
       return this;
     }
 
+    /** The sink's name in logs and metrics; {@code consul} by default. */
+    public Builder sinkName(String sinkName) {
+      this.sinkName = sinkName;
+      return this;
+    }
+
     public ConsulSinkConfig build() {
       return new ConsulSinkConfig(endpoint, token, tls, ownerId, cleanupLegacy, legacyIdPrefix,
-          ttl, timeouts, writeConcurrency, verifyInterval, catalogNode);
+          ttl, timeouts, writeConcurrency, verifyInterval, catalogNode, sinkName);
     }
   }
 

@@ -18,7 +18,7 @@ class ConsulSinkConfigTest {
         ConsulSinkConfig.fromUri("consul://consul:8500", Map.of(), "docker-host-1");
     assertThat(config).isEqualTo(new ConsulSinkConfig(new ConsulEndpoint.Tcp("consul", 8500, false),
         Optional.empty(), ConsulTls.DEFAULT, "docker-host-1", false, "", Optional.empty(),
-        ConsulSinkConfig.Timeouts.DEFAULT, 4, Duration.ofMinutes(5), new CatalogNode("k8s-sync")));
+        ConsulSinkConfig.Timeouts.DEFAULT, 4, Duration.ofMinutes(5), new CatalogNode("k8s-sync"), "consul"));
     assertThat(config.legacyCleanupPrefix()).isEmpty();
     assertThat(ConsulSinkConfig.Timeouts.DEFAULT)
         .isEqualTo(new ConsulSinkConfig.Timeouts(Duration.ofSeconds(5), Duration.ofSeconds(10)));

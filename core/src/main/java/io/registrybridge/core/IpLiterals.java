@@ -1,4 +1,4 @@
-package io.registrybridge.bridge;
+package io.registrybridge.core;
 
 import java.util.regex.Pattern;
 
@@ -15,7 +15,7 @@ import java.util.regex.Pattern;
  * this replaces, accepted the same strings plus zone IDs and non-ASCII digits (checked against
  * it on 200,000 generated strings).
  */
-final class IpLiterals {
+public final class IpLiterals {
   private static final String OCTET = "(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])";
   private static final Pattern IPV4 = Pattern.compile(OCTET + "(\\." + OCTET + "){3}");
   private static final Pattern HEX_GROUP = Pattern.compile("[0-9a-fA-F]{1,4}");
@@ -23,15 +23,15 @@ final class IpLiterals {
   private IpLiterals() {}
 
   /** Whether {@code text} is an IPv4 or IPv6 address literal. */
-  static boolean isIpLiteral(String text) {
+  public static boolean isIpLiteral(String text) {
     return text != null && (isIpv4(text) || isIpv6(text));
   }
 
-  static boolean isIpv4(String text) {
+  public static boolean isIpv4(String text) {
     return IPV4.matcher(text).matches();
   }
 
-  static boolean isIpv6(String text) {
+  public static boolean isIpv6(String text) {
     int lastColon = text.lastIndexOf(':');
     if (lastColon < 0 || text.length() > 45) { // 45: ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255
       return false;

@@ -1,4 +1,4 @@
-package io.registrybridge.bridge;
+package io.registrybridge.source.docker;
 
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.core.DefaultDockerClientConfig;

@@ -1,4 +1,4 @@
-package io.registrybridge.bridge;
+package io.registrybridge.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
