@@ -549,6 +549,16 @@ public final class Bridge implements AutoCloseable {
     }
   }
 
+  /** {@code /debug/services}: see {@link ServicesPage}; under the lifecycle lock. */
+  private String servicesPage(Map<String, List<String>> query) {
+    Map<String, List<io.registrybridge.core.SourceObject>> objects = new java.util.TreeMap<>();
+    for (Source source : sources) {
+      objects.put(source.name(), source.objects());
+    }
+    return ServicesPage.render(index == null ? DesiredState.EMPTY_INCOMPLETE : index.snapshot(),
+        objects, List.copyOf(reconcilers), query);
+  }
+
   /**
    * A {@code /debug/} page: the views of every sink that shows one at {@code path}, by sink
    * name; empty when none does.
@@ -556,6 +566,9 @@ public final class Bridge implements AutoCloseable {
   private java.util.Optional<String> debugPage(String path, Map<String, List<String>> query) {
     List<Sink> current;
     synchronized (lifecycle) {
+      if (path.equals("/debug/services")) {
+        return java.util.Optional.of(servicesPage(query));
+      }
       current = List.copyOf(sinks);
     }
     StringBuilder json = new StringBuilder("{");

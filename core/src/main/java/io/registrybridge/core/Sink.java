@@ -70,6 +70,17 @@ public interface Sink extends AutoCloseable {
     return java.util.Optional.empty();
   }
 
+  /**
+   * What this sink knows of one ID that the reconciler cannot: it refused the service for good
+   * ({@link IdState#REJECTED}, e.g. a name the control plane rejects) or keeps it back ({@link
+   * IdState#HELD}, e.g. a port collision), with the reason, made with {@link IdState#of}. Empty
+   * when it has nothing to add. Called from any thread, for {@code /debug/services}: read state
+   * that is safe to read there.
+   */
+  default java.util.Optional<IdState> explain(String id) {
+    return java.util.Optional.empty();
+  }
+
   /** Releases connections and stops background work; does not remove what was written. */
   @Override
   void close();

@@ -125,10 +125,16 @@ public final class SinkReconciler implements AutoCloseable, DesiredIndex.Listene
 
   // Confined to the executor thread.
   private final Map<String, Integer> idFailures = new HashMap<>();
-  private final Set<String> quarantined = new HashSet<>();
+  private final Set<String> quarantined = ConcurrentHashMap.newKeySet();
+  /** Per ID, what was last handed to the sink and went through: its content hash. */
+  private final Map<String, Long> written = new ConcurrentHashMap<>();
+  /** Per quarantined or retried ID, why and when next; read by {@link #state}. */
+  private final Map<String, IdState> retrying = new ConcurrentHashMap<>();
+  private volatile String lastFailure = "";
+  private volatile Instant nextAttempt;
   private volatile int quarantinedCount; // quarantined.size(), for status() on other threads
   private ScheduledFuture<?> verifyTimer;
-  private int consecutiveFailures;
+  private volatile int consecutiveFailures; // written on the loop thread, read by state()
 
   // For stalled(), from any thread: when the call in flight began, when the last one ended.
   private volatile Instant callStarted;
@@ -329,6 +335,7 @@ public final class SinkReconciler implements AutoCloseable, DesiredIndex.Listene
         result = sink.apply(batch, desired);
       }
       unexpectedInARow = 0;
+      remember(full, batch, result.retry());
       settle(batch, result.retry());
       succeeded(before, full, complete, revision, services, result);
       if (full) {
@@ -365,12 +372,65 @@ public final class SinkReconciler implements AutoCloseable, DesiredIndex.Listene
         || (e instanceof Exception && !(e instanceof RuntimeException));
   }
 
+  /**
+   * Notes what went through, for {@link #state}: after a full sync every desired ID as it is
+   * now, after an incremental call the IDs of the batch that the sink did not hand back.
+   */
+  private void remember(boolean full, Set<String> batch, Set<String> retry) {
+    if (full) {
+      DesiredState now = desired.snapshot();
+      written.keySet().retainAll(now.services().keySet());
+      now.services().forEach((id, instance) -> {
+        if (!retry.contains(id)) {
+          written.put(id, DesiredEntry.of(instance).contentHash());
+        }
+      });
+      return;
+    }
+    for (String id : batch) {
+      if (retry.contains(id)) {
+        continue;
+      }
+      desired.entry(id).ifPresentOrElse(entry -> written.put(id, entry.contentHash()),
+          () -> written.remove(id));
+    }
+  }
+
+  /**
+   * Where one ID stands in this sink, for {@code /debug/services}; any thread. The sink's own
+   * verdict (rejected, held) first, then a retry, then the queue, then what was written.
+   */
+  public IdState state(String id) {
+    java.util.Optional<IdState> own = sink.explain(id);
+    if (own.isPresent()) {
+      return own.get();
+    }
+    IdState retry = retrying.get(id);
+    if (retry != null) {
+      return retry;
+    }
+    boolean queued;
+    synchronized (queueLock) {
+      queued = dirty.contains(id) || !started;
+    }
+    if (queued && consecutiveFailures > 0) {
+      return IdState.retrying(lastFailure, nextAttempt);
+    }
+    Long hash = written.get(id);
+    java.util.Optional<DesiredEntry> entry = desired.entry(id);
+    if (!queued && hash != null && entry.isPresent() && entry.get().contentHash() == hash) {
+      return IdState.written(hash);
+    }
+    return IdState.pending();
+  }
+
   /** Forgets the failures of the IDs that went through; hands back those to retry. */
   private void settle(Set<String> batch, Set<String> retry) {
     retryLater(retry);
     for (String id : batch) {
       if (!retry.contains(id) && idFailures.remove(id) != null) {
         quarantined.remove(id);
+        retrying.remove(id);
       }
     }
     quarantinedCount = quarantined.size();
@@ -491,6 +551,7 @@ public final class SinkReconciler implements AutoCloseable, DesiredIndex.Listene
   /** Skips IDs whose own writes fail unexpectedly, naming each, until a backoff has passed. */
   private void quarantine(Set<String> ids, Throwable e) {
     for (String id : ids) {
+      retrying.put(id, IdState.retrying("failed unexpectedly: " + describe(e), null));
       String origin = desired.get(id).map(ServiceInstance::origin).filter(o -> !o.isEmpty())
           .map(o -> " (" + o + ")").orElse("");
       // Loud once; its retries (with a growing backoff) show in the quarantined gauge.
@@ -551,6 +612,8 @@ public final class SinkReconciler implements AutoCloseable, DesiredIndex.Listene
       return true;
     }
     Duration delay = retry.delayAfter(consecutiveFailures);
+    lastFailure = describe(e);
+    nextAttempt = clock.instant().plus(delay);
     log.warn("{}: sync failed (attempt {}), retrying in {} ms: {}", sink.name(),
         consecutiveFailures, delay.toMillis(), describe(e));
     if (log.isDebugEnabled()) {
@@ -608,6 +671,12 @@ public final class SinkReconciler implements AutoCloseable, DesiredIndex.Listene
     }
     byAttempts.forEach((attempts, again) -> {
       Duration delay = retry.delayAfter(attempts);
+      Instant next = clock.instant().plus(delay);
+      for (String id : again) {
+        IdState before = retrying.get(id);
+        retrying.put(id, IdState.retrying(before == null ? "the control plane answered with an"
+            + " error; see the sink's log" : before.why().orElse(""), next));
+      }
       log.debug("{}: {} service(s) to retry in {} ms", sink.name(), again.size(),
           delay.toMillis());
       schedule(() -> {

@@ -22,6 +22,14 @@ public interface Source extends AutoCloseable {
    */
   default void resync() {}
 
+  /**
+   * The objects this source read, with what each gave or why it gave nothing, for {@code
+   * /debug/services}. Called from any thread; empty for sources that keep no such record.
+   */
+  default java.util.List<SourceObject> objects() {
+    return java.util.List.of();
+  }
+
   /** Stops watching and releases the backend connection. Never throws. */
   @Override
   void close();

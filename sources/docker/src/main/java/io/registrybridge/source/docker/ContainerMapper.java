@@ -2,7 +2,10 @@ package io.registrybridge.source.docker;
 
 import com.github.dockerjava.api.command.InspectContainerResponse;
 import io.registrybridge.core.ServiceInstance;
+import io.registrybridge.core.SourceObject;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * Turns one inspected, running container into its service instances. Problems with the
@@ -11,4 +14,18 @@ import java.util.List;
 @FunctionalInterface
 public interface ContainerMapper {
   List<ServiceInstance> instancesOf(InspectContainerResponse container);
+
+  /**
+   * What the mapper recorded of each container it mapped, by container ID, for {@code
+   * /debug/services}; any thread. None by default.
+   */
+  default Map<String, SourceObject> objects() {
+    return Map.of();
+  }
+
+  /** Forgets the record of all containers but these; called on the source's thread. */
+  default void retainOnly(Set<String> containerIds) {}
+
+  /** Forgets the record of a container that is gone; called on the source's thread. */
+  default void forget(String containerId) {}
 }

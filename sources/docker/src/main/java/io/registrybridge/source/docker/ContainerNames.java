@@ -25,6 +25,10 @@ final class ContainerNames {
     names.put(containerId, name);
   }
 
+  boolean known(String containerId) {
+    return names.containsKey(containerId);
+  }
+
   void remove(String containerId) {
     names.remove(containerId);
   }

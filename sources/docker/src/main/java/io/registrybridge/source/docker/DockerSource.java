@@ -126,6 +126,8 @@ public final class DockerSource implements Source {
 
   // Confined to the executor thread.
   private final Map<String, List<ServiceInstance>> reported = new HashMap<>();
+  /** {@code reported}'s keys, for {@link #objects} on other threads. */
+  private final Set<String> reportedIds = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private SourceListener listener;
   private EventStream stream;
   private ScheduledFuture<?> streamCheck;
@@ -227,6 +229,25 @@ public final class DockerSource implements Source {
         }
       }
     });
+  }
+
+  /**
+   * Each running container the mapper read: what it gave, or why nothing. A container that gave
+   * services before and does not run now is shown as not running until it is removed.
+   */
+  @Override
+  public List<io.registrybridge.core.SourceObject> objects() {
+    List<io.registrybridge.core.SourceObject> all = new java.util.ArrayList<>();
+    mapper.objects().forEach((id, object) -> {
+      if (reportedIds.contains(id) || object.ignored().isPresent()) {
+        all.add(object);
+      } else if (names.known(id)) {
+        all.add(new io.registrybridge.core.SourceObject(object.origin(), object.object(),
+            object.attributes(), object.problems(), Optional.of("the container does not run"
+                + " (stopped, or kept out by -deregister)")));
+      }
+    });
+    return all;
   }
 
   @Override
@@ -364,6 +385,9 @@ public final class DockerSource implements Source {
     running.forEach(c -> known.add(c.getId()));
     known.addAll(retries.failing());
     names.retainAll(known);
+    mapper.retainOnly(known);
+    reportedIds.retainAll(all.keySet());
+    reportedIds.addAll(all.keySet());
     listener.replaceAll(Map.copyOf(all));
     listedOnce = true;
     if (afterConnect || log.isDebugEnabled()) {
@@ -448,6 +472,7 @@ public final class DockerSource implements Source {
       instances = desiredFor(containerId, inspected);
       if (inspected.isEmpty()) {
         names.remove(containerId);
+        mapper.forget(containerId);
       }
     } catch (SourceClosed e) {
       return;
@@ -463,6 +488,11 @@ public final class DockerSource implements Source {
     List<ServiceInstance> before = instances.isEmpty()
         ? reported.remove(containerId)
         : reported.put(containerId, instances);
+    if (instances.isEmpty()) {
+      reportedIds.remove(containerId);
+    } else {
+      reportedIds.add(containerId);
+    }
     if (!instances.equals(before == null ? List.of() : before)) {
       listener.update(containerId, instances);
     }

@@ -5,9 +5,12 @@ import static java.util.Objects.requireNonNull;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.InspectContainerResponse;
 import io.registrybridge.core.ServiceInstance;
+import io.registrybridge.core.SourceObject;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,6 +27,8 @@ public final class NormalizingMapper implements ContainerMapper {
   /** Bounds the memory of what was logged; a forgotten container is logged once more. */
   private static final int REMEMBERED_CONTAINERS = 4096;
 
+  /** What each running container gave, by ID; pruned by the source as containers go. */
+  private final Map<String, SourceObject> objects = new java.util.concurrent.ConcurrentHashMap<>();
   private final ContainerNormalizer normalizer;
   private final DockerClient docker;
   private final Map<String, List<ContainerNormalizer.Problem>> logged =
@@ -46,6 +51,7 @@ public final class NormalizingMapper implements ContainerMapper {
     ContainerView view =
         InspectedContainers.view(container, id -> InspectedContainers.inspect(docker, id));
     ContainerNormalizer.Result result = normalizer.normalize(view);
+    objects.put(view.id(), record(view, result));
     List<ContainerNormalizer.Problem> before = logged.put(view.id(), result.problems());
     if (!result.problems().equals(before)) {
       for (ContainerNormalizer.Problem problem : result.problems()) {
@@ -59,5 +65,47 @@ public final class NormalizingMapper implements ContainerMapper {
       }
     }
     return result.instances();
+  }
+
+  @Override
+  public Map<String, SourceObject> objects() {
+    return Map.copyOf(objects);
+  }
+
+  @Override
+  public void retainOnly(Set<String> containerIds) {
+    objects.keySet().retainAll(containerIds);
+  }
+
+  @Override
+  public void forget(String containerId) {
+    objects.remove(containerId);
+  }
+
+  /**
+   * What a container gave: its {@code SERVICE_*} variables and the labels the bridge reads (the
+   * view holds no other variable: they may be secrets), its problems, and why it gave nothing.
+   */
+  private static SourceObject record(ContainerView view, ContainerNormalizer.Result result) {
+    java.util.SortedMap<String, String> attributes = new java.util.TreeMap<>(view.serviceEnv());
+    view.labels().forEach((key, value) -> {
+      if (key.startsWith(ContainerView.SERVICE_PREFIX) || key.startsWith("registry-bridge.")) {
+        attributes.put(key, value);
+      }
+    });
+    List<String> problems = result.problems().stream()
+        .map(p -> p.key() + ": " + p.message()).toList();
+    Optional<String> ignored = Optional.empty();
+    if (result.instances().isEmpty()) {
+      List<String> reasons = new java.util.ArrayList<>(result.notes().stream()
+          .map(p -> p.key() + ": " + p.message()).toList());
+      reasons.addAll(problems);
+      ignored = Optional.of(!reasons.isEmpty() ? String.join("; ", reasons)
+          : view.ports().isEmpty() ? "the container exposes and publishes no port"
+          : "no port to register");
+    }
+    String id = view.id().length() > 12 ? view.id().substring(0, 12) : view.id();
+    return new SourceObject("docker:" + view.name(), "container " + view.name() + " (" + id
+        + ")", attributes, problems, ignored);
   }
 }

@@ -1,0 +1,33 @@
+package io.registrybridge.core;
+
+import static java.util.Objects.requireNonNull;
+
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+/**
+ * An object a source read (a container, a Kubernetes Service), for an operator asking why a
+ * service is (not) there ({@code /debug/services}). Field names are part of that page's contract.
+ *
+ * @param origin as {@link ServiceInstance#origin()} of its instances ({@code docker:web-1}), which
+ *     joins the two
+ * @param object what the operator knows it by: {@code container web-1 (3f2a9c1b2d4e)}
+ * @param attributes the attributes read, by key: a container's {@code SERVICE_*} variables and
+ *     labels, a Service's annotations. Never other environment variables, which hold secrets
+ * @param problems each as {@code KEY: message}, as the source logged them
+ * @param ignored why no instance came from it; empty when some did
+ */
+public record SourceObject(String origin, String object, SortedMap<String, String> attributes,
+    List<String> problems, Optional<String> ignored) {
+
+  public SourceObject {
+    requireNonNull(origin, "origin");
+    requireNonNull(object, "object");
+    attributes = Collections.unmodifiableSortedMap(new TreeMap<>(attributes));
+    problems = List.copyOf(problems);
+    requireNonNull(ignored, "ignored");
+  }
+}
