@@ -13,7 +13,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -92,7 +91,7 @@ public final class ConsulKvSink implements Sink {
   public SyncResult apply(Set<String> ids, DesiredView desired) {
     SyncResult result = SyncResult.NOTHING;
     for (String id : new TreeSet<>(ids)) {
-      result = result.plus(converge(id, desired.get(id), desired::mayDelete, Set.of(), false));
+      result = result.plus(converge(id, desired.get(id), desired::mayDelete, Map.of()));
     }
     return result;
   }
@@ -102,14 +101,14 @@ public final class ConsulKvSink implements Sink {
     List<KvPair> pairs = kv.list(layout.readPrefix());
     nodeAddress = null;
     held.clear();
-    Set<String> foreign = new HashSet<>();
+    Map<String, Long> foreign = new HashMap<>();
     List<String> strays = new ArrayList<>();
     for (KvPair pair : pairs) {
       Optional<KvLayout.KeyParts> parts = layout.parse(pair.key());
       boolean ours = ownership.ours(pair.flags());
       boolean legacy = parts.isPresent() && ownership.legacy(pair.flags(), parts.get().id());
       if (parts.isEmpty() || !(ours || legacy)) {
-        foreign.add(pair.key());
+        foreign.put(pair.key(), pair.flags());
         continue;
       }
       String id = parts.get().id();
@@ -133,7 +132,7 @@ public final class ConsulKvSink implements Sink {
     Set<String> ids = new TreeSet<>(desired.services().keySet());
     ids.addAll(held.keySet());
     for (String id : ids) {
-      result = result.plus(converge(id, desired.get(id), desired::mayDelete, foreign, true));
+      result = result.plus(converge(id, desired.get(id), desired::mayDelete, foreign));
     }
     return result;
   }
@@ -160,12 +159,11 @@ public final class ConsulKvSink implements Sink {
   /**
    * Makes one ID right.
    *
-   * @param foreign keys the full read found and that are not ours; empty on the incremental path
-   * @param fullRead whether the caller just read the whole prefix, so that a key it did not find
-   *     does not exist (a create still uses {@code cas=0}, in case one appeared meanwhile)
+   * @param foreign keys the full read found that are not ours, with their flags; empty on the
+   *     incremental path
    */
   private SyncResult converge(String id, Optional<ServiceInstance> wanted,
-      Predicate<String> mayDelete, Set<String> foreign, boolean fullRead) {
+      Predicate<String> mayDelete, Map<String, Long> foreign) {
     Held have = held.get(id);
     if (wanted.isEmpty()) {
       rejected.remove(id);
@@ -199,7 +197,7 @@ public final class ConsulKvSink implements Sink {
     }
     try {
       boolean knownKey = have != null && have.key().equals(key);
-      if (!knownKey && !write(instance, key, value, foreign, fullRead)) {
+      if (!knownKey && !write(instance, key, value, foreign)) {
         return SyncResult.NOTHING;
       }
       if (knownKey) {
@@ -219,19 +217,27 @@ public final class ConsulKvSink implements Sink {
     }
   }
 
-  /** Writes a key the mirror does not hold; false when another writer holds it. */
-  private boolean write(ServiceInstance instance, String key, String value, Set<String> foreign,
-      boolean fullRead) {
-    if (!foreign.contains(key) && kv.put(key, value, ownership.mark(), true)) {
+  /**
+   * Writes a key the mirror does not hold; false when another writer holds it. Created with
+   * {@code cas=0}, so that a key that appeared since the last read is never overwritten; only
+   * when that fails is the key read.
+   */
+  private boolean write(ServiceInstance instance, String key, String value,
+      Map<String, Long> foreign) {
+    Long foreignFlags = foreign.get(key);
+    if (foreignFlags == null && kv.put(key, value, ownership.mark(), true)) {
       return true;
     }
-    Optional<KvPair> there = fullRead && foreign.contains(key) ? Optional.empty() : kv.get(key);
-    if (foreign.contains(key) || there.isPresent() && !ownership.ours(there.get().flags())
-        && !ownership.legacy(there.get().flags(), instance.id())) {
-      long flags = there.map(KvPair::flags).orElse(0L);
-      reject(instance, key, value, "the key belongs to another writer"
-          + (there.isPresent() ? " (flags " + Long.toUnsignedString(flags) + ")" : "")
-          + "; left alone");
+    if (foreignFlags == null) {
+      Optional<KvPair> there = kv.get(key);
+      if (there.isPresent() && !ownership.ours(there.get().flags())
+          && !ownership.legacy(there.get().flags(), instance.id())) {
+        foreignFlags = there.get().flags();
+      }
+    }
+    if (foreignFlags != null) {
+      reject(instance, key, value, "the key belongs to another writer (flags "
+          + Long.toUnsignedString(foreignFlags) + "); left alone");
       return false;
     }
     // Ours after all (the mirror missed it), Registrator's with -cleanup, or gone meanwhile.
