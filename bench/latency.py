@@ -5,6 +5,7 @@
         --label rbbench-123 [--expose 80]
 
 Start is the engine's State.StartedAt; visible is the first 200 of GET /v1/agent/service/<id>
+(with --kv PREFIX: of GET /v1/kv/PREFIX/<name>/<id>, the consulkv:// layout)
 from a poller that runs from before `docker run` (a persistent connection, a poll every 0.2 ms),
 so a registration that lands before `docker run` returns is not timed late. Prints one latency
 in milliseconds per line; the summary goes to stderr.
@@ -28,10 +29,9 @@ def started_ns(container):
     return int(seconds.timestamp()) * 1_000_000_000 + int((frac + "000000000")[:9])
 
 
-def poll_until_visible(consul, service_id, seen, stop):
+def poll_until_visible(consul, path, seen, stop):
     host, port = consul.rsplit(":", 1)
     conn = http.client.HTTPConnection(host, int(port), timeout=10)
-    path = "/v1/agent/service/" + urllib.parse.quote(service_id, safe="")
     while not stop.is_set():
         conn.request("GET", path)
         response = conn.getresponse()
@@ -50,13 +50,16 @@ def main():
     p.add_argument("--prefix", required=True)
     p.add_argument("--label", required=True)
     p.add_argument("--port", type=int, default=80)
+    p.add_argument("--kv", help="poll the consulkv key KV/<name>/<id> instead of the agent")
     a = p.parse_args()
     latencies = []
     for i in range(a.count):
         name = f"{a.prefix}-{i}"
         seen, stop = [], threading.Event()
-        poller = threading.Thread(target=poll_until_visible,
-                                  args=(a.consul, f"{a.host}:{name}:{a.port}", seen, stop))
+        service_id = f"{a.host}:{name}:{a.port}"
+        path = ("/v1/kv/" + a.kv + "/" + name + "/" + urllib.parse.quote(service_id, safe=":")
+                if a.kv else "/v1/agent/service/" + urllib.parse.quote(service_id, safe=""))
+        poller = threading.Thread(target=poll_until_visible, args=(a.consul, path, seen, stop))
         poller.start()
         subprocess.run(["docker", "run", "-d", "--label", a.label, "--name", name,
                         "-e", f"SERVICE_NAME={name}", "--expose", str(a.port), "busybox:1.36",

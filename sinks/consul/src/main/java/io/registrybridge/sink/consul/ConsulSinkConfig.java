@@ -141,9 +141,8 @@ public record ConsulSinkConfig(
    */
   public static Builder builder(String uri, Map<String, String> env, String ownerId) {
     ConsulEndpoint endpoint = ConsulEndpoint.parse(uri);
-    boolean usesTls = endpoint instanceof ConsulEndpoint.Tcp tcp && tcp.tls();
     return new Builder(new ConsulSinkConfig(endpoint, ConsulToken.fromEnvironment(env),
-        usesTls ? ConsulTls.fromEnvironment(env) : ConsulTls.DEFAULT, ownerId, false, "",
+        ConsulTls.forEndpoint(endpoint, env), ownerId, false, "",
         Optional.empty(), Timeouts.DEFAULT, DEFAULT_WRITE_CONCURRENCY, DEFAULT_VERIFY_INTERVAL,
         CatalogNode.DEFAULT, "consul"));
   }

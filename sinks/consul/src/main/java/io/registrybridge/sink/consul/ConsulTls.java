@@ -57,6 +57,15 @@ public record ConsulTls(Optional<Path> caCert, Optional<Path> clientCert, Option
         path(env, CLIENT_KEY_ENV), verify(env.get(VERIFY_ENV)));
   }
 
+  /**
+   * The settings for {@code endpoint}: read from {@code env} for a TLS endpoint, {@link #DEFAULT}
+   * for any other (whose requests never use them).
+   */
+  public static ConsulTls forEndpoint(ConsulEndpoint endpoint, Map<String, String> env) {
+    boolean usesTls = endpoint instanceof ConsulEndpoint.Tcp tcp && tcp.tls();
+    return usesTls ? fromEnvironment(env) : DEFAULT;
+  }
+
   private static Optional<Path> path(Map<String, String> env, String name) {
     String value = env.get(name);
     return value == null || value.isBlank() ? Optional.empty() : Optional.of(Path.of(value));
