@@ -130,6 +130,11 @@ public final class ConsulSink implements Sink {
   }
 
   @Override
+  public java.util.Optional<io.registrybridge.core.IdState> explain(String id) {
+    return onAgent.explain(id).or(() -> inCatalog.explain(id));
+  }
+
+  @Override
   public String name() {
     return config.sinkName();
   }

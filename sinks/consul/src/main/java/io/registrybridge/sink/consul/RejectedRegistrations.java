@@ -13,20 +13,26 @@ import java.util.Set;
  * sending it), so that the same body is not sent again every few seconds. A rejected
  * registration is retried when its content changes, and otherwise once per {@code retryAfter},
  * in case the agent's configuration or the token's ACL policy changed in the meantime. Not
- * thread-safe: used by the sync thread only.
+ * thread-safe but for {@link #why}: used by the sync thread.
  */
 final class RejectedRegistrations {
-  private record Rejection(String hash, Instant at) {}
+  private record Rejection(String hash, Instant at, String why) {}
 
   private final Duration retryAfter;
-  private final Map<String, Rejection> byId = new HashMap<>();
+  // Concurrent only for why(), which /debug/services calls from the HTTP thread.
+  private final Map<String, Rejection> byId = new java.util.concurrent.ConcurrentHashMap<>();
 
   RejectedRegistrations(Duration retryAfter) {
     this.retryAfter = requireNonNull(retryAfter, "retryAfter");
   }
 
-  void remember(String serviceId, String hash, Instant now) {
-    byId.put(serviceId, new Rejection(hash, now));
+  void remember(String serviceId, String hash, Instant now, String why) {
+    byId.put(serviceId, new Rejection(hash, now, why));
+  }
+
+  /** Why a service was rejected, while it is; any thread. */
+  java.util.Optional<String> why(String serviceId) {
+    return java.util.Optional.ofNullable(byId.get(serviceId)).map(Rejection::why);
   }
 
   /** Whether this exact registration was rejected recently enough not to send it again. */

@@ -137,6 +137,13 @@ final class TargetSync {
     return record(outcomes);
   }
 
+  /** Whether Consul (or planning) refused this ID, and why; any thread. */
+  java.util.Optional<io.registrybridge.core.IdState> explain(String id) {
+    return rejected.why(id).map(why -> io.registrybridge.core.IdState.of(
+        io.registrybridge.core.IdState.REJECTED, why + "; tried again when it changes or after "
+            + REJECTED_RETRY_MINUTES + " minutes"));
+  }
+
   /** Adds the write (if any) that makes one ID right. */
   private void planWrite(String id, Optional<ServiceInstance> want, Predicate<String> mayDelete,
       List<RegistrationWrites.Op> ops, Map<String, PlannedRegistration> healthUnknown) {
@@ -206,14 +213,16 @@ final class TargetSync {
   private void failedToPlan(String id, Optional<ServiceInstance> want, RuntimeException e) {
     if (want.isPresent()) {
       ServiceInstance instance = want.get();
-      rejected.remember(id, unplannedKey(instance), clock.instant());
+      rejected.remember(id, unplannedKey(instance), clock.instant(),
+          "cannot be registered: " + redact(e.toString(), instance.meta()));
       log.error("{}: cannot register {}{}{}: {}; skipping it until it changes or for {} "
           + "minutes", sinkName, id, from(instance.origin()), suffix(),
           redact(e.toString(), instance.meta()), REJECTED_RETRY_MINUTES);
     } else {
       HeldService have = mirror.get(id);
       if (have != null) {
-        rejectedDeletes.remember(id, String.valueOf(have.hash()), clock.instant());
+        rejectedDeletes.remember(id, String.valueOf(have.hash()), clock.instant(),
+            "delete refused");
       }
       log.error("{}: cannot deregister {}{}: {}; trying again in {} minutes", sinkName, id,
           suffix(), e, REJECTED_RETRY_MINUTES);
@@ -522,7 +531,10 @@ final class TargetSync {
     String id = outcome.op().id();
     if (outcome.op() instanceof RegistrationWrites.Register register) {
       PlannedRegistration plan = register.plan();
-      rejected.remember(id, plan.hash(), clock.instant());
+      rejected.remember(id, plan.hash(), clock.instant(), outcome.status().isPresent()
+          ? "Consul rejected it (HTTP " + outcome.status().get() + "): "
+              + redact(e.getMessage(), plan)
+          : "writing it failed: " + redact(String.valueOf(e), plan));
       if (outcome.status().isPresent()) {
         log.error("{}: Consul rejected the registration of {}{}{} (HTTP {}); skipping it until "
             + "it changes or for {} minutes: {}", sinkName, id, fromPlanned(id), suffix(),
@@ -534,7 +546,7 @@ final class TargetSync {
       }
     } else {
       HeldService have = ((RegistrationWrites.Deregister) outcome.op()).have();
-      rejectedDeletes.remember(id, String.valueOf(have.hash()), clock.instant());
+      rejectedDeletes.remember(id, String.valueOf(have.hash()), clock.instant(), "delete refused");
       if (outcome.status().isPresent()) {
         log.error("{}: Consul refused to deregister {}{} (HTTP {}); trying again in {} minutes: "
             + "{}", sinkName, id, suffix(), outcome.status().get(), REJECTED_RETRY_MINUTES,
