@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.registrybridge.core.Protocol;
 import io.registrybridge.core.ServiceInstance;
 import io.registrybridge.core.Transport;
+import io.registrybridge.core.attributes.Finding;
 import io.registrybridge.source.kubernetes.ServiceView.PortView;
 import io.registrybridge.source.kubernetes.SliceView.EndpointView;
 import io.registrybridge.source.kubernetes.SliceView.SlicePort;
@@ -157,7 +158,7 @@ class EndpointNormalizerTest {
     EndpointNormalizer.Result clusterIp = noClusterIp.normalize(service("ClusterIP",
         Map.of("consul.hashicorp.com/service-sync", "true"), ports), List.of(slice), CLUSTER);
     assertThat(clusterIp.instances()).isEmpty();
-    assertThat(clusterIp.notes()).extracting(EndpointNormalizer.Problem::toString)
+    assertThat(clusterIp.notes()).extracting(Finding::toString)
         .contains("service shop/web, type: a ClusterIP Service and"
             + " -sync-clusterip-services=false");
     assertThat(noClusterIp.normalize(service("NodePort", Map.of(), ports), List.of(slice),
@@ -200,7 +201,7 @@ class EndpointNormalizerTest {
       assertThat(i.protocol()).contains(Protocol.HTTP); // from the port name
       assertThat(i.meta()).containsEntry("owner", "team-a").doesNotContainKey("bad key!");
     });
-    assertThat(result.problems()).extracting(EndpointNormalizer.Problem::toString)
+    assertThat(result.problems()).extracting(Finding::toString)
         .containsExactlyInAnyOrder(
             "service shop/web, port 9: protocol SCTP is not supported (only TCP and UDP);"
                 + " port not synced",
@@ -274,7 +275,7 @@ class EndpointNormalizerTest {
           slice);
       assertThat(result.instances()).singleElement()
           .satisfies(i -> assertThat(i.weight()).as(bad).isEmpty());
-      assertThat(result.problems()).extracting(EndpointNormalizer.Problem::toString)
+      assertThat(result.problems()).extracting(Finding::toString)
           .containsExactly("service shop/web, consul.hashicorp.com/service-weight: '" + bad
               + "' is not a whole number from 1 to 65535; ignored");
     }
@@ -282,7 +283,7 @@ class EndpointNormalizerTest {
         Map.of("registry-bridge.io/http.weight", "5"), List.of(tcp("http", 80, 0))), slice);
     assertThat(perPort.instances()).singleElement()
         .satisfies(i -> assertThat(i.weight()).isEmpty());
-    assertThat(perPort.problems()).extracting(EndpointNormalizer.Problem::toString)
+    assertThat(perPort.problems()).extracting(Finding::toString)
         .containsExactly("service shop/web, registry-bridge.io/http.weight: weight applies to"
             + " the whole Service; ignored");
   }
