@@ -123,6 +123,49 @@ class EndpointNormalizerTest {
         .containsExactly("192.0.2.10");
   }
 
+  @Test
+  void anIdNoSinkCanUseIsReportedAndOnlyThatInstanceLeftOut() {
+    // 63-character namespace and name, and a load balancer hostname: over 256 characters.
+    String longName = "n".repeat(63);
+    String hostname = "a".repeat(63) + "." + "b".repeat(63) + ".elb.example.com";
+    ServiceView lb = new ServiceView(longName, longName, "LoadBalancer", Map.of(),
+        List.of(tcp("http", 80, 30080)), List.of(), List.of("198.51.100.7", hostname));
+
+    EndpointNormalizer.Result result = normalize(lb);
+
+    assertThat(result.instances()).extracting(ServiceInstance::address)
+        .containsExactly("198.51.100.7");
+    assertThat(result.problems()).extracting(Finding::toString).singleElement()
+        .satisfies(p -> assertThat(p).startsWith("service " + longName + "/" + longName
+            + ", service id: service id longer than 256 characters (").endsWith(
+            "...'); port 80 at " + hostname + " not registered"));
+  }
+
+  @Test
+  void idAndChecksAreRefusedPerPortAsWellAsForTheWholeService() {
+    ServiceView svc = service("ClusterIP", Map.of("registry-bridge.io/id", "mine",
+        "registry-bridge.io/http.id", "mine-too", "registry-bridge.io/80.check_http", "/health",
+        "registry-bridge.io/check_tcp", "true"), List.of(tcp("http", 80, 0)));
+    SliceView slice = slice(List.of(new SlicePort("http", 8080, Transport.TCP)),
+        ready("10.1.0.1", "node-1"));
+
+    EndpointNormalizer.Result result = normalize(svc, slice);
+
+    assertThat(result.instances()).singleElement().satisfies(i -> {
+      assertThat(i.id()).isEqualTo("c1:shop.web:10.1.0.1:80");
+      assertThat(i.checks()).isEmpty();
+      assertThat(i.meta()).doesNotContainKeys("id", "check_http", "check_tcp");
+    });
+    String checks = "Kubernetes readiness decides which endpoints are registered; checks are"
+        + " not supported here; ignored";
+    String ids = "IDs are per endpoint and cannot be set; ignored";
+    assertThat(result.problems()).extracting(Finding::toString).containsExactlyInAnyOrder(
+        "service shop/web, registry-bridge.io/id: " + ids,
+        "service shop/web, registry-bridge.io/http.id: " + ids,
+        "service shop/web, registry-bridge.io/80.check_http: " + checks,
+        "service shop/web, registry-bridge.io/check_tcp: " + checks);
+  }
+
   private static EndpointNormalizer withSync(SyncOptions sync) {
     return new EndpointNormalizer(new KubernetesSourceConfig("c1", Set.of(), Set.of(),
         Optional.empty(), true, NodePortSync.EXTERNAL_ONLY, Optional.empty(), List.of(), sync));
