@@ -170,7 +170,8 @@ public final class CheckParser {
       // Validated with a stand-in host: the node-address placeholder is not a URI authority.
       new URI(url.replace(ServiceCheck.NODE_ADDRESS, "node.invalid")).parseServerAuthority();
     } catch (URISyntaxException e) {
-      throw new BadValue(main.sourceKey(), AttributeValues.quote(main.value()) + " is not a URL path");
+      throw new BadValue(main.sourceKey(),
+          AttributeValues.quote(main.value()) + " is not a URL path");
     }
     return url;
   }
@@ -206,7 +207,8 @@ public final class CheckParser {
       throw new BadValue(a.sourceKey(), AttributeValues.quote(a.value()) + " is " + e.getMessage());
     }
     if (d.isZero() || d.isNegative()) {
-      throw new BadValue(a.sourceKey(), AttributeValues.quote(a.value()) + " is not a positive duration");
+      throw new BadValue(a.sourceKey(),
+          AttributeValues.quote(a.value()) + " is not a positive duration");
     }
     return d;
   }
@@ -224,7 +226,8 @@ public final class CheckParser {
   private static String httpMethod(Attribute a) {
     String method = a.value().trim();
     if (!HTTP_METHOD.matcher(method).matches()) {
-      throw new BadValue(a.sourceKey(), AttributeValues.quote(a.value()) + " is not an HTTP method");
+      throw new BadValue(a.sourceKey(),
+          AttributeValues.quote(a.value()) + " is not an HTTP method");
     }
     return method.toUpperCase(Locale.ROOT);
   }

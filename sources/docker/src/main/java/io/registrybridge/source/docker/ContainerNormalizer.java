@@ -289,7 +289,8 @@ public final class ContainerNormalizer {
 
     private Optional<Health> health(Map<String, Attribute> attrs, boolean ownCheck) {
       Attribute attr = attrs.get(HealthMirror.ATTRIBUTE);
-      boolean wanted = config.dockerHealth() && (attr == null || AttributeValues.isOn(attr.value()));
+      boolean wanted =
+          config.dockerHealth() && (attr == null || AttributeValues.isOn(attr.value()));
       return wanted && !ownCheck ? c.health().flatMap(HealthMirror::of) : Optional.empty();
     }
 
@@ -323,8 +324,8 @@ public final class ContainerNormalizer {
           String middle = a.sourceKey().substring(ContainerView.SERVICE_PREFIX.length(),
               ContainerView.SERVICE_PREFIX.length() + underscore);
           problem(a.sourceKey(), "reads like SERVICE_<port>_" + a.key().substring(underscore + 1)
-              .toUpperCase(Locale.ROOT) + ", but " + AttributeValues.quote(middle) + " is not a port"
-              + " number; kept as the meta attribute " + AttributeValues.quote(a.key()));
+              .toUpperCase(Locale.ROOT) + ", but " + AttributeValues.quote(middle)
+              + " is not a port number; kept as the meta attribute " + AttributeValues.quote(a.key()));
         }
       }
     }
