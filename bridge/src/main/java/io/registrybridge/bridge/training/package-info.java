@@ -8,20 +8,14 @@
  * daemon's real start-up path: the real docker-java client over its real Unix-socket transport,
  * the real Consul client (kiwiproject consul-client: Retrofit, OkHttp, Jackson), the
  * reconciler, logging, Micrometer's Prometheus scrape. It must also run where neither a Docker
- * engine nor Consul exists: in {@code docker build}, on a laptop, in a unit test. Hence two
- * small in-process fakes that answer just what the daemon asks:
- *
- * <ul>
- *   <li>{@link io.registrybridge.bridge.training.FakeDockerEngine}: the Docker Engine API on a
- *       Unix domain socket, hand-written HTTP/1.1 with a chunked {@code /events} stream;
- *   <li>{@link io.registrybridge.bridge.training.FakeConsulAgent}: the Consul agent API on
- *       {@code 127.0.0.1}, on the JDK's HTTP server.
- * </ul>
+ * engine nor Consul exists, hence the in-process fakes of the {@code registry-bridge-training}
+ * module ({@link io.registrybridge.training}): a Docker engine on a Unix domain socket and a
+ * Consul agent on {@code 127.0.0.1}.
  *
  * <p>{@link io.registrybridge.bridge.training.AotTraining} wires them to a real {@code Bridge},
  * drives a few container events and checks that Consul ended up with what it should; a broken
  * training fails (exit status 1) instead of silently producing a useless cache.
  * {@code AotTrainingTest} runs it in-process, which keeps the fakes honest as the daemon
- * changes. The answers are shaped after Docker 20.10 (API 1.41) and Consul 1.8.7.
+ * changes.
  */
 package io.registrybridge.bridge.training;

@@ -3,6 +3,7 @@ package io.registrybridge.bridge.training;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.registrybridge.training.CannedContainers;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

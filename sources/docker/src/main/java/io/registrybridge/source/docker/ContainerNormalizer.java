@@ -10,12 +10,16 @@ import io.registrybridge.core.ServiceIds;
 import io.registrybridge.core.ServiceInstance;
 import io.registrybridge.core.TagParser;
 import io.registrybridge.core.Transport;
+import io.registrybridge.core.attributes.Attribute;
+import io.registrybridge.core.attributes.AttributeSet;
+import io.registrybridge.core.attributes.CheckParser;
+import io.registrybridge.core.attributes.Finding;
+import io.registrybridge.core.attributes.Findings;
+import io.registrybridge.core.attributes.ServiceGrammar;
 import io.registrybridge.source.docker.ContainerView.PortView;
-import io.registrybridge.source.docker.ServiceAttributes.Attribute;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -24,6 +28,8 @@ import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * Turns one container into service instances, one per port, with Registrator's vocabulary and
@@ -43,8 +49,9 @@ import java.util.TreeSet;
  * {@code host} network mode every exposed port is a service with its container port and the
  * address {@code -ip} or empty. {@code -useIpFromLabel} overrides the address in every mode.
  *
- * <p><b>Attributes</b> are resolved per port as described in {@link ServiceAttributes}.
- * {@code SERVICE_IGNORE} skips a port when on (see {@link Values#isOn}). The name is {@code
+ * <p><b>Attributes</b> are resolved per port as described in {@link ServiceAttributes}, and
+ * read with the grammar every source shares ({@link ServiceGrammar}). {@code SERVICE_IGNORE}
+ * skips a port when on (see {@link AttributeValues#isOn}). The name is {@code
  * SERVICE_NAME}, else (without {@code -explicit}) the image base name (see {@link
  * ImageNames}); when the container has more than one service port and the name is not
  * port-specific, {@code -<port>} is appended. As in Registrator, that count includes ports that
@@ -54,16 +61,17 @@ import java.util.TreeSet;
  * keeps it and the others are reported and skipped, where Registrator let them overwrite each
  * other in the registry. An ID that {@link ServiceIds} refuses ({@code ..}, a {@code /}, over 256
  * characters) is reported and that port skipped. Tags: {@code SERVICE_TAGS} (see {@link
- * TagParser}), then {@code -tags}, then {@code udp} for UDP ports. {@code SERVICE_PROTOCOL} must be one of {@link
- * Protocols#KNOWN}; an unknown one is reported and the service registered without a protocol.
- * Every other attribute is meta (see {@link MetaAttributes}), except {@code name}, {@code
+ * TagParser}), then {@code -tags}, then {@code udp} for UDP ports. {@code SERVICE_PROTOCOL} must
+ * be one of {@link Protocol}'s; an unknown one is reported and the service registered without a
+ * protocol. Every other attribute is meta (see {@link ServiceGrammar#meta}), except {@code
+ * name}, {@code
  * id}, {@code tags}, {@code ignore}, {@code protocol}, {@code docker_health} and every {@code
  * check_*} key, which Registrator passed on as attributes too. Checks: see {@link CheckParser};
  * a container's own {@code HEALTHCHECK}: see {@link HealthMirror}.
  *
  * <p>Nothing malformed on one port stops the other ports: the bad part is dropped (a check, the
  * protocol, a meta pair) when the service still makes sense without it, else the port is
- * skipped, and either way a {@link Problem} names the container and the key. Values are quoted
+ * skipped, and either way a {@link Finding} names the container and the key. Values are quoted
  * only for {@code SERVICE_*} keys with a known meaning, never for keys that may hold secrets.
  */
 public final class ContainerNormalizer {
@@ -72,7 +80,9 @@ public final class ContainerNormalizer {
 
   /** Keys whose {@code SERVICE_<x>_<KEY>} form, with a non-numeric x, is probably a typo. */
   private static final Set<String> PORT_SPECIFIC_KEYS =
-      Set.of("name", "id", "tags", "ignore", "protocol", HealthMirror.ATTRIBUTE);
+      Stream.concat(ServiceGrammar.KEYS.stream(), Stream.of(HealthMirror.ATTRIBUTE))
+          .collect(Collectors.toUnmodifiableSet());
+  private static final ServiceGrammar GRAMMAR = ServiceAttributes.GRAMMAR;
 
   private final NormalizerConfig config;
 
@@ -81,37 +91,16 @@ public final class ContainerNormalizer {
   }
 
   /**
-   * Something about a container worth a log line; the caller logs problems as warnings, notes
-   * at debug level.
-   *
-   * @param container the container name
-   * @param key the key as written on the container ({@code SERVICE_80_CHECK_HTTP}, a label
-   *     name), or a word such as {@code network} when no key is at fault
-   * @param message what was wrong and what was done about it
-   */
-  public record Problem(String container, String key, String message) {
-    public Problem {
-      requireNonNull(container, "container");
-      requireNonNull(key, "key");
-      requireNonNull(message, "message");
-    }
-
-    @Override
-    public String toString() {
-      return "container " + container + ", " + key + ": " + message;
-    }
-  }
-
-  /**
    * What one container yields.
    *
    * @param instances ordered by container port, TCP before UDP; IDs are unique
-   * @param problems malformed or contradictory settings, each reported once
+   * @param problems malformed or contradictory settings, each reported once; the caller logs
+   *     them as warnings
    * @param notes expected skips (an unpublished port, {@code SERVICE_IGNORE}, a {@code
    *     SERVICE_<port>_*} key for a port the container lacks), for debugging
    */
-  public record Result(List<ServiceInstance> instances, List<Problem> problems,
-      List<Problem> notes) {
+  public record Result(List<ServiceInstance> instances, List<Finding> problems,
+      List<Finding> notes) {
     public Result {
       instances = List.copyOf(instances);
       problems = List.copyOf(problems);
@@ -141,13 +130,13 @@ public final class ContainerNormalizer {
   /** The state of one normalize call. */
   private final class Run {
     private final ContainerView c;
-    private final Set<Problem> problems = new LinkedHashSet<>();
-    private final Set<Problem> notes = new LinkedHashSet<>();
-    private final ServiceAttributes attributes;
+    private final Findings findings;
+    private final AttributeSet<Integer> attributes;
     private final boolean hostNetwork;
 
     Run(ContainerView c) {
       this.c = c;
+      this.findings = new Findings("container", c.name());
       this.attributes = ServiceAttributes.of(c.serviceEnv(), c.labels());
       this.hostNetwork = c.networkMode().equals("host");
     }
@@ -194,7 +183,7 @@ public final class ContainerNormalizer {
           if (byId.putIfAbsent(s.id(), s) == null) {
             portOfId.put(s.id(), candidate.key().port());
           } else {
-            problem(attributeKey(candidate.key().port(), "id"), "service id "
+            problem(attributeKey(candidate.key().port(), ServiceGrammar.ID), "service id "
                 + AttributeValues.quote(s.id()) + " is already used by port " + portOfId.get(s.id())
                 + "; port " + candidate.key().port() + " not registered");
           }
@@ -232,15 +221,13 @@ public final class ContainerNormalizer {
       int containerPort = candidate.key().port();
       Transport transport = candidate.key().transport();
       boolean udp = transport == Transport.UDP;
-      SortedMap<String, Attribute> attrs = attributes.forPort(containerPort);
-
-      Attribute ignore = attrs.get("ignore");
-      if (ignore != null && AttributeValues.isOn(ignore.value())) {
-        note(ignore.sourceKey(), "port " + containerPort + " ignored");
+      SortedMap<String, Attribute> attrs = attributes.forPort(List.of(containerPort));
+      if (GRAMMAR.ignored(attrs, containerPort, findings)) {
         return Optional.empty();
       }
 
-      Optional<String> name = name(attrs, containerPort, isGroup);
+      Optional<String> name = GRAMMAR.name(attrs, containerPort, isGroup,
+          () -> defaultName(containerPort));
       if (name.isEmpty()) {
         return Optional.empty();
       }
@@ -258,99 +245,53 @@ public final class ContainerNormalizer {
         port = containerPort;
       }
 
-      String id = config.hostName() + ":" + c.name() + ":" + containerPort + (udp ? ":udp" : "");
-      Attribute idAttr = attrs.get("id");
-      boolean ownId = idAttr != null && idAttr.text().isPresent();
-      if (ownId) {
-        id = idAttr.text().get();
-      }
-      // An ID no sink can use (".." fails every Consul write, forever) is refused here, where the
-      // container can be named, and only this port is left out.
-      String badId = ServiceIds.problemWith(id);
-      if (badId != null) {
-        problem(ownId ? idAttr.sourceKey() : "service id", badId + " (" + AttributeValues.quote(id)
-            + "); port " + containerPort + " not registered");
+      // An ID no sink can use is refused, naming the container, and only this port is left out.
+      Optional<String> id = GRAMMAR.id(attrs.get(ServiceGrammar.ID), config.hostName() + ":"
+          + c.name() + ":" + containerPort + (udp ? ":udp" : ""), "port " + containerPort,
+          findings);
+      if (id.isEmpty()) {
         return Optional.empty();
       }
 
-      List<String> ownTags = Optional.ofNullable(attrs.get("tags"))
-          .map(a -> TagParser.parse(a.value())).orElse(List.of());
-      List<String> tags =
-          TagParser.combine(ownTags, config.forcedTags(), udp ? List.of("udp") : List.of());
+      List<String> tags = TagParser.combine(GRAMMAR.tags(attrs), config.forcedTags(),
+          udp ? List.of("udp") : List.of());
 
-      Optional<ServiceCheck> check =
-          CheckParser.parse(attrs, address, port, this::problem);
+      Optional<ServiceCheck> check = GRAMMAR.check(attrs, address, port, findings);
 
-      return Optional.of(ServiceInstance.builder(id, name.get())
+      return Optional.of(ServiceInstance.builder(id.get(), name.get())
           .address(address)
           .port(port)
           .targetPort(containerPort)
           .transport(transport)
-          .protocol(protocol(attrs, transport).orElse(null))
+          .protocol(GRAMMAR.protocol(attrs, transport, findings,
+              "registered without a protocol").orElse(null))
           .tags(tags)
-          .meta(MetaAttributes.of(attrs, this::problem))
+          .meta(GRAMMAR.meta(attrs, Map.of(), findings))
           .checks(check.map(List::of).orElse(List.of()))
           .health(health(attrs, check.isPresent()).orElse(null))
           .origin("docker:" + c.name())
           .build());
     }
 
-    private Optional<String> name(Map<String, Attribute> attrs, int containerPort,
-        boolean isGroup) {
-      Attribute attr = attrs.get("name");
-      Optional<String> explicit = attr == null ? Optional.empty() : attr.text();
-      String base;
-      if (explicit.isPresent()) {
-        base = explicit.get();
-        if (attr.portSpecific()) {
-          return explicit;
-        }
-      } else if (config.explicit()) {
+    /** The name without {@code SERVICE_NAME}: the image's base name, none with -explicit. */
+    private Optional<String> defaultName(int containerPort) {
+      if (config.explicit()) {
         note("port " + containerPort, "no SERVICE_NAME in -explicit mode; not registered");
         return Optional.empty();
-      } else {
-        Optional<String> fromImage = ImageNames.baseName(c.image());
-        if (fromImage.isEmpty()) {
-          problem("SERVICE_NAME", "the image reference " + AttributeValues.quote(c.image())
-              + " gives no service name; set SERVICE_NAME");
-          return Optional.empty();
-        }
-        base = fromImage.get();
       }
-      return Optional.of(isGroup ? base + "-" + containerPort : base);
+      Optional<String> fromImage = ImageNames.baseName(c.image());
+      if (fromImage.isEmpty()) {
+        problem("SERVICE_NAME", "the image reference " + AttributeValues.quote(c.image())
+            + " gives no service name; set SERVICE_NAME");
+      }
+      return fromImage;
     }
 
     private Optional<Health> health(Map<String, Attribute> attrs, boolean ownCheck) {
       Attribute attr = attrs.get(HealthMirror.ATTRIBUTE);
-      boolean wanted = config.dockerHealth() && (attr == null || AttributeValues.isOn(attr.value()));
+      boolean wanted =
+          config.dockerHealth() && (attr == null || AttributeValues.isOn(attr.value()));
       return wanted && !ownCheck ? c.health().flatMap(HealthMirror::of) : Optional.empty();
-    }
-
-    private Optional<Protocol> protocol(Map<String, Attribute> attrs, Transport transport) {
-      Attribute attr = attrs.get("protocol");
-      if (attr == null || attr.text().isEmpty()) {
-        return Optional.empty();
-      }
-      Optional<Protocol> protocol = Protocol.parse(attr.value());
-      if (protocol.isEmpty()) {
-        problem(attr.sourceKey(), AttributeValues.quote(attr.value()) + " is not a known protocol ("
-            + Protocol.describeAll() + "); registered without a protocol");
-        return Optional.empty();
-      }
-      if (!protocol.get().fits(transport)) {
-        String message = "protocol " + protocol.get() + " does not fit a "
-            + transport.name().toLowerCase(Locale.ROOT)
-            + " port; registered without a protocol";
-        // A generic SERVICE_PROTOCOL=http is meant for the TCP ports of a container that also
-        // has a UDP port, so only a port-specific mismatch is a mistake.
-        if (attr.portSpecific()) {
-          problem(attr.sourceKey(), message);
-        } else {
-          note(attr.sourceKey(), message);
-        }
-        return Optional.empty();
-      }
-      return protocol;
     }
 
     /**
@@ -363,7 +304,7 @@ public final class ContainerNormalizer {
       ports.forEach(p -> numbers.add(p.port()));
       attributes.portSpecific().forEach((port, attrs) -> {
         if (!numbers.contains(port)) {
-          attrs.values().forEach(a -> problem(a.sourceKey(), port < 0
+          attrs.values().forEach(a -> problem(a.sourceKey(), port == ServiceAttributes.NO_PORT
               ? "not a port number (1-65535); ignored"
               : "the container does not expose port " + port + "; ignored"));
         }
@@ -383,8 +324,8 @@ public final class ContainerNormalizer {
           String middle = a.sourceKey().substring(ContainerView.SERVICE_PREFIX.length(),
               ContainerView.SERVICE_PREFIX.length() + underscore);
           problem(a.sourceKey(), "reads like SERVICE_<port>_" + a.key().substring(underscore + 1)
-              .toUpperCase(Locale.ROOT) + ", but " + AttributeValues.quote(middle) + " is not a port"
-              + " number; kept as the meta attribute " + AttributeValues.quote(a.key()));
+              .toUpperCase(Locale.ROOT) + ", but " + AttributeValues.quote(middle)
+              + " is not a port number; kept as the meta attribute " + AttributeValues.quote(a.key()));
         }
       }
     }
@@ -410,20 +351,20 @@ public final class ContainerNormalizer {
     }
 
     private String attributeKey(int port, String key) {
-      Attribute a = attributes.forPort(port).get(key);
-      return a == null ? "SERVICE_" + key.toUpperCase(Locale.ROOT) : a.sourceKey();
+      Attribute a = attributes.forPort(List.of(port)).get(key);
+      return a == null ? GRAMMAR.spell(key) : a.sourceKey();
     }
 
     private void problem(String key, String message) {
-      problems.add(new Problem(c.name(), key, message));
+      findings.problem(key, message);
     }
 
     private void note(String key, String message) {
-      notes.add(new Problem(c.name(), key, message));
+      findings.note(key, message);
     }
 
     private Result result(List<ServiceInstance> instances) {
-      return new Result(instances, List.copyOf(problems), List.copyOf(notes));
+      return new Result(instances, findings.problems(), findings.notes());
     }
   }
 }

@@ -6,6 +6,7 @@ import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.InspectContainerResponse;
 import io.registrybridge.core.ServiceInstance;
 import io.registrybridge.core.SourceObject;
+import io.registrybridge.core.attributes.Finding;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,11 +32,11 @@ public final class NormalizingMapper implements ContainerMapper {
   private final Map<String, SourceObject> objects = new java.util.concurrent.ConcurrentHashMap<>();
   private final ContainerNormalizer normalizer;
   private final DockerClient docker;
-  private final Map<String, List<ContainerNormalizer.Problem>> logged =
+  private final Map<String, List<Finding>> logged =
       new LinkedHashMap<>(16, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(
-            Map.Entry<String, List<ContainerNormalizer.Problem>> eldest) {
+            Map.Entry<String, List<Finding>> eldest) {
           return size() > REMEMBERED_CONTAINERS;
         }
       };
@@ -52,16 +53,16 @@ public final class NormalizingMapper implements ContainerMapper {
         InspectedContainers.view(container, id -> InspectedContainers.inspect(docker, id));
     ContainerNormalizer.Result result = normalizer.normalize(view);
     objects.put(view.id(), record(view, result));
-    List<ContainerNormalizer.Problem> before = logged.put(view.id(), result.problems());
+    List<Finding> before = logged.put(view.id(), result.problems());
     if (!result.problems().equals(before)) {
-      for (ContainerNormalizer.Problem problem : result.problems()) {
-        log.warn("docker: container {}: {}: {}", problem.container(), problem.key(),
+      for (Finding problem : result.problems()) {
+        log.warn("docker: container {}: {}: {}", problem.object(), problem.key(),
             problem.message());
       }
     }
     if (log.isDebugEnabled()) {
-      for (ContainerNormalizer.Problem note : result.notes()) {
-        log.debug("docker: container {}: {}: {}", note.container(), note.key(), note.message());
+      for (Finding note : result.notes()) {
+        log.debug("docker: container {}: {}: {}", note.object(), note.key(), note.message());
       }
     }
     return result.instances();

@@ -1,17 +1,16 @@
 package io.registrybridge.source.docker;
 
-import static java.util.Objects.requireNonNull;
-
-import java.util.Collections;
-import java.util.HashMap;
+import io.registrybridge.core.attributes.Attribute;
+import io.registrybridge.core.attributes.AttributeSet;
+import io.registrybridge.core.attributes.ServiceGrammar;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
-import java.util.SortedMap;
-import java.util.TreeMap;
+import java.util.Set;
 
 /**
- * A container's {@code SERVICE_*} attributes from its environment and labels, resolved per port.
+ * The Docker spelling of the attribute grammar ({@link ServiceGrammar}): a container's {@code
+ * SERVICE_*} environment entries and labels.
  *
  * <p>{@code SERVICE_<KEY>} is generic; {@code SERVICE_<port>_<KEY>} applies only to that
  * container port (both transports). Keys are the lower-cased rest: {@code SERVICE_CHECK_HTTP} is
@@ -30,107 +29,43 @@ import java.util.TreeMap;
  * and within the same specificity a label beats an environment entry: a label can be added to
  * a container by an operator without rebuilding the image whose {@code ENV} it overrides.
  *
- * <p>A set value wins even when it is empty; to the users of an attribute, empty means unset, so
- * {@code SERVICE_80_CHECK_HTTP=} switches off a generic HTTP check for port 80. When two keys of
- * the same source lower-case alike ({@code SERVICE_Name}, {@code SERVICE_NAME}), the one that
- * sorts first wins, where Registrator picked one at random.
+ * <p>When two keys of the same source lower-case alike ({@code SERVICE_Name}, {@code
+ * SERVICE_NAME}), the one that sorts first wins, where Registrator picked one at random.
  */
 final class ServiceAttributes {
+  /** The Docker source's own key: {@code SERVICE_DOCKER_HEALTH} (see {@link HealthMirror}). */
+  static final ServiceGrammar GRAMMAR = new ServiceGrammar(
+      key -> ContainerView.SERVICE_PREFIX + key.toUpperCase(Locale.ROOT),
+      Set.of(HealthMirror.ATTRIBUTE));
 
-  /** Where an attribute came from. */
-  enum Origin {
-    ENV,
-    LABEL
-  }
+  /** The port of a {@code SERVICE_<port>_} key whose number no port can have (99999, 0). */
+  static final int NO_PORT = -1;
+
+  private ServiceAttributes() {}
 
   /**
-   * One resolved attribute.
-   *
-   * @param key the lower-cased key without prefix and port ({@code check_http})
-   * @param value as written, untrimmed
-   * @param sourceKey the key as written on the container ({@code SERVICE_80_CHECK_HTTP}), for
-   *     messages
-   * @param portSpecific whether it came from a {@code SERVICE_<port>_} key
+   * Every {@code SERVICE_*} key of {@code env} and {@code labels}, by container port; keys for a
+   * number no port can have are kept under {@link #NO_PORT}, to be reported.
    */
-  record Attribute(String key, String value, String sourceKey, Origin origin,
-      boolean portSpecific) {
-    Attribute {
-      requireNonNull(key, "key");
-      requireNonNull(value, "value");
-      requireNonNull(sourceKey, "sourceKey");
-      requireNonNull(origin, "origin");
+  static AttributeSet<Integer> of(Map<String, String> env, Map<String, String> labels) {
+    AttributeSet.Builder<Integer> builder = AttributeSet.builder();
+    // Environment first, labels second, so that a label beats an environment entry.
+    for (Map<String, String> source : List.of(env, labels)) {
+      source.forEach((key, value) -> add(builder, key, value));
+      builder.nextLayer();
     }
-
-    /** The trimmed value, or empty when it is blank (an empty value means unset). */
-    Optional<String> text() {
-      String v = value.trim();
-      return v.isEmpty() ? Optional.empty() : Optional.of(v);
-    }
+    return builder.build();
   }
 
-  private final SortedMap<String, Attribute> generic;
-  // port -> key -> attribute; a port of -1 stands for a number no port can have (SERVICE_99999_X)
-  private final SortedMap<Integer, SortedMap<String, Attribute>> byPort;
-
-  private ServiceAttributes(SortedMap<String, Attribute> generic,
-      SortedMap<Integer, SortedMap<String, Attribute>> byPort) {
-    this.generic = generic;
-    this.byPort = byPort;
-  }
-
-  /** Parses every {@code SERVICE_*} key of {@code env} and {@code labels}. */
-  static ServiceAttributes of(Map<String, String> env, Map<String, String> labels) {
-    SortedMap<String, Attribute> generic = new TreeMap<>();
-    SortedMap<Integer, SortedMap<String, Attribute>> byPort = new TreeMap<>();
-    // Environment first, labels second, so that a label replaces an environment entry.
-    for (Origin origin : Origin.values()) {
-      Map<String, String> source = origin == Origin.ENV ? env : labels;
-      Map<String, Attribute> seenGeneric = new HashMap<>();
-      Map<Integer, Map<String, Attribute>> seenByPort = new HashMap<>();
-      for (Map.Entry<String, String> e : new TreeMap<>(source).entrySet()) {
-        parse(e.getKey(), e.getValue(), origin).ifPresent(parsed -> {
-          if (parsed.port() == null) {
-            seenGeneric.putIfAbsent(parsed.attribute().key(), parsed.attribute());
-          } else {
-            seenByPort.computeIfAbsent(parsed.port(), p -> new HashMap<>())
-                .putIfAbsent(parsed.attribute().key(), parsed.attribute());
-          }
-        });
-      }
-      generic.putAll(seenGeneric);
-      seenByPort.forEach((port, attrs) ->
-          byPort.computeIfAbsent(port, p -> new TreeMap<>()).putAll(attrs));
-    }
-    return new ServiceAttributes(generic, byPort);
-  }
-
-  /** The attributes that apply to {@code containerPort}, by key. */
-  SortedMap<String, Attribute> forPort(int containerPort) {
-    SortedMap<String, Attribute> resolved = new TreeMap<>(generic);
-    resolved.putAll(byPort.getOrDefault(containerPort, Collections.emptySortedMap()));
-    return Collections.unmodifiableSortedMap(resolved);
-  }
-
-  /** The generic attributes ({@code SERVICE_<KEY>}), by key. */
-  SortedMap<String, Attribute> generic() {
-    return Collections.unmodifiableSortedMap(generic);
-  }
-
-  /** The port-specific attributes by port, including ports the container does not have. */
-  SortedMap<Integer, SortedMap<String, Attribute>> portSpecific() {
-    return Collections.unmodifiableSortedMap(byPort);
-  }
-
-  private record Parsed(Integer port, Attribute attribute) {}
-
-  private static Optional<Parsed> parse(String sourceKey, String value, Origin origin) {
+  private static void add(AttributeSet.Builder<Integer> builder, String sourceKey,
+      String value) {
     if (!sourceKey.startsWith(ContainerView.SERVICE_PREFIX)) {
-      return Optional.empty();
+      return;
     }
     String key = sourceKey.substring(ContainerView.SERVICE_PREFIX.length())
         .toLowerCase(Locale.ROOT);
     if (key.isEmpty()) {
-      return Optional.empty();
+      return;
     }
     String v = value == null ? "" : value;
     int underscore = key.indexOf('_');
@@ -139,13 +74,13 @@ final class ServiceAttributes {
     if (underscore > 0 && underscore < key.length() - 1
         && key.substring(0, underscore).chars().allMatch(c -> c >= '0' && c <= '9')) {
       String digits = key.substring(0, underscore);
-      int port = digits.length() <= 5 ? Integer.parseInt(digits) : -1;
+      int port = digits.length() <= 5 ? Integer.parseInt(digits) : NO_PORT;
       if (port < 1 || port > 65535) {
-        port = -1;
+        port = NO_PORT;
       }
-      String rest = key.substring(underscore + 1);
-      return Optional.of(new Parsed(port, new Attribute(rest, v, sourceKey, origin, true)));
+      builder.port(port, new Attribute(key.substring(underscore + 1), v, sourceKey, true));
+    } else {
+      builder.generic(new Attribute(key, v, sourceKey, false));
     }
-    return Optional.of(new Parsed(null, new Attribute(key, v, sourceKey, origin, false)));
   }
 }

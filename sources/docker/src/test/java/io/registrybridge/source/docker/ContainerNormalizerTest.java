@@ -10,6 +10,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.registrybridge.core.ServiceCheck;
 import io.registrybridge.core.ServiceInstance;
 import io.registrybridge.core.Transport;
+import io.registrybridge.core.attributes.Finding;
 import io.registrybridge.source.docker.ContainerNormalizer.Result;
 import java.time.Duration;
 import java.util.List;
@@ -456,7 +457,7 @@ class ContainerNormalizerTest {
     assertThat(r.problems()).containsExactly(problem("SERVICE_ID",
         "service id must not contain control characters ('x\\u0007y'); port 80 not registered"));
     assertThat(tooLong.instances()).isEmpty();
-    assertThat(tooLong.problems()).extracting(ContainerNormalizer.Problem::key)
+    assertThat(tooLong.problems()).extracting(Finding::key)
         .containsExactly("SERVICE_ID");
   }
 
@@ -466,7 +467,7 @@ class ContainerNormalizerTest {
         container("app").published(80, 8080));
 
     assertThat(r.instances()).isEmpty();
-    assertThat(r.problems()).extracting(ContainerNormalizer.Problem::key)
+    assertThat(r.problems()).extracting(Finding::key)
         .containsExactly("service id");
   }
 

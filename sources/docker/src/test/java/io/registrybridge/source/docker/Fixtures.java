@@ -1,7 +1,7 @@
 package io.registrybridge.source.docker;
 
 import io.registrybridge.core.ServiceInstance;
-import io.registrybridge.source.docker.ContainerNormalizer.Problem;
+import io.registrybridge.core.attributes.Finding;
 import io.registrybridge.source.docker.ContainerNormalizer.Result;
 
 /** Shared test data: a container called web-1 on host1. */
@@ -32,7 +32,7 @@ final class Fixtures {
     return ServiceInstance.builder(id, name).origin("docker:" + CONTAINER);
   }
 
-  static Problem problem(String key, String message) {
-    return new Problem(CONTAINER, key, message);
+  static Finding problem(String key, String message) {
+    return new Finding("container", CONTAINER, key, message);
   }
 }

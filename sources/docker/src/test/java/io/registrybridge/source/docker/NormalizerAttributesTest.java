@@ -11,7 +11,7 @@ import static org.assertj.core.api.Assertions.tuple;
 import io.registrybridge.core.Protocol;
 import io.registrybridge.core.ServiceInstance;
 import io.registrybridge.core.Transport;
-import io.registrybridge.source.docker.ContainerNormalizer.Problem;
+import io.registrybridge.core.attributes.Finding;
 import io.registrybridge.source.docker.ContainerNormalizer.Result;
 import java.util.List;
 import java.util.Map;
@@ -234,7 +234,7 @@ class NormalizerAttributesTest {
             "meta key '" + "k".repeat(129) + "' dropped: key longer than 128 characters"),
         problem("SERVICE_BIG",
             "meta key 'big' dropped: value longer than 512 characters"));
-    assertThat(r.problems()).extracting(Problem::message)
+    assertThat(r.problems()).extracting(Finding::message)
         .noneMatch(m -> m.contains("hunter2") || m.contains("vvv"));
   }
 
@@ -319,7 +319,7 @@ class NormalizerAttributesTest {
     Result r = normalize(container("app").published(80, 8080)
         .env("SERVICE_PROTOCOL", "http\nFAKE LOG LINE"));
 
-    assertThat(r.problems()).extracting(Problem::message).containsExactly(
+    assertThat(r.problems()).extracting(Finding::message).containsExactly(
         "'http\\nFAKE LOG LINE' is not a known protocol (http, http2, https, grpc, grpc-web, "
             + "http_proxy, tcp, tls, udp, mongo, mysql, redis); registered without a protocol");
   }

@@ -3,13 +3,16 @@ package io.registrybridge.source.kubernetes;
 import static java.util.Objects.requireNonNull;
 
 import io.registrybridge.core.AttributeValues;
-import io.registrybridge.core.MetaKeys;
 import io.registrybridge.core.Placement;
 import io.registrybridge.core.Protocol;
 import io.registrybridge.core.ServiceInstance;
 import io.registrybridge.core.TagParser;
 import io.registrybridge.core.Transport;
-import io.registrybridge.source.kubernetes.ServiceAnnotations.Attribute;
+import io.registrybridge.core.attributes.Attribute;
+import io.registrybridge.core.attributes.AttributeSet;
+import io.registrybridge.core.attributes.Finding;
+import io.registrybridge.core.attributes.Findings;
+import io.registrybridge.core.attributes.ServiceGrammar;
 import io.registrybridge.source.kubernetes.ServiceView.PortView;
 import io.registrybridge.source.kubernetes.SliceView.EndpointView;
 import io.registrybridge.source.kubernetes.SliceView.SlicePort;
@@ -61,6 +64,13 @@ import java.util.TreeMap;
  * instance of the Service, whatever its type; sinks decide what a weight means (Consul: {@code
  * Weights.Passing}).
  *
+ * <p><b>IDs</b> are {@code <owner>:<namespace>.<service>:<address>:<port>[:udp]}; they cannot be
+ * set. One that {@link io.registrybridge.core.ServiceIds} refuses (over 256 characters with a
+ * long load balancer hostname) is reported and that instance left out.
+ *
+ * <p>The annotations are read with the grammar every source shares ({@link ServiceGrammar});
+ * {@code id} and {@code check_*}, generic or per port, are refused with a warning.
+ *
  * <p>Nothing malformed stops the rest: the bad annotation is reported naming the Service and the
  * key, and left out. Values are quoted only for keys with a known meaning.
  */
@@ -76,10 +86,7 @@ final class EndpointNormalizer {
   /** Pod labels that become tags ({@code version|v1}) and meta. */
   static final List<String> POD_LABELS = List.of("app", "version");
 
-  /** Keys with a meaning of their own; every other annotation of ours becomes meta. */
-  private static final Set<String> NOT_META =
-      Set.of("name", "tags", "ignore", "protocol", "sync", "port", "weight", "id");
-  private static final Set<String> GENERIC_ONLY = Set.of("sync", "port", "weight");
+  private static final ServiceGrammar GRAMMAR = ServiceAnnotations.GRAMMAR;
 
   /** What the normalizer looks up beside the Service and its slices. */
   interface Cluster {
@@ -90,27 +97,8 @@ final class EndpointNormalizer {
     Map<String, String> nodeAddresses(String nodeName);
   }
 
-  /**
-   * Something about a Service worth a log line.
-   *
-   * @param service {@code namespace/name}
-   * @param key the annotation at fault, or a word such as {@code port 53} when none is
-   */
-  record Problem(String service, String key, String message) {
-    Problem {
-      requireNonNull(service, "service");
-      requireNonNull(key, "key");
-      requireNonNull(message, "message");
-    }
-
-    @Override
-    public String toString() {
-      return "service " + service + ", " + key + ": " + message;
-    }
-  }
-
   /** What one Service yields; problems are warnings, notes are for debugging. */
-  record Result(List<ServiceInstance> instances, List<Problem> problems, List<Problem> notes) {
+  record Result(List<ServiceInstance> instances, List<Finding> problems, List<Finding> notes) {
     Result {
       instances = List.copyOf(instances);
       problems = List.copyOf(problems);
@@ -138,12 +126,12 @@ final class EndpointNormalizer {
     private final ServiceView svc;
     private final List<SliceView> slices;
     private final Cluster cluster;
-    private final ServiceAnnotations annotations;
-    private final Set<Problem> problems = new LinkedHashSet<>();
-    private final Set<Problem> notes = new LinkedHashSet<>();
+    private final AttributeSet<String> annotations;
+    private final Findings findings;
 
     Run(ServiceView svc, List<SliceView> slices, Cluster cluster) {
       this.svc = svc;
+      this.findings = new Findings("service", svc.key());
       this.slices = slices;
       this.cluster = cluster;
       this.annotations = ServiceAnnotations.of(svc.annotations());
@@ -182,7 +170,7 @@ final class EndpointNormalizer {
         note("type", "a ClusterIP Service and -sync-clusterip-services=false");
         return false;
       }
-      Attribute sync = annotations.generic().get("sync");
+      Attribute sync = annotations.generic().get(ServiceAnnotations.SYNC);
       if (sync != null) {
         Optional<Boolean> on = parseBool(sync.value());
         if (on.isPresent()) {
@@ -219,7 +207,7 @@ final class EndpointNormalizer {
 
     /** consul-k8s's {@code service-port}: one port by name or number; else every port. */
     private Optional<PortView> chosenPort(List<PortView> ports) {
-      Attribute port = annotations.generic().get("port");
+      Attribute port = annotations.generic().get(ServiceAnnotations.PORT);
       if (port == null || port.text().isEmpty()) {
         return Optional.empty();
       }
@@ -240,7 +228,7 @@ final class EndpointNormalizer {
      * leaves it out (it also refuses 1, which is Consul's default anyway).
      */
     private OptionalInt weight() {
-      Attribute attr = annotations.generic().get("weight");
+      Attribute attr = annotations.generic().get(ServiceAnnotations.WEIGHT);
       if (attr == null || attr.text().isEmpty()) {
         return OptionalInt.empty();
       }
@@ -261,20 +249,17 @@ final class EndpointNormalizer {
     private List<ServiceInstance> instances(PortView port, boolean isGroup, boolean onlyPort,
         OptionalInt weight) {
       Transport transport = port.transport().orElseThrow();
-      SortedMap<String, Attribute> attrs = annotations.forPort(port.port(), port.name());
-      Attribute ignore = attrs.get("ignore");
-      if (ignore != null && AttributeValues.isOn(ignore.value())) {
-        note(ignore.sourceKey(), "port " + port.port() + " ignored");
+      SortedMap<String, Attribute> attrs =
+          ServiceAnnotations.forPort(annotations, port.port(), port.name());
+      if (GRAMMAR.ignored(attrs, port.port(), findings)) {
         return List.of();
       }
-      Attribute nameAttr = attrs.get("name");
-      Optional<String> explicit = nameAttr == null ? Optional.empty() : nameAttr.text();
-      String name = explicit.filter(n -> nameAttr.portSpecific()).orElseGet(() ->
-          explicit.orElse(config.sync().defaultName(svc.name(), svc.namespace()))
-              + (isGroup ? "-" + port.port() : ""));
-      Optional<Protocol> protocol = protocol(attrs, port, transport);
-      List<String> ownTags = Optional.ofNullable(attrs.get("tags"))
-          .map(a -> TagParser.parse(a.value())).orElse(List.of());
+      String name = GRAMMAR.name(attrs, port.port(), isGroup,
+          () -> Optional.of(config.sync().defaultName(svc.name(), svc.namespace())))
+          .orElseThrow();
+      Optional<Protocol> protocol = GRAMMAR.protocol(attrs, transport, findings, "ignored")
+          .or(() -> PortProtocols.infer(transport, port.appProtocol(), port.name()));
+      List<String> ownTags = GRAMMAR.tags(attrs);
       SortedMap<String, String> meta = meta(attrs);
 
       List<ServiceInstance> instances = new ArrayList<>();
@@ -288,9 +273,14 @@ final class EndpointNormalizer {
         if (transport == Transport.UDP) {
           tags = TagParser.combine(tags, List.of(), List.of("udp"));
         }
-        String id = config.hostName() + ":" + svc.namespace() + "." + svc.name() + ":"
-            + target.address() + ":" + port.port() + (transport == Transport.UDP ? ":udp" : "");
-        instances.add(ServiceInstance.builder(id, name)
+        Optional<String> id = GRAMMAR.id(null, config.hostName() + ":" + svc.namespace() + "."
+            + svc.name() + ":" + target.address() + ":" + port.port()
+            + (transport == Transport.UDP ? ":udp" : ""),
+            "port " + port.port() + " at " + target.address(), findings);
+        if (id.isEmpty()) {
+          continue;
+        }
+        instances.add(ServiceInstance.builder(id.get(), name)
             .address(target.address())
             .port(target.port())
             // The mesh uses targetPort as the service port, and each endpoint keeps its own.
@@ -310,29 +300,6 @@ final class EndpointNormalizer {
       return instances;
     }
 
-    private Optional<Protocol> protocol(Map<String, Attribute> attrs, PortView port,
-        Transport transport) {
-      Attribute attr = attrs.get("protocol");
-      if (attr != null && attr.text().isPresent()) {
-        Optional<Protocol> protocol = Protocol.parse(attr.value());
-        if (protocol.isEmpty()) {
-          problem(attr.sourceKey(), AttributeValues.quote(attr.value())
-              + " is not a known protocol (" + Protocol.describeAll() + "); ignored");
-        } else if (!protocol.get().fits(transport)) {
-          String message = "protocol " + protocol.get() + " does not fit a "
-              + transport.name().toLowerCase(Locale.ROOT) + " port; ignored";
-          if (attr.portSpecific()) {
-            problem(attr.sourceKey(), message);
-          } else {
-            note(attr.sourceKey(), message); // a generic one is meant for the other ports
-          }
-        } else {
-          return protocol;
-        }
-      }
-      return PortProtocols.infer(transport, port.appProtocol(), port.name());
-    }
-
     /**
      * Every annotation without a meaning of its own, then where the instance came from; the
      * source's keys win over annotations that would hide them.
@@ -347,9 +314,7 @@ final class EndpointNormalizer {
       added.put(EXTERNAL_SOURCE, SOURCE_VALUE);
       added.put(META_NAMESPACE, svc.namespace());
       added.put(META_SERVICE, svc.name());
-      return MetaKeys.fromAttributes(attrs,
-          key -> !NOT_META.contains(key) && !key.startsWith("check_"), Attribute::value,
-          Attribute::sourceKey, added, this::problem);
+      return GRAMMAR.meta(attrs, added, findings);
     }
 
     /** consul-k8s's per-endpoint keys, and the Pod's app and version labels. */
@@ -473,33 +438,38 @@ final class EndpointNormalizer {
         if (!refs.contains(ref)) {
           problem(a.sourceKey(), "the Service has no port " + AttributeValues.quote(ref)
               + "; ignored");
-        } else if (GENERIC_ONLY.contains(a.key())) {
+        } else if (ServiceAnnotations.GENERIC_ONLY.contains(a.key())) {
           problem(a.sourceKey(), a.key() + " applies to the whole Service; ignored");
+        } else {
+          reportUnsupported(a);
         }
       }));
     }
 
+    /** {@code id} and {@code check_*}: meaningful on a container, not on a Service. */
     private void reportUnsupported() {
-      annotations.generic().values().forEach(a -> {
-        if (a.key().equals("id")) {
-          problem(a.sourceKey(), "IDs are per endpoint and cannot be set; ignored");
-        } else if (a.key().startsWith("check_")) {
-          problem(a.sourceKey(), "Kubernetes readiness decides which endpoints are"
-              + " registered; checks are not supported here; ignored");
-        }
-      });
+      annotations.generic().values().forEach(this::reportUnsupported);
+    }
+
+    private void reportUnsupported(Attribute a) {
+      if (a.key().equals(ServiceGrammar.ID)) {
+        problem(a.sourceKey(), "IDs are per endpoint and cannot be set; ignored");
+      } else if (a.key().startsWith(ServiceGrammar.CHECK_PREFIX)) {
+        problem(a.sourceKey(), "Kubernetes readiness decides which endpoints are"
+            + " registered; checks are not supported here; ignored");
+      }
     }
 
     private void problem(String key, String message) {
-      problems.add(new Problem(svc.key(), key, message));
+      findings.problem(key, message);
     }
 
     private void note(String key, String message) {
-      notes.add(new Problem(svc.key(), key, message));
+      findings.note(key, message);
     }
 
     private Result result(List<ServiceInstance> instances) {
-      return new Result(instances, List.copyOf(problems), List.copyOf(notes));
+      return new Result(instances, findings.problems(), findings.notes());
     }
   }
 

@@ -20,6 +20,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.registrybridge.core.ServiceInstance;
 import io.registrybridge.core.Source;
 import io.registrybridge.core.SourceListener;
+import io.registrybridge.core.attributes.Finding;
 import io.registrybridge.retry.RetryPolicy;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -84,7 +85,7 @@ public final class KubernetesSource implements Source {
   // Confined to the executor thread.
   private final ClusterState state = new ClusterState();
   private final Map<String, List<ServiceInstance>> reported = new HashMap<>();
-  private final Map<String, List<EndpointNormalizer.Problem>> logged = new HashMap<>();
+  private final Map<String, List<Finding>> logged = new HashMap<>();
   private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
   private SourceListener listener;
   private boolean useSlices;
@@ -410,7 +411,7 @@ public final class KubernetesSource implements Source {
           + " reported and is tried again on its next change", key, describe(e), e);
       return null;
     }
-    List<EndpointNormalizer.Problem> before = logged.put(key, result.problems());
+    List<Finding> before = logged.put(key, result.problems());
     if (!result.problems().equals(before == null ? List.of() : before)) {
       result.problems().forEach(p -> log.warn("kubernetes: {}", p));
     }

@@ -1,17 +1,20 @@
 package io.registrybridge.source.kubernetes;
 
-import static java.util.Objects.requireNonNull;
-
-import java.util.Collections;
+import io.registrybridge.core.attributes.Attribute;
+import io.registrybridge.core.attributes.AttributeSet;
+import io.registrybridge.core.attributes.ServiceGrammar;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.SortedMap;
-import java.util.TreeMap;
 
 /**
- * A Service's annotations in one vocabulary: the Docker source's ({@code SERVICE_*}) under our
- * prefix, and consul-k8s catalog sync's under {@code consul.hashicorp.com/}, resolved per port.
+ * The Kubernetes spelling of the attribute grammar ({@link ServiceGrammar}): a Service's
+ * annotations, ours (the Docker source's {@code SERVICE_*} vocabulary under our prefix) and
+ * consul-k8s catalog sync's under {@code consul.hashicorp.com/}, resolved per port.
  *
  * <p>Ours: {@code registry-bridge.io/<key>} for every port and {@code
  * registry-bridge.io/<port>.<key>} for one Service port, named by number ({@code 80.name}) or by
@@ -25,71 +28,57 @@ import java.util.TreeMap;
 final class ServiceAnnotations {
   static final String PREFIX = "registry-bridge.io/";
   static final String CONSUL_PREFIX = "consul.hashicorp.com/";
+  static final String SYNC = "sync";
+  static final String PORT = "port";
+  static final String WEIGHT = "weight";
+  /** The keys of the whole Service, which have no per-port form. */
+  static final Set<String> GENERIC_ONLY = Set.of(SYNC, PORT, WEIGHT);
+  static final ServiceGrammar GRAMMAR = new ServiceGrammar(key -> PREFIX + key, GENERIC_ONLY);
+
   private static final String CONSUL_META = "service-meta-";
   private static final Map<String, String> CONSUL_KEYS = Map.of(
-      "service-name", "name",
-      "service-tags", "tags",
-      "service-sync", "sync",
-      "service-port", "port",
-      "service-weight", "weight");
+      "service-name", ServiceGrammar.NAME,
+      "service-tags", ServiceGrammar.TAGS,
+      "service-sync", SYNC,
+      "service-port", PORT,
+      "service-weight", WEIGHT);
 
-  /**
-   * One annotation, resolved.
-   *
-   * @param key our lower-case key without prefix and port ({@code protocol})
-   * @param value as written
-   * @param sourceKey the annotation's name, for messages
-   * @param portSpecific whether it applies to one port only
-   */
-  record Attribute(String key, String value, String sourceKey, boolean portSpecific) {
-    Attribute {
-      requireNonNull(key, "key");
-      requireNonNull(value, "value");
-      requireNonNull(sourceKey, "sourceKey");
-    }
+  private ServiceAnnotations() {}
 
-    /** The trimmed value, or empty when blank (an empty value means unset). */
-    Optional<String> text() {
-      String v = value.trim();
-      return v.isEmpty() ? Optional.empty() : Optional.of(v);
-    }
-  }
-
-  private final SortedMap<String, Attribute> generic;
-  // port reference (a number or a port name) -> key -> attribute
-  private final SortedMap<String, SortedMap<String, Attribute>> byPort;
-
-  private ServiceAnnotations(SortedMap<String, Attribute> generic,
-      SortedMap<String, SortedMap<String, Attribute>> byPort) {
-    this.generic = generic;
-    this.byPort = byPort;
-  }
-
-  static ServiceAnnotations of(Map<String, String> annotations) {
-    SortedMap<String, Attribute> consul = new TreeMap<>();
-    SortedMap<String, Attribute> ours = new TreeMap<>();
-    SortedMap<String, SortedMap<String, Attribute>> byPort = new TreeMap<>();
-    for (Map.Entry<String, String> e : new TreeMap<>(annotations).entrySet()) {
-      String name = e.getKey();
-      String value = e.getValue() == null ? "" : e.getValue();
+  /** The annotations by port reference: a Service port's number or its name, lower case. */
+  static AttributeSet<String> of(Map<String, String> annotations) {
+    AttributeSet.Builder<String> builder = AttributeSet.builder();
+    annotations.forEach((name, value) -> {
       if (name.startsWith(CONSUL_PREFIX)) {
         consulKey(name.substring(CONSUL_PREFIX.length())).ifPresent(key ->
-            consul.putIfAbsent(key, new Attribute(key, value, name, false)));
-      } else if (name.startsWith(PREFIX) && name.length() > PREFIX.length()) {
+            builder.generic(new Attribute(key, value == null ? "" : value, name, false)));
+      }
+    });
+    builder.nextLayer(); // ours beat consul-k8s's
+    annotations.forEach((name, value) -> {
+      if (name.startsWith(PREFIX) && name.length() > PREFIX.length()) {
+        String v = value == null ? "" : value;
         String rest = name.substring(PREFIX.length()).toLowerCase(Locale.ROOT);
         int dot = rest.indexOf('.');
         if (dot > 0 && dot < rest.length() - 1) {
-          String key = rest.substring(dot + 1);
-          byPort.computeIfAbsent(rest.substring(0, dot), p -> new TreeMap<>())
-              .putIfAbsent(key, new Attribute(key, value, name, true));
+          builder.port(rest.substring(0, dot),
+              new Attribute(rest.substring(dot + 1), v, name, true));
         } else {
-          ours.putIfAbsent(rest, new Attribute(rest, value, name, false));
+          builder.generic(new Attribute(rest, v, name, false));
         }
       }
+    });
+    return builder.build();
+  }
+
+  /** The attributes of the Service port {@code number} called {@code name} (may be empty). */
+  static SortedMap<String, Attribute> forPort(AttributeSet<String> annotations, int number,
+      String name) {
+    List<String> refs = new ArrayList<>(List.of(Integer.toString(number)));
+    if (!name.isEmpty()) {
+      refs.add(name.toLowerCase(Locale.ROOT)); // by name beats by number
     }
-    SortedMap<String, Attribute> generic = new TreeMap<>(consul);
-    generic.putAll(ours);
-    return new ServiceAnnotations(generic, byPort);
+    return annotations.forPort(refs);
   }
 
   private static Optional<String> consulKey(String name) {
@@ -97,26 +86,5 @@ final class ServiceAnnotations {
       return Optional.of(name.substring(CONSUL_META.length()));
     }
     return Optional.ofNullable(CONSUL_KEYS.get(name));
-  }
-
-  /** The attributes for the Service port {@code number} called {@code name} (may be empty). */
-  SortedMap<String, Attribute> forPort(int number, String name) {
-    SortedMap<String, Attribute> resolved = new TreeMap<>(generic);
-    resolved.putAll(byPort.getOrDefault(Integer.toString(number), Collections.emptySortedMap()));
-    if (!name.isEmpty()) {
-      resolved.putAll(byPort.getOrDefault(name.toLowerCase(Locale.ROOT),
-          Collections.emptySortedMap()));
-    }
-    return Collections.unmodifiableSortedMap(resolved);
-  }
-
-  /** The attributes for every port, by key. */
-  SortedMap<String, Attribute> generic() {
-    return Collections.unmodifiableSortedMap(generic);
-  }
-
-  /** The port-specific attributes by port reference (a number or a name, lower case). */
-  SortedMap<String, SortedMap<String, Attribute>> portSpecific() {
-    return Collections.unmodifiableSortedMap(byPort);
   }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.registrybridge.core.Protocol;
 import io.registrybridge.core.ServiceInstance;
 import io.registrybridge.core.Transport;
+import io.registrybridge.core.attributes.Finding;
 import io.registrybridge.source.kubernetes.ServiceView.PortView;
 import io.registrybridge.source.kubernetes.SliceView.EndpointView;
 import io.registrybridge.source.kubernetes.SliceView.SlicePort;
@@ -122,6 +123,49 @@ class EndpointNormalizerTest {
         .containsExactly("192.0.2.10");
   }
 
+  @Test
+  void anIdNoSinkCanUseIsReportedAndOnlyThatInstanceLeftOut() {
+    // 63-character namespace and name, and a load balancer hostname: over 256 characters.
+    String longName = "n".repeat(63);
+    String hostname = "a".repeat(63) + "." + "b".repeat(63) + ".elb.example.com";
+    ServiceView lb = new ServiceView(longName, longName, "LoadBalancer", Map.of(),
+        List.of(tcp("http", 80, 30080)), List.of(), List.of("198.51.100.7", hostname));
+
+    EndpointNormalizer.Result result = normalize(lb);
+
+    assertThat(result.instances()).extracting(ServiceInstance::address)
+        .containsExactly("198.51.100.7");
+    assertThat(result.problems()).extracting(Finding::toString).singleElement()
+        .satisfies(p -> assertThat(p).startsWith("service " + longName + "/" + longName
+            + ", service id: service id longer than 256 characters (").endsWith(
+            "...'); port 80 at " + hostname + " not registered"));
+  }
+
+  @Test
+  void idAndChecksAreRefusedPerPortAsWellAsForTheWholeService() {
+    ServiceView svc = service("ClusterIP", Map.of("registry-bridge.io/id", "mine",
+        "registry-bridge.io/http.id", "mine-too", "registry-bridge.io/80.check_http", "/health",
+        "registry-bridge.io/check_tcp", "true"), List.of(tcp("http", 80, 0)));
+    SliceView slice = slice(List.of(new SlicePort("http", 8080, Transport.TCP)),
+        ready("10.1.0.1", "node-1"));
+
+    EndpointNormalizer.Result result = normalize(svc, slice);
+
+    assertThat(result.instances()).singleElement().satisfies(i -> {
+      assertThat(i.id()).isEqualTo("c1:shop.web:10.1.0.1:80");
+      assertThat(i.checks()).isEmpty();
+      assertThat(i.meta()).doesNotContainKeys("id", "check_http", "check_tcp");
+    });
+    String checks = "Kubernetes readiness decides which endpoints are registered; checks are"
+        + " not supported here; ignored";
+    String ids = "IDs are per endpoint and cannot be set; ignored";
+    assertThat(result.problems()).extracting(Finding::toString).containsExactlyInAnyOrder(
+        "service shop/web, registry-bridge.io/id: " + ids,
+        "service shop/web, registry-bridge.io/http.id: " + ids,
+        "service shop/web, registry-bridge.io/80.check_http: " + checks,
+        "service shop/web, registry-bridge.io/check_tcp: " + checks);
+  }
+
   private static EndpointNormalizer withSync(SyncOptions sync) {
     return new EndpointNormalizer(new KubernetesSourceConfig("c1", Set.of(), Set.of(),
         Optional.empty(), true, NodePortSync.EXTERNAL_ONLY, Optional.empty(), List.of(), sync));
@@ -157,7 +201,7 @@ class EndpointNormalizerTest {
     EndpointNormalizer.Result clusterIp = noClusterIp.normalize(service("ClusterIP",
         Map.of("consul.hashicorp.com/service-sync", "true"), ports), List.of(slice), CLUSTER);
     assertThat(clusterIp.instances()).isEmpty();
-    assertThat(clusterIp.notes()).extracting(EndpointNormalizer.Problem::toString)
+    assertThat(clusterIp.notes()).extracting(Finding::toString)
         .contains("service shop/web, type: a ClusterIP Service and"
             + " -sync-clusterip-services=false");
     assertThat(noClusterIp.normalize(service("NodePort", Map.of(), ports), List.of(slice),
@@ -200,7 +244,7 @@ class EndpointNormalizerTest {
       assertThat(i.protocol()).contains(Protocol.HTTP); // from the port name
       assertThat(i.meta()).containsEntry("owner", "team-a").doesNotContainKey("bad key!");
     });
-    assertThat(result.problems()).extracting(EndpointNormalizer.Problem::toString)
+    assertThat(result.problems()).extracting(Finding::toString)
         .containsExactlyInAnyOrder(
             "service shop/web, port 9: protocol SCTP is not supported (only TCP and UDP);"
                 + " port not synced",
@@ -274,7 +318,7 @@ class EndpointNormalizerTest {
           slice);
       assertThat(result.instances()).singleElement()
           .satisfies(i -> assertThat(i.weight()).as(bad).isEmpty());
-      assertThat(result.problems()).extracting(EndpointNormalizer.Problem::toString)
+      assertThat(result.problems()).extracting(Finding::toString)
           .containsExactly("service shop/web, consul.hashicorp.com/service-weight: '" + bad
               + "' is not a whole number from 1 to 65535; ignored");
     }
@@ -282,7 +326,7 @@ class EndpointNormalizerTest {
         Map.of("registry-bridge.io/http.weight", "5"), List.of(tcp("http", 80, 0))), slice);
     assertThat(perPort.instances()).singleElement()
         .satisfies(i -> assertThat(i.weight()).isEmpty());
-    assertThat(perPort.problems()).extracting(EndpointNormalizer.Problem::toString)
+    assertThat(perPort.problems()).extracting(Finding::toString)
         .containsExactly("service shop/web, registry-bridge.io/http.weight: weight applies to"
             + " the whole Service; ignored");
   }

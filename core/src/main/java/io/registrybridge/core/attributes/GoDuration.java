@@ -1,4 +1,4 @@
-package io.registrybridge.source.docker;
+package io.registrybridge.core.attributes;
 
 import java.math.BigDecimal;
 import java.math.BigInteger;

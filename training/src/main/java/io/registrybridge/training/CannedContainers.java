@@ -1,4 +1,4 @@
-package io.registrybridge.bridge.training;
+package io.registrybridge.training;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -21,16 +21,16 @@ import java.util.Map;
  * container and one without ports. {@link #LATE} is not running at first: the training starts
  * it with an event.
  */
-final class CannedContainers {
+public final class CannedContainers {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** One container as the engine describes it. */
-  record Container(String name, String image, Map<String, String> env,
+  public record Container(String name, String image, Map<String, String> env,
       Map<String, String> labels, List<String> exposed, Map<String, Integer> published,
       String network, String ip, boolean running, long exitCode) {
 
     /** A 64-hex-digit ID that stays the same from run to run. */
-    String id() {
+    public String id() {
       try {
         byte[] digest = MessageDigest.getInstance("SHA-256")
             .digest(("registry-bridge-aot/" + name).getBytes(StandardCharsets.UTF_8));
@@ -40,12 +40,12 @@ final class CannedContainers {
       }
     }
 
-    Container stopped(long code) {
+    public Container stopped(long code) {
       return new Container(name, image, env, labels, exposed, published, network, ip, false,
           code);
     }
 
-    Container started() {
+    public Container started() {
       return new Container(name, image, env, labels, exposed, published, network, ip, true, 0);
     }
 
@@ -53,7 +53,7 @@ final class CannedContainers {
      * The service IDs the daemon registers for this container with {@code -internal}: one per
      * exposed port, {@code <host>:<container>:<port>[:udp]} as Registrator names them.
      */
-    List<String> serviceIds(String host) {
+    public List<String> serviceIds(String host) {
       boolean ignored = "true".equals(env.get("SERVICE_IGNORE"))
           || "true".equals(labels.get("SERVICE_IGNORE"));
       if (!running || ignored) {
@@ -69,12 +69,12 @@ final class CannedContainers {
   }
 
   /** Started by an event during the training, after the first listing. */
-  static final Container LATE = bookinfo("ratings-v2", "ratings", "v2").stopped(0);
+  public static final Container LATE = bookinfo("ratings-v2", "ratings", "v2").stopped(0);
 
   private CannedContainers() {}
 
   /** The twenty containers that run when the training starts. */
-  static List<Container> initial() {
+  public static List<Container> initial() {
     List<Container> all = new ArrayList<>();
     Container productpage = bookinfo("productpage", "productpage", "v1");
     Map<String, String> checked = new LinkedHashMap<>(productpage.env());
@@ -261,7 +261,7 @@ final class CannedContainers {
   }
 
   /** One line of the {@code GET /events} stream. */
-  static String event(Container c, String action, Instant at) {
+  public static String event(Container c, String action, Instant at) {
     Map<String, Object> attributes = new LinkedHashMap<>(c.labels());
     attributes.put("image", c.image());
     attributes.put("name", c.name());

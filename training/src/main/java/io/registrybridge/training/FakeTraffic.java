@@ -1,4 +1,4 @@
-package io.registrybridge.bridge.training;
+package io.registrybridge.training;
 
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -8,7 +8,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * What one training fake saw: requests answered, requests it does not know (a hint when the
  * training fails), and errors of the fake itself (bugs, which fail the training at once).
  */
-final class FakeTraffic {
+public final class FakeTraffic {
   private final AtomicInteger requests = new AtomicInteger();
   private final List<String> unhandled = new CopyOnWriteArrayList<>();
   private final List<String> failures = new CopyOnWriteArrayList<>();
@@ -25,7 +25,7 @@ final class FakeTraffic {
     failures.add(what);
   }
 
-  List<String> failures() {
+  public List<String> failures() {
     return List.copyOf(failures);
   }
 

@@ -1,4 +1,4 @@
-package io.registrybridge.source.docker;
+package io.registrybridge.core.attributes;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

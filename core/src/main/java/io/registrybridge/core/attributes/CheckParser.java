@@ -1,10 +1,9 @@
-package io.registrybridge.source.docker;
+package io.registrybridge.core.attributes;
 
 import io.registrybridge.core.AttributeValues;
 import io.registrybridge.core.ServiceCheck;
 import io.registrybridge.core.ServiceCheck.InitialStatus;
 import io.registrybridge.core.ServiceCheck.Type;
-import io.registrybridge.source.docker.ServiceAttributes.Attribute;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
@@ -13,7 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.BiConsumer;
+import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
 
 /**
@@ -34,9 +33,9 @@ import java.util.regex.Pattern;
  * typo made Consul refuse the whole service; here a malformed value of the chosen check or of
  * an option it uses is reported and drops the check, and the service is still registered.
  */
-final class CheckParser {
+public final class CheckParser {
   /** Registrator's default interval for every check except ttl. */
-  static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(10);
+  public static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(10);
 
   private static final Pattern HTTP_METHOD = Pattern.compile("[A-Za-z]+");
 
@@ -68,18 +67,19 @@ final class CheckParser {
   /**
    * The check of one service, or empty when none is asked for or it cannot be built.
    *
-   * @param attributes the attributes of the service's port (see {@link ServiceAttributes})
+   * @param attributes the attributes of the service's port (see {@link AttributeSet})
    * @param address the service's final address; empty means the sink's default, which a check
    *     cannot name
    * @param port the service's final port
-   * @param problems receives the key as written on the container and a message
+   * @param spelling how the source writes a generic key, for hints
+   * @param findings receives each problem under the key as written on the container or object
    */
   static Optional<ServiceCheck> parse(Map<String, Attribute> attributes, String address,
-      int port, BiConsumer<String, String> problems) {
+      int port, UnaryOperator<String> spelling, Findings findings) {
     Attribute cmd = attributes.get("check_cmd");
     if (cmd != null && cmd.text().isPresent()) {
-      problems.accept(cmd.sourceKey(), "check_cmd is not supported (it needed Registrator's "
-          + "check-cmd helper); use SERVICE_CHECK_SCRIPT");
+      findings.problem(cmd.sourceKey(), "check_cmd is not supported (it needed Registrator's "
+          + "check-cmd helper); use " + spelling.apply(Kind.SCRIPT.key));
     }
     List<Attribute> requested = new ArrayList<>();
     Kind chosen = null;
@@ -99,14 +99,14 @@ final class CheckParser {
     for (Attribute other : requested) {
       // A generic check overridden by a port-specific one is layering, not a mistake.
       if (other != main && other.portSpecific() == main.portSpecific()) {
-        problems.accept(other.sourceKey(), "ignored: a service has one check and "
+        findings.problem(other.sourceKey(), "ignored: a service has one check and "
             + main.sourceKey() + " takes precedence");
       }
     }
     try {
       return Optional.of(build(chosen, main, attributes, address, port));
     } catch (BadValue e) {
-      problems.accept(e.key, e.getMessage() + "; no check registered");
+      findings.problem(e.key, e.getMessage() + "; no check registered");
       return Optional.empty();
     }
   }
@@ -170,7 +170,8 @@ final class CheckParser {
       // Validated with a stand-in host: the node-address placeholder is not a URI authority.
       new URI(url.replace(ServiceCheck.NODE_ADDRESS, "node.invalid")).parseServerAuthority();
     } catch (URISyntaxException e) {
-      throw new BadValue(main.sourceKey(), AttributeValues.quote(main.value()) + " is not a URL path");
+      throw new BadValue(main.sourceKey(),
+          AttributeValues.quote(main.value()) + " is not a URL path");
     }
     return url;
   }
@@ -206,7 +207,8 @@ final class CheckParser {
       throw new BadValue(a.sourceKey(), AttributeValues.quote(a.value()) + " is " + e.getMessage());
     }
     if (d.isZero() || d.isNegative()) {
-      throw new BadValue(a.sourceKey(), AttributeValues.quote(a.value()) + " is not a positive duration");
+      throw new BadValue(a.sourceKey(),
+          AttributeValues.quote(a.value()) + " is not a positive duration");
     }
     return d;
   }
@@ -224,7 +226,8 @@ final class CheckParser {
   private static String httpMethod(Attribute a) {
     String method = a.value().trim();
     if (!HTTP_METHOD.matcher(method).matches()) {
-      throw new BadValue(a.sourceKey(), AttributeValues.quote(a.value()) + " is not an HTTP method");
+      throw new BadValue(a.sourceKey(),
+          AttributeValues.quote(a.value()) + " is not an HTTP method");
     }
     return method.toUpperCase(Locale.ROOT);
   }

@@ -1,4 +1,4 @@
-package io.registrybridge.bridge.training;
+package io.registrybridge.training;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -49,7 +49,7 @@ import java.util.function.Predicate;
  * unknown ID answers 200, and a new check starts {@code critical}. Anything else answers 404 and
  * is remembered in {@link #traffic()} so that a failed training can say what was missing.
  */
-final class FakeConsulAgent implements AutoCloseable {
+public final class FakeConsulAgent implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String NODE = "aot-training-consul";
   private static final Duration MAX_HOLD = Duration.ofSeconds(1);
@@ -62,7 +62,7 @@ final class FakeConsulAgent implements AutoCloseable {
   private final FakeTraffic traffic = new FakeTraffic();
   private boolean closed;
 
-  FakeConsulAgent() throws IOException {
+  public FakeConsulAgent() throws IOException {
     server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
     // Held requests (blocking queries) must not starve the others: a thread per request.
     executor = Executors.newCachedThreadPool(runnable -> {
@@ -76,22 +76,22 @@ final class FakeConsulAgent implements AutoCloseable {
   }
 
   /** The bound port on 127.0.0.1. */
-  int port() {
+  public int port() {
     return server.getAddress().getPort();
   }
 
   /** The registered services, by ID, as {@code GET /v1/agent/services} returns them. */
-  synchronized Map<String, JsonNode> services() {
+  public synchronized Map<String, JsonNode> services() {
     return Map.copyOf(services);
   }
 
   /** What this fake saw. */
-  FakeTraffic traffic() {
+  public FakeTraffic traffic() {
     return traffic;
   }
 
   /** Waits until {@code condition} holds for the registered service IDs, or the time is up. */
-  synchronized boolean await(Predicate<java.util.Set<String>> condition, Duration timeout)
+  public synchronized boolean await(Predicate<java.util.Set<String>> condition, Duration timeout)
       throws InterruptedException {
     Instant deadline = Instant.now().plus(timeout);
     while (!condition.test(services.keySet())) {

@@ -1,4 +1,4 @@
-package io.registrybridge.bridge.training;
+package io.registrybridge.training;
 
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
@@ -45,7 +45,7 @@ import java.util.regex.Pattern;
  * pool; the event stream holds one connection for as long as it runs). Paths may carry an API
  * version prefix ({@code /v1.41/...}).
  */
-final class FakeDockerEngine implements AutoCloseable {
+public final class FakeDockerEngine implements AutoCloseable {
   private static final Pattern VERSIONED = Pattern.compile("^/v[0-9.]+(/.*)$");
   private static final Pattern INSPECT = Pattern.compile("^/containers/([^/]+)/json$");
   private static final DateTimeFormatter HTTP_DATE =
@@ -66,7 +66,7 @@ final class FakeDockerEngine implements AutoCloseable {
    *
    * @throws IOException when the socket cannot be bound (a path longer than about 100 bytes)
    */
-  FakeDockerEngine(Path socket, String name, List<CannedContainers.Container> initial)
+  public FakeDockerEngine(Path socket, String name, List<CannedContainers.Container> initial)
       throws IOException {
     this.name = name;
     this.socket = socket;
@@ -79,12 +79,12 @@ final class FakeDockerEngine implements AutoCloseable {
   }
 
   /** {@code unix:///...}: the value for {@code DOCKER_HOST}. */
-  String dockerHost() {
+  public String dockerHost() {
     return "unix://" + socket.toAbsolutePath();
   }
 
   /** Changes what list and inspect report; {@code null} removes the container (destroyed). */
-  synchronized void put(String id, CannedContainers.Container container) {
+  public synchronized void put(String id, CannedContainers.Container container) {
     if (container == null) {
       containers.remove(id);
     } else {
@@ -93,17 +93,17 @@ final class FakeDockerEngine implements AutoCloseable {
   }
 
   /** Whether a client has an event stream open. */
-  boolean streaming() {
+  public boolean streaming() {
     return !eventStreams.isEmpty();
   }
 
   /** What this fake saw. */
-  FakeTraffic traffic() {
+  public FakeTraffic traffic() {
     return traffic;
   }
 
   /** Sends one event line to every open event stream. */
-  void emit(String eventJson) {
+  public void emit(String eventJson) {
     byte[] line = (eventJson + "\n").getBytes(StandardCharsets.UTF_8);
     for (OutputStream out : eventStreams) {
       try {
