@@ -231,7 +231,43 @@ public final class ZooKeeperSink implements Sink {
     for (String path : paths) {
       result = result.plus(converge(path, winner(path, planned, desired), desired::mayDelete));
     }
+    // What an ended session of ours held and nobody wants any more: a server that restarted
+    // keeps that session (and its nodes) until it times out, and an expired one leaves the
+    // service node empty. Neither may stay behind.
+    for (Map.Entry<String, Held> was : before.entrySet()) {
+      String path = was.getKey();
+      if (!held.containsKey(path) && !claims.containsKey(path)
+          && desired.mayDelete(was.getValue().source())) {
+        result = result.plus(removeLeftover(path));
+      }
+    }
     return result;
+  }
+
+  private SyncResult removeLeftover(String path) {
+    try {
+      Stat stat = client.checkExists().forPath(path);
+      int deleted = 0;
+      if (stat != null && pastSessions.contains(stat.getEphemeralOwner())) {
+        deleteIgnoringRace(path, stat.getVersion());
+        deleted = 1;
+      }
+      pruneServiceNode(path.substring(0, path.lastIndexOf('/')));
+      return new SyncResult(0, 0, deleted);
+    } catch (KeeperException e) {
+      if (outage(e)) {
+        throw unavailable(e);
+      }
+      log.warn("{}: cannot remove {}, left by an ended session: {}", name, path, e.code());
+      return SyncResult.NOTHING;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ControlPlaneUnavailableException(name + ": interrupted", e);
+    } catch (RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      throw unavailable(e);
+    }
   }
 
   /** The node an instance should have, or empty (logged once) when ZooKeeper cannot hold it. */
@@ -323,12 +359,9 @@ public final class ZooKeeperSink implements Sink {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new ControlPlaneUnavailableException(name + ": interrupted", e);
-    } catch (ControlPlaneUnavailableException e) {
-      throw e;
+    } catch (RuntimeException e) {
+      throw e; // an outage already, or a bug: the reconciler isolates that to its ID
     } catch (Exception e) {
-      if (e instanceof RuntimeException runtime) {
-        throw runtime; // a bug: the reconciler isolates it to its ID
-      }
       throw unavailable(e);
     }
   }
@@ -455,7 +488,11 @@ public final class ZooKeeperSink implements Sink {
     String prefix = "/".equals(uri.path()) ? "/" : uri.path() + "/";
     try {
       List<String> owned = new ArrayList<>();
-      for (String path : client.getZookeeperClient().getZooKeeper().getEphemerals(prefix)) {
+      // getEphemerals matches a string prefix without a final "/": /services2 is filtered out.
+      for (String path : client.getZookeeperClient().getZooKeeper().getEphemerals(uri.path())) {
+        if (!path.startsWith(prefix)) {
+          continue;
+        }
         String rest = path.substring(prefix.length());
         int slash = rest.indexOf('/');
         if (slash > 0 && rest.indexOf('/', slash + 1) < 0) {
@@ -468,6 +505,8 @@ public final class ZooKeeperSink implements Sink {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new ControlPlaneUnavailableException(name + ": interrupted", e);
+    } catch (RuntimeException e) {
+      throw e;
     } catch (Exception e) {
       throw unavailable(e);
     }
@@ -487,6 +526,8 @@ public final class ZooKeeperSink implements Sink {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new ControlPlaneUnavailableException(name + ": interrupted", e);
+    } catch (RuntimeException e) {
+      throw e;
     } catch (Exception e) {
       throw unavailable(e);
     }
@@ -507,6 +548,8 @@ public final class ZooKeeperSink implements Sink {
       Thread.currentThread().interrupt();
       throw new ControlPlaneUnavailableException(name + ": interrupted", e);
     } catch (ControlPlaneUnavailableException e) {
+      throw e;
+    } catch (RuntimeException e) {
       throw e;
     } catch (Exception e) {
       throw unavailable(e);

@@ -57,22 +57,29 @@ public record ZooKeeperUri(String connectString, String path, Duration sessionTi
    * @throws IllegalArgumentException naming the URI and what is wrong with it
    */
   public static ZooKeeperUri parse(String uri) {
-    URI parsed;
-    try {
-      parsed = new URI(uri);
-    } catch (URISyntaxException e) {
-      throw bad(uri, "not a URI: " + e.getReason());
-    }
-    if (!SCHEME.equalsIgnoreCase(parsed.getScheme()) || parsed.isOpaque()) {
+    String prefix = SCHEME + "://";
+    if (!uri.regionMatches(true, 0, prefix, 0, prefix.length())) {
       throw bad(uri, "expected zookeeper://HOST:PORT/PATH");
     }
-    // Several hosts are not a server-based authority to java.net.URI: read the raw one.
-    String authority = parsed.getRawAuthority();
-    if (authority == null || authority.isEmpty()) {
+    // Several hosts (and IPv6 ones among them) are no authority to java.net.URI: the hosts are
+    // split off by hand, the rest is parsed as a URI's path, query and fragment.
+    String rest = uri.substring(prefix.length());
+    int end = 0;
+    while (end < rest.length() && "/?#".indexOf(rest.charAt(end)) < 0) {
+      end++;
+    }
+    String authority = rest.substring(0, end);
+    if (authority.isEmpty()) {
       throw bad(uri, "no host (expected zookeeper://HOST:PORT/PATH)");
     }
     if (authority.contains("@")) {
       throw bad(uri, "user information is not supported");
+    }
+    URI parsed;
+    try {
+      parsed = new URI(SCHEME + "://host" + rest.substring(end));
+    } catch (URISyntaxException e) {
+      throw bad(uri, "not a URI: " + e.getReason());
     }
     if (parsed.getRawFragment() != null) {
       throw bad(uri, "a fragment (#...) is not supported");
