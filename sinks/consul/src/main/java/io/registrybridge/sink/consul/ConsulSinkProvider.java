@@ -27,7 +27,7 @@ public final class ConsulSinkProvider implements SinkProvider {
   public List<String> help() {
     return List.of(
         "  consul://HOST[:PORT]        Consul agent over HTTP (port 8500)",
-        "  consul-tls://HOST[:PORT]    Consul agent over HTTPS (port 8501); the server",
+        "  consul-tls://HOST[:PORT]    Consul agent over HTTPS (port 8500 unless given); the server",
         "                              certificate is verified",
         "  consul-unix:///PATH         Consul agent on a Unix domain socket",
         "  CONSUL_HTTP_TOKEN, CONSUL_HTTP_TOKEN_FILE   the ACL token (never a flag)",
