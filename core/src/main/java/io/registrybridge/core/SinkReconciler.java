@@ -135,6 +135,10 @@ public final class SinkReconciler implements AutoCloseable, DesiredIndex.Listene
   private volatile int quarantinedCount; // quarantined.size(), for status() on other threads
   private ScheduledFuture<?> verifyTimer;
   private volatile int consecutiveFailures; // written on the loop thread, read by state()
+  // Writes of incremental calls before the first complete full sync: the first listing reports
+  // each container as soon as it is inspected, so sinks write (and log each service) before
+  // that sync. Its summary counts them too, or it would not match the lines above it.
+  private SyncResult writtenBeforeFirstSync = SyncResult.NOTHING;
 
   // For stalled(), from any thread: when the call in flight began, when the last one ended.
   private volatile Instant callStarted;
@@ -518,6 +522,9 @@ public final class SinkReconciler implements AutoCloseable, DesiredIndex.Listene
             s.syncedRevision(), s.services(), s.writes() + result.writes(), s.failures(), 0, 0,
             0);
         listener.synced(sink.name(), result);
+        if (!s.convergedOnce()) {
+          writtenBeforeFirstSync = writtenBeforeFirstSync.plus(result);
+        }
         settle(partIds, result.retry());
       } catch (Throwable e) {
         if (e instanceof InterruptedException) {
@@ -574,11 +581,20 @@ public final class SinkReconciler implements AutoCloseable, DesiredIndex.Listene
           consecutiveFailures);
     }
     consecutiveFailures = 0;
-    if (full && result.writes() > 0) {
-      log.info("{}: synced {} services: {} created, {} updated, {} deleted", sink.name(),
-          services, result.created(), result.updated(), result.deleted());
-    }
     boolean first = !before.convergedOnce() && full && complete;
+    if (!full && !before.convergedOnce()) {
+      writtenBeforeFirstSync = writtenBeforeFirstSync.plus(result);
+    }
+    SyncResult shown = first ? result.plus(writtenBeforeFirstSync) : result;
+    if (full && shown.writes() > 0) {
+      int early = first ? writtenBeforeFirstSync.writes() : 0;
+      log.info("{}: synced {} services: {} created, {} updated, {} deleted{}", sink.name(),
+          services, shown.created(), shown.updated(), shown.deleted(), early == 0 ? ""
+              : " (" + early + " of these writes while the sources were still listing)");
+    }
+    if (first) {
+      writtenBeforeFirstSync = SyncResult.NOTHING;
+    }
     status = new Status(sink.name(), before.convergedOnce() || first, 0,
         clock.instant(), revision, services, before.writes() + result.writes(),
         before.failures(), 0, 0, 0);

@@ -334,6 +334,39 @@ class SinkReconcilerTest {
   }
 
   /** Records calls as text: {@code apply[a, b]}, {@code sync[a] incomplete}. */
+  @Test
+  void theFirstSummaryCountsTheWritesMadeWhileTheFirstListingCameIn() {
+    try (LogCapture log = new LogCapture(SinkReconciler.class)) {
+      SinkReconciler loop = reconciler(-1);
+      loop.start();
+      scheduler.runDue(); // the start's full sync: nothing listed yet, nothing written
+
+      // Reported as inspected, before the listing ends: written (and logged) by the sink at once.
+      sink.nextResult = new SyncResult(1, 1, 0);
+      up("a", "b");
+      scheduler.runDue();
+      assertThat(sink.calls).containsExactly("sync[] incomplete", "apply[a, b]");
+
+      sink.nextResult = new SyncResult(7, 1, 0);
+      docker.replaceAll(Map.of("a", List.of(instance("a")), "b", List.of(instance("b")),
+          "c", List.of(instance("c"))));
+      scheduler.runDue();
+
+      assertThat(log.take()).contains("INFO recording: synced 3 services: 8 created, 2 updated,"
+          + " 0 deleted (2 of these writes while the sources were still listing)");
+
+      // Later full syncs count their own writes only.
+      sink.nextResult = new SyncResult(0, 1, 0);
+      up("d");
+      scheduler.runDue();
+      sink.nextResult = new SyncResult(1, 0, 0);
+      loop.requestFullSync("test");
+      scheduler.runDue();
+      assertThat(log.take()).contains(
+          "INFO recording: synced 4 services: 1 created, 0 updated, 0 deleted");
+    }
+  }
+
   private final class RecordingSink implements Sink {
     final List<String> calls = new ArrayList<>();
     final Map<String, Integer> portsSeen = new java.util.HashMap<>();
@@ -345,6 +378,8 @@ class SinkReconcilerTest {
     Set<String> retryAlways = Set.of();
     /** A call that includes one of these IDs throws (a bug); {@code *} means every call. */
     Set<String> poison = Set.of();
+    /** What the next successful call returns instead of "every ID created". */
+    SyncResult nextResult;
     final List<String> written = new ArrayList<>();
     Runnable duringNextCall;
 
@@ -402,7 +437,9 @@ class SinkReconcilerTest {
       retry.retainAll(ids);
       retryNext = Set.of();
       ids.stream().filter(id -> !retry.contains(id)).forEach(written::add);
-      return new SyncResult(ids.size(), 0, 0, retry);
+      SyncResult result = nextResult;
+      nextResult = null;
+      return result != null ? result : new SyncResult(ids.size(), 0, 0, retry);
     }
 
     @Override

@@ -84,7 +84,8 @@ class ComposeExampleIT {
     env = new HashMap<>();
     env.put("CONSUL_PORT", Integer.toString(consulPort));
     env.put("REGISTRY_BRIDGE_IMAGE", image);
-    env.put("DOCKER_GID", socketGroup());
+    // The README's lines carry no -p: the project comes from here, unique to this run.
+    env.put("COMPOSE_PROJECT_NAME", project);
     compose = command; // from here on, tearDown cleans up
   }
 
@@ -101,13 +102,54 @@ class ComposeExampleIT {
     assertThat(down.exit).as("compose down:%n%s", down.output).isZero();
   }
 
+  /**
+   * The README's compose block, line by line, each in a new {@code sh} without {@code
+   * DOCKER_GID} (see {@link #execute}), with {@code docker compose} in place of {@code
+   * docker-compose} where only the plugin is installed. The jar is built already ({@code ./mvnw}
+   * line skipped); {@code CONSUL_PORT} and {@code COMPOSE_PROJECT_NAME} keep the run apart from
+   * others on the same engine.
+   */
   @Test
-  void bookinfoRegistersExactlyTheSixDemoServicesAndFollowsAStop() throws Exception {
-    run(composeArgs("build", "registry-bridge"));
-    run(composeArgs("up", "-d"));
+  void theReadmeCommandsBringUpBookinfoWhichRegistersExactlyTheSixAndTearItDown()
+      throws Exception {
+    List<String> lines = readmeComposeBlock();
+    assertThat(lines.get(0)).startsWith("./mvnw ");
+    assertThat(lines).anyMatch(line -> line.contains(" up -d"))
+        .anyMatch(line -> line.contains(" down -v"));
+    int down = lines.size() - 1;
+    assertThat(lines.get(down)).contains(" down -v");
+    for (String line : lines.subList(1, down)) {
+      Result result = run(List.of("sh", "-c", asOnThisMachine(line)));
+      if (line.startsWith("curl ")) {
+        assertThat(result.output).as("the catalog answers on CONSUL_PORT").startsWith("[");
+      }
+    }
 
     Map<String, String> ids = containers();
     assertThat(ids.keySet()).containsAll(DEMO.keySet()).contains("consul", "registry-bridge");
+    assertBookinfoRegisteredAndFollowingAStop(ids);
+
+    run(List.of("sh", "-c", asOnThisMachine(lines.get(down))));
+    assertThat(containers()).as("containers left by down -v").isEmpty();
+  }
+
+  /** The sh code block of README.md's "In Docker Compose" paragraph, without blank lines. */
+  private static List<String> readmeComposeBlock() throws IOException {
+    String readme = Files.readString(ROOT.resolve("README.md"));
+    int section = readme.indexOf("**In Docker Compose**");
+    assertThat(section).as("README.md has the compose paragraph").isNotNegative();
+    int start = readme.indexOf("```sh\n", section) + "```sh\n".length();
+    String block = readme.substring(start, readme.indexOf("```", start));
+    return block.lines().filter(line -> !line.isBlank()).toList();
+  }
+
+  /** A README line with this machine's compose command. */
+  private String asOnThisMachine(String line) {
+    return compose.size() == 1 ? line : line.replace("docker-compose ", "docker compose ");
+  }
+
+  private void assertBookinfoRegisteredAndFollowingAStop(Map<String, String> ids)
+      throws Exception {
     Map<String, String> ips = new TreeMap<>();
     for (Map.Entry<String, String> container : ids.entrySet()) {
       ips.put(container.getKey(), ip(container.getValue()));
@@ -211,16 +253,6 @@ class ComposeExampleIT {
   }
 
   /**
-   * The group of the socket as the engine mounts it into containers (works for a remote engine
-   * too): what the example's {@code group_add} needs.
-   */
-  private static String socketGroup() throws Exception {
-    Result stat = run(List.of("docker", "run", "--rm", "-v", "/var/run/docker.sock:/s",
-        Workloads.IMAGE, "stat", "-c", "%g", "/s"), Map.of());
-    return stat.output.strip();
-  }
-
-  /**
    * An HTTP/1.0 GET from a throw-away busybox container on the project's network (the test
    * process may not reach container addresses, e.g. with Docker Desktop): the raw response.
    */
@@ -285,6 +317,8 @@ class ComposeExampleIT {
     try {
       ProcessBuilder builder = new ProcessBuilder(command).directory(ROOT.toFile())
           .redirectErrorStream(true).redirectOutput(output.toFile());
+      // As from a new shell: no DOCKER_GID, which the example once required even for `down`.
+      builder.environment().remove("DOCKER_GID");
       builder.environment().putAll(extraEnv);
       Process process;
       try {

@@ -40,6 +40,8 @@ final class ConsulAgent implements AutoCloseable {
         .withCommand("agent", "-dev", "-client", "0.0.0.0", "-log-level", "warn")
         // The bridge under test sees this container too: keep Consul out of the catalog.
         .withEnv("SERVICE_IGNORE", "true")
+        // What a killed test run leaves behind can be found and removed (README, "Run the tests").
+        .withLabel(Workloads.LABEL, "consul")
         .withExposedPorts(8500)
         .withCreateContainerCmdModifier(cmd -> cmd.getHostConfig().withPortBindings(
             new PortBinding(Ports.Binding.bindPort(port), ExposedPort.tcp(8500))))

@@ -24,6 +24,8 @@ import org.testcontainers.DockerClientFactory;
  */
 final class Workloads implements AutoCloseable {
   static final String IMAGE = "busybox:1.36";
+  /** On every container and network a test creates, so that a killed run's can be removed. */
+  static final String LABEL = "registry-bridge.test";
   /** Exits 0 on SIGTERM (docker stop) within a second; busybox as PID 1 ignores it otherwise. */
   private static final String[] LOOP =
       {"sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done"};
@@ -132,7 +134,7 @@ final class Workloads implements AutoCloseable {
       host.withNetworkMode(spec.networks.get(0));
     }
     Map<String, String> labels = new LinkedHashMap<>(spec.labels);
-    labels.put("registry-bridge.test", run);
+    labels.put(LABEL, run);
     CreateContainerCmd cmd = docker.createContainerCmd(IMAGE)
         .withName(spec.name)
         .withCmd(LOOP)
@@ -186,7 +188,8 @@ final class Workloads implements AutoCloseable {
   }
 
   String createNetwork(String name) {
-    docker.createNetworkCmd().withName(name).withDriver("bridge").exec();
+    docker.createNetworkCmd().withName(name).withDriver("bridge").withLabels(Map.of(LABEL, run))
+        .exec();
     networks.add(name);
     return name;
   }

@@ -111,14 +111,17 @@ public final class ConsulSink implements Sink {
     this.config = requireNonNull(config, "config");
     requireNonNull(clock, "clock");
     this.writePool = new RegistrationWrites.Pool(config.writeConcurrency());
+    // Shared: the agent and the catalog node serve one DNS, so a name is reported once.
+    DnsNames dnsNames = new DnsNames();
     this.onAgent = new TargetSync(name(), new AgentTarget(agent),
         new RegistrationMapper(config.ownerId(), config.ttl()),
         new Ownership(config.ownerId(), config.legacyCleanupPrefix()), agent::nodeAddress, clock,
-        writePool);
+        writePool, dnsNames);
     // Registrator never wrote to the catalog, so there is nothing legacy to clean up there.
     this.inCatalog = new TargetSync(name(), new CatalogTarget(agent, config.catalogNode()),
         RegistrationMapper.forCatalog(config.ownerId()),
-        new Ownership(config.ownerId(), Optional.empty()), agent::nodeAddress, clock, writePool);
+        new Ownership(config.ownerId(), Optional.empty()), agent::nodeAddress, clock, writePool,
+        dnsNames);
     this.agentWatch = watch("consul-watch", onAgent);
     this.catalogWatch = watch("consul-catalog-watch", inCatalog);
   }

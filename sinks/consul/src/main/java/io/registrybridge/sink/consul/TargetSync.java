@@ -56,6 +56,7 @@ final class TargetSync {
   private final Supplier<String> nodeAddressLookup;
   private final Clock clock;
   private final RegistrationWrites writes;
+  private final DnsNames dnsNames;
 
   // What the target holds of ours; written by the sync thread and the write workers, read by the
   // TTL heartbeat and the watch.
@@ -85,7 +86,7 @@ final class TargetSync {
    */
   TargetSync(String sinkName, RegistrationTarget target, RegistrationMapper mapper,
       Ownership ownership, Supplier<String> nodeAddressLookup, Clock clock,
-      RegistrationWrites.Pool pool) {
+      RegistrationWrites.Pool pool, DnsNames dnsNames) {
     this.sinkName = requireNonNull(sinkName, "sinkName");
     this.target = requireNonNull(target, "target");
     this.mapper = requireNonNull(mapper, "mapper");
@@ -93,6 +94,7 @@ final class TargetSync {
     this.nodeAddressLookup = requireNonNull(nodeAddressLookup, "nodeAddressLookup");
     this.clock = requireNonNull(clock, "clock");
     this.writes = new RegistrationWrites(target, ownership, mirror, pool);
+    this.dnsNames = requireNonNull(dnsNames, "dnsNames");
   }
 
   RegistrationTarget target() {
@@ -470,6 +472,7 @@ final class TargetSync {
           for (String warning : plan.warnings()) {
             log.warn("{}: {}: {}", sinkName, id, warning);
           }
+          dnsNames.registered(sinkName, plan.registration().getName(), id, fromPlanned(id));
         }
         case DELETED -> {
           deleted++;

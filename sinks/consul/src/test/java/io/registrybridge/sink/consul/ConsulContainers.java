@@ -43,6 +43,8 @@ final class ConsulContainers {
     }
     return new GenericContainer<>(image())
         .withCommand(command.toArray(String[]::new))
+        // What a killed test run leaves behind can be found and removed (README, "Run the tests").
+        .withLabel("registry-bridge.test", "consul")
         .withExposedPorts(HTTP_PORT)
         .waitingFor(Wait.forHttp("/v1/status/leader").forPort(HTTP_PORT)
             .forResponsePredicate(body -> body.matches("\"[^\"]+\"\\s*"))
