@@ -52,8 +52,9 @@ final class HelpLayout {
       "  registry-bridge -internal -retry-attempts=-1 consul://consul:8500%n" +
       "  registry-bridge -tags=prod consul-tls://consul.example.com:8501"
           + " istio-dir:///etc/istio/config%n" +
-      "  registry-bridge -source=kubernetes -leader-elect=consul/registry-bridge"
-          + " consul://consul-server.consul:8500%n" +
+      // Within 100 columns: picocli wraps a longer footer line inside its last URI.
+      "  registry-bridge -source=kubernetes -leader-elect=consul/registry-bridge \\%n" +
+      "      consul://consul-server.consul:8500%n" +
       "  registry-bridge -internal consul://consul:8500 istio-xds://:15010%n" +
       "%n";
 

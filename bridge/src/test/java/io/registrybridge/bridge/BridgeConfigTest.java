@@ -1,146 +1,238 @@
 package io.registrybridge.bridge;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.registrybridge.source.docker.DeregisterPolicy;
-import io.registrybridge.source.kubernetes.SyncOptions;
+import io.registrybridge.bridge.leader.LeaseName;
+import io.registrybridge.spi.SinkProvider;
+import io.registrybridge.spi.SourceProvider;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 
+/**
+ * The daemon's command line: its own flags, and every provider's flags as the daemon parses and
+ * plans them ({@link BridgeConfig#fromArgs} then {@link Bridge#create}). What each plugin flag
+ * means is its provider's test (DockerSourceProviderTest, KubernetesSourceProviderTest,
+ * ConsulSinkProviderTest).
+ */
 class BridgeConfigTest {
 
   @Test
-  void registratorsCommandLineParses() {
+  void registratorsCommandLineParsesAndPlans() {
     BridgeConfig config = BridgeConfig.fromArgs("-internal", "-retry-attempts=-1",
         "consul://consul:8500");
 
-    assertThat(config.internal()).isTrue();
+    assertThat(pluginValue(config, "-internal")).isEqualTo(true);
     assertThat(config.retryAttempts()).isEqualTo(-1);
+    assertThat(config.sources()).containsExactly("docker");
     assertThat(config.sinkUris()).containsExactly("consul://consul:8500");
+    plan(config);
   }
 
   @Test
-  void defaultsMatchTheDocumentation() {
+  void daemonDefaultsMatchTheDocumentation() {
     BridgeConfig config = BridgeConfig.fromArgs("consul://localhost");
 
-    assertThat(config.internal()).isFalse();
-    assertThat(config.explicit()).isFalse();
+    assertThat(config.sources()).containsExactly("docker");
     assertThat(config.cleanup()).isFalse();
-    assertThat(config.hostIp()).isEmpty();
     assertThat(config.forcedTags()).isEmpty();
     assertThat(config.ttl()).isEmpty();
+    assertThat(config.ttlRefresh()).isEmpty();
     assertThat(config.resync()).isEmpty();
-    assertThat(config.deregister()).isEqualTo(DeregisterPolicy.ALWAYS);
     assertThat(config.retryAttempts()).isEqualTo(-1);
     assertThat(config.retryInterval()).isEqualTo(Duration.ofSeconds(2));
     assertThat(config.retryMaxInterval()).isEqualTo(Duration.ofSeconds(30));
     assertThat(config.verifyInterval()).isEmpty(); // each sink's own: 300 s for Consul
     assertThat(config.hostname()).isEmpty();
-    assertThat(config.k8sConsulNode()).isEqualTo("k8s-sync");
+    assertThat(config.httpListen()).isEmpty();
+    assertThat(config.deregisterOnShutdown()).isFalse();
+    assertThat(config.kubeContext()).isEmpty();
+    assertThat(config.leaderElect()).isEmpty();
   }
 
-  @Test
-  void theCatalogNodeIsNamedByFlagAndChecked() {
-    assertThat(BridgeConfig.fromArgs("-k8s-consul-node=k8s-east", "consul://x").k8sConsulNode())
-        .isEqualTo("k8s-east");
-    assertThat(BridgeConfig.fromArgs("--k8s-consul-node", "k8s-east", "consul://x")
-        .k8sConsulNode()).isEqualTo("k8s-east");
-    assertThatThrownBy(() -> BridgeConfig.fromArgs("-k8s-consul-node=a/b", "consul://x"))
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageStartingWith("-k8s-consul-node: invalid Consul node name 'a/b'");
+  /** A flag: its value (null for a boolean switch), and what the daemon makes of it. */
+  private record Flag(String name, String value, Function<BridgeConfig, Object> actual,
+      Object expected) {
+    static Flag daemon(String name, String value, Function<BridgeConfig, Object> actual,
+        Object expected) {
+      return new Flag(name, value, actual, expected);
+    }
+
+    /** A plugin's flag: the value its provider's options object holds once parsed. */
+    static Flag plugin(String name, String value, Object expected) {
+      return new Flag(name, value, config -> pluginValue(config, name), expected);
+    }
+
+    static Flag daemonSwitch(String name, Function<BridgeConfig, Object> actual) {
+      return new Flag(name, null, actual, null);
+    }
+
+    static Flag pluginSwitch(String name) {
+      return plugin(name, null, null);
+    }
+
+    /**
+     * Forms 0 to 3: {@code -f=v}, {@code -f v}, {@code --f=v}, {@code --f v}; a switch is
+     * {@code -f}, {@code -f=true}, {@code --f}, {@code --f=true}, and in forms 4 and 5 {@code
+     * -f=false}, {@code --f=false}.
+     */
+    List<String> args(int form) {
+      String dashed = (form == 0 || form == 1 || form == 4 ? "" : "-") + name;
+      if (value == null) {
+        return List.of(form >= 4 ? dashed + "=false" : form % 2 == 0 ? dashed : dashed + "=true");
+      }
+      return form % 2 == 0 || form >= 4 ? List.of(dashed + "=" + value)
+          : List.of(dashed, value);
+    }
+
+    Object expected(int form) {
+      return value == null ? form < 4 : expected;
+    }
   }
 
+  /** Every flag of the real command line, the plugins' included, with a value it accepts. */
+  private static final List<Flag> FLAGS = List.of(
+      Flag.daemon("-tags", "a,b\\,c", BridgeConfig::forcedTags, List.of("a", "b,c")),
+      Flag.daemon("-ttl", "30", BridgeConfig::ttl, Optional.of(Duration.ofSeconds(30))),
+      Flag.daemon("-ttl-refresh", "10", BridgeConfig::ttlRefresh,
+          Optional.of(Duration.ofSeconds(10))),
+      Flag.daemon("-resync", "60", BridgeConfig::resync, Optional.of(Duration.ofSeconds(60))),
+      Flag.daemon("-retry-attempts", "3", BridgeConfig::retryAttempts, 3),
+      Flag.daemon("-retry-interval", "500", BridgeConfig::retryInterval,
+          Duration.ofMillis(500)),
+      Flag.daemon("-retry-max-interval", "4000", BridgeConfig::retryMaxInterval,
+          Duration.ofMillis(4000)),
+      Flag.daemonSwitch("-cleanup", BridgeConfig::cleanup),
+      Flag.daemon("-hostname", "node-1", BridgeConfig::hostname, Optional.of("node-1")),
+      Flag.daemon("-verify-interval", "2", BridgeConfig::verifyInterval,
+          Optional.of(Duration.ofSeconds(2))),
+      Flag.daemon("-http-listen", "127.0.0.1:8080", BridgeConfig::httpListen,
+          Optional.of("127.0.0.1:8080")),
+      Flag.daemonSwitch("-deregister-on-shutdown", BridgeConfig::deregisterOnShutdown),
+      Flag.daemon("-k8s-context", "prod", BridgeConfig::kubeContext, Optional.of("prod")),
+      // -source=docker comes first on the command line; this one adds the second source.
+      Flag.daemon("-source", "kubernetes", BridgeConfig::sources,
+          List.of("docker", "kubernetes")),
+      // The Docker source's (Registrator's).
+      Flag.pluginSwitch("-internal"),
+      Flag.plugin("-ip", "10.0.0.1", "10.0.0.1"),
+      Flag.pluginSwitch("-explicit"),
+      Flag.plugin("-useIpFromLabel", "ip", "ip"),
+      Flag.plugin("-network", "backend", "backend"),
+      Flag.plugin("-deregister", "on-success", "on-success"),
+      Flag.pluginSwitch("-docker-health"),
+      // The Kubernetes source's (consul-k8s's).
+      Flag.plugin("-allow-k8s-namespace", "shop", List.of("shop")),
+      Flag.plugin("-deny-k8s-namespace", "kube-system", List.of("kube-system")),
+      Flag.plugin("-k8s-label-selector", "team=blue", "team=blue"),
+      Flag.pluginSwitch("-k8s-default-sync"),
+      Flag.plugin("-node-port-sync-type", "InternalOnly", "InternalOnly"),
+      Flag.plugin("-consul-k8s-tag", "kube", "kube"),
+      Flag.pluginSwitch("-sync-clusterip-services"),
+      Flag.pluginSwitch("-sync-lb-services-endpoints"),
+      Flag.plugin("-consul-service-prefix", "k8s-", "k8s-"),
+      Flag.pluginSwitch("-add-k8s-namespace-suffix"),
+      // The Consul sink's, and the test-only memory sink's.
+      Flag.plugin("-k8s-consul-node", "k8s-east", "k8s-east"),
+      Flag.plugin("-memory-flag", "hello", "hello"));
+
+  /**
+   * Registrator's flags are Go flags: one dash or two, {@code =} or a space. Every flag of the
+   * daemon's command line, a plugin's as much as the daemon's own, is given in each form, and the
+   * whole command line is planned as the daemon plans it.
+   */
   @Test
   void everyFlagWorksWithOneOrTwoDashesAndWithOrWithoutEquals() {
-    String[][] forms = {
-        {"-ip=10.0.0.1", "-tags=a,b\\,c", "-ttl=30", "-ttl-refresh=10", "-resync=60",
-            "-deregister=on-success", "-retry-attempts=3", "-retry-interval=500",
-            "-retry-max-interval=4000", "-hostname=node-1", "-network=backend",
-            "-useIpFromLabel=ip", "-verify-interval=2", "-explicit", "-cleanup", "-internal"},
-        {"--ip", "10.0.0.1", "--tags", "a,b\\,c", "--ttl", "30", "--ttl-refresh", "10",
-            "--resync", "60", "--deregister", "on-success", "--retry-attempts", "3",
-            "--retry-interval", "500", "--retry-max-interval", "4000", "--hostname", "node-1",
-            "--network", "backend", "--useIpFromLabel", "ip", "--verify-interval", "2",
-            "--explicit=true", "--cleanup=true", "--internal=true"}};
-    for (String[] form : forms) {
-      String[] args = java.util.Arrays.copyOf(form, form.length + 1);
-      args[form.length] = "consul://localhost:8500";
-      BridgeConfig config = BridgeConfig.fromArgs(args);
+    for (int f = 0; f < 6; f++) {
+      int form = f;
+      List<String> args = new ArrayList<>(List.of("-source=docker"));
+      FLAGS.forEach(flag -> args.addAll(flag.args(form)));
+      args.add("consul://localhost:8500");
+      args.add("memory://forms-" + form);
+      BridgeConfig config = BridgeConfig.fromArgs(args.toArray(String[]::new));
 
-      assertThat(config.hostIp()).contains("10.0.0.1");
-      assertThat(config.forcedTags()).containsExactly("a", "b,c");
-      assertThat(config.ttl()).contains(Duration.ofSeconds(30));
-      assertThat(config.ttlRefresh()).contains(Duration.ofSeconds(10));
-      assertThat(config.resync()).contains(Duration.ofSeconds(60));
-      assertThat(config.deregister()).isEqualTo(DeregisterPolicy.ON_SUCCESS);
-      assertThat(config.retryAttempts()).isEqualTo(3);
-      assertThat(config.retryInterval()).isEqualTo(Duration.ofMillis(500));
-      assertThat(config.retryMaxInterval()).isEqualTo(Duration.ofMillis(4000));
-      assertThat(config.hostname()).contains("node-1");
-      assertThat(config.network()).contains("backend");
-      assertThat(config.useIpFromLabel()).contains("ip");
-      assertThat(config.verifyInterval()).contains(Duration.ofSeconds(2));
-      assertThat(config.explicit()).isTrue();
-      assertThat(config.cleanup()).isTrue();
-      assertThat(config.internal()).isTrue();
+      for (Flag flag : FLAGS) {
+        assertThat(flag.actual().apply(config)).as("%s in %s", flag.name(), args)
+            .isEqualTo(flag.expected(form));
+      }
+      plan(config);
     }
+    // -leader-elect needs -source=kubernetes alone, and no -deregister-on-shutdown.
+    for (List<String> leaderElect : List.of(List.of("-leader-elect=ns/lease"),
+        List.of("-leader-elect", "ns/lease"), List.of("--leader-elect=ns/lease"),
+        List.of("--leader-elect", "ns/lease"))) {
+      List<String> args = new ArrayList<>(List.of("-source=kubernetes"));
+      args.addAll(leaderElect);
+      args.add("consul://localhost:8500");
+      BridgeConfig config = BridgeConfig.fromArgs(args.toArray(String[]::new));
+      assertThat(config.leaderElect()).as("%s", args).contains(new LeaseName("ns", "lease"));
+      plan(config);
+    }
+    // The lists above are the whole command line: a new flag must join them.
+    Set<String> tested = new TreeSet<>(FLAGS.stream().map(Flag::name).toList());
+    tested.addAll(List.of("-leader-elect", "-h", "-version"));
+    assertThat(new TreeSet<>(Main.commandLine(Map.of()).getCommandSpec().options().stream()
+        .map(option -> option.names()[0]).toList())).isEqualTo(tested);
   }
 
   @Test
   void sourcesDefaultToDockerRepeatAndKeepTheirOrder() {
     assertThat(BridgeConfig.fromArgs("consul://x").sources()).containsExactly("docker");
-    BridgeConfig both = BridgeConfig.fromArgs("-source=kubernetes", "-source", "docker",
-        "-source=kubernetes", "consul://x");
-    assertThat(both.sources()).containsExactly("kubernetes", "docker");
-    assertThat(both.watchesDocker()).isTrue();
-    assertThat(BridgeConfig.fromArgs("-source=kubernetes", "consul://x").watchesDocker())
-        .isFalse();
+    assertThat(BridgeConfig.fromArgs("-source=kubernetes", "-source", "docker",
+        "-source=kubernetes", "consul://x").sources()).containsExactly("kubernetes", "docker");
+    assertThat(BridgeConfig.fromArgs("-source=KUBERNETES", "consul://x").sources())
+        .containsExactly("kubernetes");
   }
 
   @Test
-  void kubernetesFlagsHaveConsulK8sNamesAndDefaults() {
-    KubernetesOptions defaults = BridgeConfig.fromArgs("-source=kubernetes", "consul://x")
-        .kubernetes();
-    assertThat(defaults.defaultSync()).isTrue();
-    assertThat(defaults.nodePortSync())
-        .isEqualTo(io.registrybridge.source.kubernetes.NodePortSync.EXTERNAL_ONLY);
-    assertThat(defaults.k8sTag()).contains("k8s");
-    assertThat(defaults.leaderElect()).isEmpty();
-    assertThat(defaults.allowNamespaces()).isEmpty();
-    assertThat(defaults.sync()).isEqualTo(SyncOptions.DEFAULTS);
+  void theClustersContextAndTheLeaseAreTheDaemonsForEveryPlugin() {
+    BridgeConfig config = BridgeConfig.fromArgs("-source=kubernetes", "-k8s-context=prod",
+        "-leader-elect=consul/registry-bridge", "consul://x");
 
-    KubernetesOptions set = BridgeConfig.fromArgs("-source=kubernetes", "-k8s-context=prod",
-        "-leader-elect=consul/registry-bridge", "-allow-k8s-namespace=shop",
-        "-allow-k8s-namespace=web", "-deny-k8s-namespace=kube-system",
-        "-k8s-label-selector=team=blue", "-k8s-default-sync=false",
-        "-node-port-sync-type=InternalOnly", "-consul-k8s-tag=", "-sync-clusterip-services=false",
-        "-sync-lb-services-endpoints", "-consul-service-prefix=k8s-",
-        "-add-k8s-namespace-suffix=true", "consul://x").kubernetes();
-    assertThat(set.context()).contains("prod");
-    assertThat(set.leaderElect()).contains(
-        new KubernetesOptions.LeaseName("consul", "registry-bridge"));
-    assertThat(set.leaderElect().orElseThrow().ownerId()).isEqualTo("registry-bridge.consul");
-    assertThat(set.allowNamespaces()).containsExactly("shop", "web");
-    assertThat(set.denyNamespaces()).containsExactly("kube-system");
-    assertThat(set.labelSelector()).contains("team=blue");
-    assertThat(set.defaultSync()).isFalse();
-    assertThat(set.nodePortSync())
-        .isEqualTo(io.registrybridge.source.kubernetes.NodePortSync.INTERNAL_ONLY);
-    assertThat(set.k8sTag()).isEmpty();
-    assertThat(set.sync()).isEqualTo(new SyncOptions(false, true, "k8s-", true));
+    assertThat(config.kubeContext()).contains("prod");
+    assertThat(config.settings(Map.of()).kubeContext()).contains("prod");
+    assertThat(config.leaderElect()).contains(new LeaseName("consul", "registry-bridge"));
+    assertThat(config.leaderElect().orElseThrow().ownerId())
+        .isEqualTo("registry-bridge.consul");
   }
 
   @Test
-  void httpListenAcceptsHostPortOrJustAPort() {
+  void theDaemonsSettingsAreWhatEveryPluginReads() {
+    Map<String, String> env = Map.of("SOME_TOKEN", "secret");
+    BridgeConfig config = BridgeConfig.fromArgs("-tags=a,b", "-ttl=30", "-cleanup",
+        "-verify-interval=7", "-retry-attempts=4", "-retry-interval=100",
+        "-retry-max-interval=800", "consul://x");
+    io.registrybridge.spi.DaemonSettings settings = config.settings(env);
+
+    assertThat(settings.env()).isEqualTo(env);
+    assertThat(settings.forcedTags()).containsExactly("a", "b");
+    assertThat(settings.ttl()).contains(Duration.ofSeconds(30));
+    assertThat(settings.ttlRefresh()).contains(Duration.ofSeconds(15));
+    assertThat(settings.cleanup()).isTrue();
+    assertThat(settings.verifyInterval()).contains(Duration.ofSeconds(7));
+    assertThat(settings.retry().maxAttempts()).isEqualTo(4);
+    assertThat(settings.retry().delayAfter(1)).isBetween(Duration.ZERO, Duration.ofMillis(100));
+    assertThat(settings.kubeContext()).isEmpty();
+  }
+
+  @Test
+  void httpListenAcceptsHostPortOrColonPort() {
     assertThat(HealthServer.parseListen(":8080").getPort()).isEqualTo(8080);
     assertThat(HealthServer.parseListen(":8080").getAddress().isAnyLocalAddress()).isTrue();
     assertThat(HealthServer.parseListen("127.0.0.1:9").getHostString()).isEqualTo("127.0.0.1");
@@ -150,9 +242,13 @@ class BridgeConfigTest {
         .contains(":8080");
   }
 
+  /** A bare port reads as a host name too; every interface is a choice to make in writing. */
   @Test
-  void booleansCanBeSwitchedOffExplicitly() {
-    assertThat(BridgeConfig.fromArgs("-internal=false", "consul://x").internal()).isFalse();
+  void aBareHttpListenPortIsAUsageErrorSuggestingColonPort() {
+    Run run = exitAndError("-http-listen=8080", "consul://x");
+    assertThat(run.code()).isEqualTo(2);
+    assertThat(run.stderr()).contains("-http-listen must be HOST:PORT or :PORT, not '8080'"
+        + " (:8080 listens on every interface, 127.0.0.1:8080 on this host only)");
   }
 
   @Test
@@ -162,48 +258,69 @@ class BridgeConfigTest {
   }
 
   @Test
-  void ipTakesIpv4AndIpv6Literals() {
-    assertThat(BridgeConfig.fromArgs("-ip=192.168.1.10", "consul://x").hostIp())
-        .contains("192.168.1.10");
-    assertThat(BridgeConfig.fromArgs("-ip=fd00:10::1", "consul://x").hostIp())
-        .contains("fd00:10::1");
-  }
-
-  @Test
   void severalSinksAreKeptInOrder() {
-    assertThat(BridgeConfig.fromArgs("consul://a", "istio-dir:///tmp/se").sinkUris())
-        .containsExactly("consul://a", "istio-dir:///tmp/se");
+    assertThat(BridgeConfig.fromArgs("consul://a", "memory://order").sinkUris())
+        .containsExactly("consul://a", "memory://order");
   }
 
+  /**
+   * Each wrong value is refused before anything starts, naming the flag: the daemon's own when
+   * the command line is parsed, a plugin's when its provider plans it.
+   */
   @ParameterizedTest
   @ValueSource(strings = {
       "-bogus|Unknown option: '-bogus'",
       "-ttl=10 -ttl-refresh=10|-ttl must be greater than -ttl-refresh",
       "-ttl-refresh=10|-ttl must be greater than 0 when -ttl-refresh is set",
-      "-deregister=sometimes|-deregister must be always, on-success or never, not 'sometimes'",
       "-retry-attempts=-2|-retry-attempts must be -1 (forever) or >= 0, not -2",
       "-retry-interval=0|-retry-interval must be positive",
-      "-ip=not-an-ip|-ip must be an IP address, not 'not-an-ip'",
-      "-ip=localhost|-ip must be an IP address, not 'localhost'",
-      "-ip=10.0.0.256|-ip must be an IP address, not '10.0.0.256'",
       "-resync=-1|must not be negative",
       "-ttl=abc|'abc' is not an int",
       "-inter|Unknown option: '-inter'",
       "-http-listen=localhost:http|-http-listen must be HOST:PORT or :PORT, not 'localhost:http'",
       "-http-listen=:70000|-http-listen must be HOST:PORT or :PORT",
-      "-source=consul|-source must be docker or kubernetes, not 'consul'",
+      "-source=consul|-source must be docker, kubernetes or static, not 'consul'",
       "-leader-elect=lease|-leader-elect must be NAMESPACE/NAME (a Lease), not 'lease'",
       "-leader-elect=ns/lease|-leader-elect needs -source=kubernetes alone",
       "-source=kubernetes -source=docker -leader-elect=ns/l|-leader-elect needs -source",
+      "-deregister=sometimes|-deregister must be always, on-success or never, not 'sometimes'",
+      "-ip=not-an-ip|-ip must be an IP address, not 'not-an-ip'",
+      "-ip=localhost|-ip must be an IP address, not 'localhost'",
+      "-ip=10.0.0.256|-ip must be an IP address, not '10.0.0.256'",
       "-source=kubernetes -node-port-sync-type=Nodes|-node-port-sync-type must be one of"
-          + " ExternalOnly, ExternalFirst, InternalOnly, not 'Nodes'"})
+          + " ExternalOnly, ExternalFirst, InternalOnly, not 'Nodes'",
+      "-k8s-consul-node=a/b|-k8s-consul-node: invalid Consul node name 'a/b'"})
   void wrongFlagsAreRejectedWithAMessageNamingThem(String caseText) {
     String[] parts = caseText.split("\\|");
-    List<String> args = new java.util.ArrayList<>(List.of(parts[0].split(" ")));
+    List<String> args = new ArrayList<>(List.of(parts[0].split(" ")));
     args.add("consul://localhost");
-    assertThatThrownBy(() -> BridgeConfig.fromArgs(args.toArray(String[]::new)))
+    assertThatThrownBy(() -> plan(BridgeConfig.fromArgs(args.toArray(String[]::new))))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining(parts[1]);
+  }
+
+  /**
+   * A plugin's flags are the plugin's to check: the command line takes any value, the provider
+   * refuses it when the daemon plans, and the command ends with 2 and the provider's message.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {
+      "-deregister=bogus|-deregister must be always, on-success or never, not 'bogus'",
+      "-ip=nohost|-ip must be an IP address, not 'nohost'",
+      "-source=kubernetes -node-port-sync-type=x|-node-port-sync-type must be one of"
+          + " ExternalOnly, ExternalFirst, InternalOnly, not 'x'",
+      "-k8s-consul-node=a/b|-k8s-consul-node: invalid Consul node name 'a/b'"})
+  void wrongPluginFlagValuesAreRefusedWhenPlannedAndTheCommandExitsWithTwo(String caseText) {
+    String[] parts = caseText.split("\\|");
+    List<String> args = new ArrayList<>(List.of(parts[0].split(" ")));
+    args.add("consul://localhost");
+    String[] argv = args.toArray(String[]::new);
+    BridgeConfig parsed = BridgeConfig.fromArgs(argv);
+    assertThatThrownBy(() -> plan(parsed)).hasMessageContaining(parts[1]);
+
+    Run run = exitAndError(argv);
+    assertThat(run.code()).isEqualTo(2);
+    assertThat(run.stderr()).startsWith("registry-bridge: " + parts[1]).doesNotContain("\tat ");
   }
 
   @Test
@@ -220,21 +337,13 @@ class BridgeConfigTest {
     });
     assertThat(exitAndError("carrier-pigeon://x")).satisfies(r -> {
       assertThat(r.code()).isEqualTo(2);
-      assertThat(r.stderr()).contains("unsupported sink URI 'carrier-pigeon://x'");
+      assertThat(r.stderr()).contains("unsupported sink URI 'carrier-pigeon://x': expected"
+          + " consul://, consul-tls://, consul-unix://, memory://");
     });
     assertThat(exitAndError("consul://host:notaport")).satisfies(r -> {
       assertThat(r.code()).isEqualTo(2);
       assertThat(r.stderr()).contains("consul://host:notaport");
     });
-    assertThat(exitAndError("istio-dir://")).satisfies(r -> {
-      assertThat(r.code()).isEqualTo(2);
-      assertThat(r.stderr()).contains("istio-dir://");
-    });
-    assertThat(exitAndError("istio-xds://:15010?tlsCert=/nonexistent/cert.pem&tlsKey=/k.pem"))
-        .satisfies(r -> {
-          assertThat(r.code()).isEqualTo(2);
-          assertThat(r.stderr()).contains("tlsCert /nonexistent/cert.pem");
-        });
   }
 
   /**
@@ -267,11 +376,11 @@ class BridgeConfigTest {
           assertThat(r.stderr()).contains("sink URIs 'consul://localhost:8500' and "
               + "'CONSUL://LocalHost:8500/' name the same sink");
         });
-    assertThat(exitAndError("istio-dir:///tmp/a", "istio-dir:///tmp/a")).satisfies(r ->
+    assertThat(exitAndError("memory://twice", "memory://twice")).satisfies(r ->
         assertThat(r.code()).isEqualTo(2));
     // Two different control planes are fine.
-    Bridge.rejectDuplicateSinks(List.of("consul://a:8500", "consul://b:8500",
-        "istio-dir:///tmp/a", "istio-dir:///tmp/b"));
+    assertThatCode(() -> Bridge.rejectDuplicateSinks(List.of("consul://a:8500",
+        "consul://b:8500", "memory://a", "memory://b"))).doesNotThrowAnyException();
   }
 
   @Test
@@ -281,43 +390,6 @@ class BridgeConfigTest {
     cli.setErr(new PrintWriter(err));
     assertThat(cli.execute("consul://localhost")).isEqualTo(2);
     assertThat(err.toString()).contains("/nonexistent/token");
-  }
-
-  @Test
-  void helpListsEveryFlagAndExitsZero() {
-    CommandLine cli = Main.commandLine(Map.of());
-    StringWriter out = new StringWriter();
-    cli.setOut(new PrintWriter(out));
-    assertThat(cli.execute("-help")).isZero();
-    for (String flag : List.of("-internal", "-ip", "-explicit", "-useIpFromLabel", "-tags",
-        "-ttl", "-ttl-refresh", "-resync", "-deregister", "-retry-attempts", "-retry-interval",
-        "-cleanup", "-hostname", "-network", "-verify-interval", "-k8s-consul-node", "-source",
-        "-k8s-context", "-leader-elect", "-allow-k8s-namespace", "-deny-k8s-namespace",
-        "-k8s-label-selector", "-k8s-default-sync", "-node-port-sync-type", "-consul-k8s-tag",
-        "-sync-clusterip-services", "-sync-lb-services-endpoints", "-consul-service-prefix",
-        "-add-k8s-namespace-suffix", "-docker-health", "consul-tls://",
-        "consul-unix://", "istio-k8s://", "istio-dir://", "istio-xds://", "CONSUL_HTTP_TOKEN")) {
-      assertThat(out.toString()).contains(flag);
-    }
-  }
-
-  @Test
-  void helpIsGroupedWithExamplesTheWholeEnvironmentAndUnbrokenUris() {
-    CommandLine cli = Main.commandLine(Map.of());
-    StringWriter out = new StringWriter();
-    cli.setOut(new PrintWriter(out));
-    assertThat(cli.execute("--help")).isZero();
-    String help = out.toString();
-    assertThat(help).contains("Registration (what is registered, as Registrator):",
-        "Sources:", "Kubernetes (as consul-k8s catalog sync):", "Health checks:",
-        "Retry and repair:", "Operations:", "Examples:",
-        "registry-bridge -internal -retry-attempts=-1 consul://consul:8500",
-        "LOG_LEVEL", "LOG_FORMAT", "CONSUL_HTTP_SSL_VERIFY", "unix:///tmp/docker.sock",
-        "Default: -1");
-    assertThat(help.indexOf("Registration")).isLessThan(help.indexOf("Retry and repair"));
-    // Every flag appears once: each is in exactly one group.
-    long internal = help.lines().filter(l -> l.trim().startsWith("-internal")).count();
-    assertThat(internal).isEqualTo(1);
   }
 
   @Test
@@ -371,47 +443,31 @@ class BridgeConfigTest {
         + " unix:///var/run/docker.sock");
   }
 
-  @Test
-  void socketProblemsAreExplainedWithThePath() {
-    String host = "unix:///var/run/docker.sock";
-    assertThat(HostIdentity.explain(new RuntimeException(
-        new java.net.SocketException("No such file or directory")), host))
-        .contains("there is no socket at /var/run/docker.sock", "DOCKER_HOST");
-    assertThat(HostIdentity.explain(new RuntimeException(
-        new java.net.BindException("Permission denied")), host))
-        .contains("permission denied on /var/run/docker.sock", "--group-add", "group_add");
-  }
+  record Run(int code, String stderr) {}
 
-  private record Run(int code, String stderr) {}
-
-  private static Run exitAndError(String... args) {
+  static Run exitAndError(String... args) {
     CommandLine cli = Main.commandLine(Map.of());
     StringWriter err = new StringWriter();
     cli.setErr(new PrintWriter(err));
     return new Run(cli.execute(args), err.toString());
   }
 
-  @Test
-  void windowsNamedPipesAreRejectedByName() {
-    assertThatThrownBy(() -> DockerClients.resolveHost(
-        Map.of("DOCKER_HOST", "npipe:////./pipe/docker_engine"), path -> true))
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("DOCKER_HOST=npipe:////./pipe/docker_engine: Windows named pipes are not "
-            + "supported; use tcp:// or unix://");
+  /** Plans every source and sink as the daemon does before it starts; starts nothing. */
+  private static void plan(BridgeConfig config) {
+    Bridge.create(config, Map.of(), Clock.systemUTC()).close();
   }
 
-  @Test
-  void dockerHostComesFromTheEnvironmentThenTheDefaultThenRegistratorsMount() {
-    assertThat(DockerClients.resolveHost(Map.of("DOCKER_HOST", "tcp://10.0.0.1:2375"),
-        path -> true)).isEqualTo("tcp://10.0.0.1:2375");
-    assertThat(DockerClients.resolveHost(Map.of(), path -> true))
-        .isEqualTo("unix:///var/run/docker.sock");
-    assertThat(DockerClients.resolveHost(Map.of(),
-        path -> path.toString().equals("/tmp/docker.sock")))
-        .isEqualTo("unix:///tmp/docker.sock");
-    assertThat(DockerClients.resolveHost(Map.of(), path -> false))
-        .isEqualTo("unix:///var/run/docker.sock");
-    assertThat(Optional.of(DockerClients.resolveHost(Map.of("DOCKER_HOST", " "),
-        path -> false))).contains("unix:///var/run/docker.sock");
+  /** The value a plugin's flag holds in its provider's options, once parsed. */
+  private static Object pluginValue(BridgeConfig config, String flag) {
+    for (Object provider : config.plugins().providers()) {
+      Object options = provider instanceof SourceProvider source ? source.options()
+          : ((SinkProvider) provider).options();
+      OptionSpec option = options == null ? null
+          : CommandSpec.forAnnotatedObject(options).findOption(flag);
+      if (option != null) {
+        return option.getValue();
+      }
+    }
+    throw new AssertionError("no plugin has the flag " + flag);
   }
 }

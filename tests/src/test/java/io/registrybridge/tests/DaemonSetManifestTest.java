@@ -11,12 +11,14 @@ import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.registrybridge.bridge.Bridge;
 import io.registrybridge.bridge.BridgeConfig;
 import java.io.InputStream;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.IdentityHashMap;
@@ -121,6 +123,8 @@ class DaemonSetManifestTest {
     assertThat(config.sinkUris()).containsExactly("consul://10.1.2.3:8500");
     assertThat(config.retryAttempts()).isEqualTo(-1);
     assertThat(config.httpListen()).contains(":8080");
+    // The Docker source's own flags (-ip) are checked when it is planned.
+    Bridge.create(config, Map.of(), Clock.systemUTC()).close();
   }
 
   @Test

@@ -6,9 +6,11 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.registrybridge.bridge.Bridge;
 import io.registrybridge.bridge.BridgeConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -39,8 +41,10 @@ class KubernetesSyncManifestTest {
     var container = deployment.getSpec().getTemplate().getSpec().getContainers().get(0);
     BridgeConfig config = BridgeConfig.fromArgs(container.getArgs().toArray(String[]::new));
     assertThat(config.sources()).containsExactly("kubernetes");
-    assertThat(config.kubernetes().leaderElect().orElseThrow().toString())
+    assertThat(config.leaderElect().orElseThrow().toString())
         .isEqualTo("consul/registry-bridge");
+    // The Kubernetes source's own flags (-deny-k8s-namespace) are checked when it is planned.
+    Bridge.create(config, Map.of(), Clock.systemUTC()).close();
     assertThat(deployment.getSpec().getTemplate().getSpec().getVolumes())
         .noneMatch(v -> v.getHostPath() != null);
   }
