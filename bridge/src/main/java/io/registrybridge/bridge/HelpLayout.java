@@ -101,7 +101,7 @@ final class HelpLayout {
     if (!plugins.tools().isEmpty()) {
       text.append(String.format("%nCommands (registry-bridge COMMAND ARGS...):%n"));
       for (Tool tool : plugins.tools()) {
-        text.append("  ").append(tool.usage()).append(String.format("%n"));
+        text.append("  ").append(wrap(tool.usage(), 4)).append(String.format("%n"));
       }
     }
     for (OptionSpec option : spec.options()) {
