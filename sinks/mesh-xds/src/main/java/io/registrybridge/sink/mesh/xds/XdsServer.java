@@ -87,20 +87,22 @@ final class XdsServer implements AutoCloseable {
         started.address(), listen.tlsClientCa().isPresent() ? "mutual TLS"
             : tls.isPresent() ? "TLS" : "plaintext", listen.maxStreams(),
         listen.maxSubscriptions());
-    exposure(listen, address).ifPresent(log::warn);
+    exposure(listen, address, started.address()).ifPresent(log::warn);
     return started;
   }
 
   /**
    * The warning for a plaintext port that others can reach: every address but loopback (a
    * host-less URI listens on every interface).
+   *
+   * @param shown the address as bound, {@code HOST:PORT} or {@code :PORT}
    */
-  static Optional<String> exposure(XdsListen listen, InetSocketAddress address) {
+  static Optional<String> exposure(XdsListen listen, InetSocketAddress address, String shown) {
     if (listen.tlsCert().isPresent() || (address.getAddress() != null
         && address.getAddress().isLoopbackAddress())) {
       return Optional.empty();
     }
-    return Optional.of("istio-xds: serving plaintext on " + listen.authority()
+    return Optional.of("istio-xds: serving plaintext on " + shown
         + (listen.host().isEmpty() ? " (every interface)" : "") + ": anyone who can reach this"
         + " port reads every ServiceEntry (each service's name, addresses, ports and labels),"
         + " and anyone between this port and istiod can change what istiod receives. Give"
