@@ -31,7 +31,7 @@ import java.util.concurrent.Executors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code istio-k8s} and {@code istio-dir} through the plugin seam alone, as the daemon uses them. */
+/** {@code istio-k8s} and {@code istio-dir} through the plugin seam alone. */
 class MeshSinkProviderTest {
   static final DaemonSettings SETTINGS = new DaemonSettings(Map.of(), List.of(),
       Optional.empty(), Optional.empty(), false, Optional.empty(),

@@ -39,7 +39,7 @@ import java.util.concurrent.TimeoutException;
  *
  * <p>Parameters: {@code tlsCa=PEM} speaks TLS and verifies the server against that CA; {@code
  * tlsCert=PEM&tlsKey=PEM} add a client certificate (a server with {@code tlsClientCa}); {@code
- * timeout=SECONDS} (default 10) bounds the wait. Exit status 0 when printed, 1 when the server
+ * timeout=SECONDS} (default 10) bounds each wait: for the first answer, then for ServiceEntry. Exit status 0 when printed, 1 when the server
  * cannot be reached, refuses, or serves no ServiceEntry yet, 2 for wrong arguments.
  */
 public final class MeshDumpTool implements Tool {
@@ -210,7 +210,6 @@ public final class MeshDumpTool implements Tool {
       requests.onNext(DiscoveryRequest.newBuilder().setTypeUrl(MESH_CONFIG)
           .setNode(Node.newBuilder().setId("registry-bridge-mesh-dump")).build());
       requests.onNext(DiscoveryRequest.newBuilder().setTypeUrl(SERVICE_ENTRY).build());
-      long deadline = System.nanoTime() + target.timeout().toNanos();
       try {
         connected.get(target.timeout().toNanos(), TimeUnit.NANOSECONDS);
       } catch (TimeoutException e) {
@@ -220,11 +219,11 @@ public final class MeshDumpTool implements Tool {
       }
       DiscoveryResponse response;
       try {
-        response = entries.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        response = entries.get(target.timeout().toNanos(), TimeUnit.NANOSECONDS);
       } catch (TimeoutException e) {
         err.println("mesh-dump: " + target.authority() + " answers, but serves no ServiceEntry"
-            + " yet: the bridge serves them once every source has listed once (see its"
-            + " /readyz and GET /debug/mesh)");
+            + " yet (waited " + target.timeout().toSeconds() + " s): the bridge serves them once"
+            + " every source has listed once (see its /readyz and GET /debug/mesh)");
         return 1;
       }
       requests.onNext(DiscoveryRequest.newBuilder().setTypeUrl(SERVICE_ENTRY)
