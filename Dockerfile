@@ -38,6 +38,10 @@ LABEL org.opencontainers.image.title="registry-bridge" \
 #                              collection after start-up gives the listing's garbage back at once
 #   --enable-native-access=ALL-UNNAMED  native code (junixsocket, consul-unix://) without warnings
 #   -XX:TrimNativeHeapInterval=30000  (Java 25+) glibc's freed memory back every 30 s
+#   --sun-misc-unsafe-memory-access=allow  (Java 24+) gRPC's shaded Netty (istio-xds://) may use
+#                              sun.misc.Unsafe without the JVM's four WARNING lines at every start
+#                              (what Java 21 to 23 do by default; JAVA_OPTS replacing the
+#                              defaults should keep it)
 # Measured (docs/operations.md, "Memory, size, start-up", 2 shared cores): with the AOT cache
 # below, docker run -> 20 containers in Consul in 1.8 s at best, 1.56 CPU-s, RSS 111 MB; with
 # 1,000 services RSS 120 MB (146 MB before the heap ratios and the trim); the JVM's defaults

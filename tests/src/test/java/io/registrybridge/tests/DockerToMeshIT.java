@@ -92,7 +92,7 @@ class DockerToMeshIT {
         () -> assertThat(list(read(reviewsFile), "endpoints")).hasSize(2));
 
     GenericKubernetesResource entry = read(reviewsFile);
-    assertThat(entry.getApiVersion()).isEqualTo("networking.istio.io/v1");
+    assertThat(entry.getApiVersion()).isEqualTo("networking.istio.io/v1alpha3");
     assertThat(entry.getKind()).isEqualTo("ServiceEntry");
     assertThat(entry.getMetadata().getLabels())
         .containsEntry("app.kubernetes.io/managed-by", "registry-bridge")

@@ -140,9 +140,10 @@ class DockerToXdsIT {
     await().atMost(CONVERGE).untilAsserted(() -> assertThat(get("/readyz").statusCode())
         .isEqualTo(200));
     String metrics = get("/metrics").body();
-    assertThat(metrics).contains("registry_bridge_xds_streams 2.0")
+    assertThat(metrics).contains("registry_bridge_xds_streams{sink=\"mesh-xds\"} 2.0")
         .contains("registry_bridge_mesh_held_services{sink=\"mesh-xds\"} 0.0")
-        .contains("registry_bridge_xds_nacks_total{type=\"ServiceEntry\"} 0.0");
+        .contains("registry_bridge_xds_nacks_total{sink=\"mesh-xds\",type=\"ServiceEntry\"}"
+            + " 0.0");
     assertThat(current.errors()).isEmpty();
   }
 }

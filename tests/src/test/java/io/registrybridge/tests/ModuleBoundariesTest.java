@@ -44,7 +44,6 @@ class ModuleBoundariesTest {
   static void importClasses() {
     classes = new ClassFileImporter()
         .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
-        .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_JARS_EXCEPT_OUR_OWN)
         .importPackages(ROOT);
   }
 

@@ -19,11 +19,17 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Predicate;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -75,15 +81,17 @@ final class DirectoryServiceEntryStore implements ServiceEntryStore {
   private final String tempPrefix;
   private final ServiceEntryRenderer renderer;
 
-  // The index: the last scan plus our writes since.
-  private final Map<String, StoredEntry> owned = new HashMap<>();
+  // The index: the last scan plus our writes since. Concurrent only so that the debug page can
+  // list it from the health server's thread; every write happens on the sink's.
+  private final Map<String, StoredEntry> owned = new ConcurrentHashMap<>();
   private final Map<String, String> foreignByName = new HashMap<>();
   private final Map<String, String> foreignByHost = new HashMap<>();
 
   DirectoryServiceEntryStore(MeshSinkConfig config, Path directory) {
     requireNonNull(config, "config");
     this.directory = requireNonNull(directory, "directory");
-    this.apiVersion = IstioApiVersion.GROUP + "/" + config.apiVersion().version().orElse("v1");
+    this.apiVersion = IstioApiVersion.GROUP + "/" + config.apiVersion().version()
+        .orElse(IstioApiVersion.FILE_DEFAULT);
     // Includes the owner, so two bridges sharing a directory never clean up each other's files.
     this.tempPrefix = ".rb." + config.ownerLabel() + ".";
     this.renderer = new ServiceEntryRenderer(config.namespace(), config.ownerLabel());
@@ -323,6 +331,70 @@ final class DirectoryServiceEntryStore implements ServiceEntryStore {
     } finally {
       Files.deleteIfExists(temp);
     }
+  }
+
+  /**
+   * The files of ours, read now: the bytes istiod reads. A file that went away or cannot be read
+   * meanwhile says so instead.
+   */
+  @Override
+  public Map<String, Object> debug(Predicate<String> wanted) {
+    SortedMap<String, Object> files = new TreeMap<>();
+    for (String name : new TreeSet<>(owned.keySet())) {
+      if (!wanted.test(name)) {
+        continue;
+      }
+      Path file = fileOf(name);
+      try {
+        files.put(name, Files.readString(file, UTF_8));
+      } catch (IOException e) {
+        files.put(name, "# " + file + " cannot be read now: " + e.getClass().getSimpleName());
+      }
+    }
+    Map<String, Object> debug = new LinkedHashMap<>();
+    debug.put("directory", directory.toString());
+    debug.put("apiVersion", apiVersion);
+    debug.put("format", "yaml");
+    debug.put("serviceEntries", files);
+    return debug;
+  }
+
+  /**
+   * Checks, before the daemon starts, that {@code directory} exists or can be created, and that
+   * files can be created in it: a probe file is written and removed again.
+   *
+   * @throws IllegalArgumentException naming the directory and what is wrong
+   */
+  static void checkUsable(Path directory) {
+    try {
+      Files.createDirectories(directory);
+    } catch (IOException | UnsupportedOperationException | SecurityException e) {
+      throw new IllegalArgumentException("directory " + directory + " does not exist and cannot"
+          + " be created (" + describe(e) + ")", e);
+    }
+    if (!Files.isDirectory(directory)) {
+      throw new IllegalArgumentException(directory + " is not a directory");
+    }
+    Path probe = null;
+    try {
+      probe = Files.createTempFile(directory, ".rb.probe.", TEMP_SUFFIX);
+    } catch (IOException | UnsupportedOperationException | SecurityException e) {
+      throw new IllegalArgumentException("cannot write files into directory " + directory + " ("
+          + describe(e) + ")", e);
+    } finally {
+      if (probe != null) {
+        try {
+          Files.deleteIfExists(probe);
+        } catch (IOException e) {
+          log.debug("{}: could not remove the probe file {}", NAME, probe, e);
+        }
+      }
+    }
+  }
+
+  private static String describe(Exception e) {
+    return e.getClass().getSimpleName()
+        + (e.getMessage() == null ? "" : ": " + e.getMessage());
   }
 
   @Override

@@ -7,9 +7,14 @@ import java.util.Optional;
 /** Which version of {@code networking.istio.io} to write ServiceEntry objects with. */
 public enum IstioApiVersion {
   /**
-   * {@code v1} where the API server serves it (Istio 1.22 and later), else {@code v1beta1}, else
-   * {@code v1alpha3} (Istio 1.1 to 1.4), found by discovery; the directory transport writes
-   * {@code v1}.
+   * Through the API server ({@code istio-k8s}): {@code v1} where it serves it (Istio 1.22 and
+   * later), else {@code v1beta1}, else {@code v1alpha3} (Istio 1.1 to 1.4), found by discovery.
+   * The API server serves every version the CRD lists and converts between them (the spec is
+   * the same), so istiod sees the objects whatever version it watches; the newest avoids the
+   * deprecation warnings old versions may carry. For files ({@code istio-dir}): {@link
+   * #FILE_DEFAULT}, because istiod reading files ({@code fs://}, {@code --configDir}) converts
+   * nothing: up to at least 1.14 it takes {@code v1alpha3} files only and skips the others
+   * without a word, and every release to date still takes {@code v1alpha3}.
    */
   AUTO(null),
   V1("v1"),
@@ -18,6 +23,9 @@ public enum IstioApiVersion {
   V1ALPHA3("v1alpha3");
 
   public static final String GROUP = "networking.istio.io";
+
+  /** What {@link #AUTO} writes into files: the one version every istiod reads from files. */
+  public static final String FILE_DEFAULT = "v1alpha3";
 
   /** The versions {@link #AUTO} tries, newest first. */
   static final List<String> DISCOVERY_ORDER = List.of("v1", "v1beta1", "v1alpha3");

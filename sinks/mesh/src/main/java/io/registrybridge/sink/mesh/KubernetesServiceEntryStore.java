@@ -103,7 +103,8 @@ final class KubernetesServiceEntryStore implements ServiceEntryStore {
     @Override
     public void foreignChanged(String name, java.util.Collection<String> hosts) {}
   };
-  private Informers informers; // confined to the sink's thread; null until open()
+  // Set on the sink's thread; null until open(). Volatile for the debug page, which only reads.
+  private volatile Informers informers;
 
   KubernetesServiceEntryStore(MeshSinkConfig config, KubernetesClient client,
       boolean ownsClient) {
@@ -521,6 +522,33 @@ final class KubernetesServiceEntryStore implements ServiceEntryStore {
       return status.getMessage();
     }
     return String.valueOf(e.getMessage());
+  }
+
+  /**
+   * Our objects as the API server holds them (the informer's cache), in YAML, without the
+   * server's {@code managedFields} bookkeeping; before the first {@link #open}, none.
+   */
+  @Override
+  public Map<String, Object> debug(java.util.function.Predicate<String> wanted) {
+    Informers current = informers;
+    java.util.SortedMap<String, Object> objects = new java.util.TreeMap<>();
+    if (current != null) {
+      for (GenericKubernetesResource object : current.owned.getStore().list()) {
+        String name = object.getMetadata().getName();
+        if (wanted.test(name)) {
+          GenericKubernetesResource shown = ServiceEntryRenderer.withApiVersion(object,
+              object.getApiVersion());
+          shown.getMetadata().setManagedFields(null);
+          objects.put(name, ServiceEntryRenderer.yaml(shown));
+        }
+      }
+    }
+    Map<String, Object> debug = new java.util.LinkedHashMap<>();
+    debug.put("namespace", config.namespace());
+    debug.put("apiVersion", current == null ? "not known yet" : current.apiVersion);
+    debug.put("format", "yaml");
+    debug.put("serviceEntries", objects);
+    return debug;
   }
 
   @Override

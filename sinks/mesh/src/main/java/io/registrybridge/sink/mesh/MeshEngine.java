@@ -12,7 +12,9 @@ import io.registrybridge.core.SyncResult;
 import io.registrybridge.sink.mesh.ServiceEntryStore.RenderedEntry;
 import io.registrybridge.sink.mesh.ServiceEntryStore.StoredEntry;
 import io.registrybridge.sink.mesh.ServiceEntryStore.WriteResult;
+import io.registrybridge.spi.DebugView;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -61,12 +63,13 @@ import org.slf4j.LoggerFactory;
  * <p>Called by one {@code SinkReconciler} thread; fields are confined to it except the status,
  * the context and the names blocked by foreign objects, which the store's listener reads.
  */
-final class MeshEngine implements MeshSink {
+final class MeshEngine implements MeshSink, DebugView {
   private static final Logger log = LoggerFactory.getLogger(MeshEngine.class);
   private static final String FOREIGN_KEY = " foreign";
   private static final String REJECTED_KEY = " rejected";
   private static final String FAILED_KEY = " failed";
 
+  private final String name;
   private final ServiceEntryStore store;
   private final ServiceEntryRenderer renderer;
   private final MeshModel model;
@@ -92,6 +95,8 @@ final class MeshEngine implements MeshSink {
   private final Set<String> pendingDeletes = new HashSet<>();
   // The names and hosts of those, for the store's listener thread.
   private final Set<String> blockedNamesAndHosts = ConcurrentHashMap.newKeySet();
+  // pendingDeletes as of the last call, for the debug page (read from another thread).
+  private volatile SortedSet<String> waiting = Collections.emptySortedSet();
   private volatile SinkContext context = SinkContext.NONE;
   private volatile MeshSinkStatus status = MeshSinkStatus.EMPTY;
   // Whether the model and the store's view were filled by a full sync that nothing undid since.
@@ -102,28 +107,40 @@ final class MeshEngine implements MeshSink {
   private record Blocked(String host, MeshReport report) {}
 
   MeshEngine(MeshSinkConfig config, ServiceEntryStore store, MeshSinkListener listener) {
-    this(config, store, listener, null);
+    this(store.name(), config, store, listener, null);
+  }
+
+  /** @param name the sink's name in logs, metrics and {@code /readyz} */
+  MeshEngine(String name, MeshSinkConfig config, ServiceEntryStore store,
+      MeshSinkListener listener) {
+    this(name, config, store, listener, null);
   }
 
   /** With {@code hostConverter} in place of the converter's own (null: that one), for tests. */
   MeshEngine(MeshSinkConfig config, ServiceEntryStore store, MeshSinkListener listener,
       MeshModel.HostConverter hostConverter) {
+    this(store.name(), config, store, listener, hostConverter);
+  }
+
+  private MeshEngine(String name, MeshSinkConfig config, ServiceEntryStore store,
+      MeshSinkListener listener, MeshModel.HostConverter hostConverter) {
+    this.name = requireNonNull(name, "name");
     requireNonNull(config, "config");
     this.store = requireNonNull(store, "store");
     this.renderer = new ServiceEntryRenderer(config.namespace(), config.ownerLabel());
     ServiceEntryConverter converter = new ServiceEntryConverter(config);
     this.model = hostConverter == null ? new MeshModel(converter)
         : new MeshModel(converter, hostConverter);
-    this.reportLog = new ReportLog(store.name(), requireNonNull(listener, "listener"));
+    this.reportLog = new ReportLog(name, requireNonNull(listener, "listener"));
     if (!config.ownerLabel().equals(config.ownerId())) {
       log.info("{}: owner ID '{}' is longer than a label value; objects are labelled {}={}",
-          store.name(), config.ownerId(), ServiceEntryRenderer.OWNER_LABEL, config.ownerLabel());
+          name, config.ownerId(), ServiceEntryRenderer.OWNER_LABEL, config.ownerLabel());
     }
   }
 
   @Override
   public String name() {
-    return store.name();
+    return name;
   }
 
   /** The store's: frequent for a directory (a scan is cheap), rarer where a cache watches. */
@@ -135,6 +152,17 @@ final class MeshEngine implements MeshSink {
   @Override
   public MeshSinkStatus status() {
     return status;
+  }
+
+  @Override
+  public String path() {
+    return MeshDebugPage.PATH;
+  }
+
+  /** {@code GET /debug/mesh}: see {@link MeshDebugPage}. */
+  @Override
+  public String json(Map<String, List<String>> query) {
+    return MeshDebugPage.render(store, status, waiting, query);
   }
 
   @Override
@@ -329,7 +357,7 @@ final class MeshEngine implements MeshSink {
       if (!mayReplace(desired, have.get(), entry)) {
         pendingDeletes.add(name);
       } else if (store.delete(name)) {
-        counts.deleted++;
+        counts.deleted(name);
       }
       return;
     }
@@ -360,8 +388,8 @@ final class MeshEngine implements MeshSink {
     WriteResult result = store.write(want);
     unblock(name);
     switch (result) {
-      case WriteResult.Created created -> counts.created++;
-      case WriteResult.Updated updated -> counts.updated++;
+      case WriteResult.Created created -> counts.created(name, want.service());
+      case WriteResult.Updated updated -> counts.updated(name, want.service());
       case WriteResult.Unchanged unchanged -> { }
       case WriteResult.HeldElsewhere elsewhere -> block(want, elsewhere.phrase());
       case WriteResult.Rejected refused -> rejected.put(name, new Rejection(want.hash(),
@@ -428,6 +456,9 @@ final class MeshEngine implements MeshSink {
   }
 
   private void updateStatus() {
+    if (!waiting.equals(pendingDeletes)) {
+      waiting = Collections.unmodifiableSortedSet(new TreeSet<>(pendingDeletes));
+    }
     boolean reportsChanged = reportLog.takeChanged();
     MeshSinkStatus before = status;
     if (reportsChanged || before.activeCollisions() != model.collisionCount()
@@ -438,12 +469,31 @@ final class MeshEngine implements MeshSink {
     }
   }
 
-  /** Writes made by one call. */
-  private static final class Counts {
+  /**
+   * Writes made by one call, each logged as it is counted: the summary of a sync is the sum of
+   * its lines, nothing more or less (a write the store found already made by someone else is
+   * neither).
+   */
+  private final class Counts {
     int created;
     int updated;
     int deleted;
     final Set<String> retry = new HashSet<>();
+
+    void created(String object, String service) {
+      created++;
+      log.info("{}: created ServiceEntry {} (service {})", name, object, service);
+    }
+
+    void updated(String object, String service) {
+      updated++;
+      log.info("{}: updated ServiceEntry {} (service {})", name, object, service);
+    }
+
+    void deleted(String object) {
+      deleted++;
+      log.info("{}: deleted ServiceEntry {}", name, object);
+    }
 
     SyncResult result() {
       return new SyncResult(created, updated, deleted, retry);

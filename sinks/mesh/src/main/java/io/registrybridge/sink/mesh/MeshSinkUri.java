@@ -33,7 +33,9 @@ import java.util.TreeSet;
  * takes an absolute path ({@code istio-dir:///etc/istio/config}, three slashes, or {@code
  * istio-dir:/etc/istio/config}); the directory is created when missing. {@code istio-xds} takes
  * {@code [HOST]:PORT} to listen on (every interface without a host; an IPv6 host in brackets) and
- * serves plaintext, or TLS with {@code tlsCert} and {@code tlsKey} (PEM files, both or neither).
+ * serves plaintext, or TLS with {@code tlsCert} and {@code tlsKey} (PEM files, both or neither),
+ * or mutual TLS with {@code tlsClientCa} too; {@code maxStreams} and {@code maxSubscriptions}
+ * cap the streams and the type URLs per stream ({@link XdsListen}).
  *
  * <p>Query parameters override the daemon-wide {@link MeshSinkConfig} for this sink: {@code
  * namespace}, {@code domain}, {@code exportTo} (comma-separated), {@code collision} ({@code
@@ -73,23 +75,62 @@ public record MeshSinkUri(String uri, Transport transport, Optional<Path> direct
    * @param port 1 to 65535
    * @param tlsCert the server certificate chain (PEM); empty for plaintext
    * @param tlsKey its private key (PEM, PKCS#8); present exactly when {@code tlsCert} is
+   * @param tlsClientCa the CA (PEM) that client certificates must be signed by: mutual TLS, a
+   *     client without such a certificate is refused; needs {@code tlsCert}
+   * @param maxStreams how many xDS streams may be open at once; one more is refused
+   * @param maxSubscriptions how many type URLs one stream may subscribe to; one more ends it
    */
   public record XdsListen(Optional<String> host, int port, Optional<Path> tlsCert,
-      Optional<Path> tlsKey) {
+      Optional<Path> tlsKey, Optional<Path> tlsClientCa, int maxStreams, int maxSubscriptions) {
+    /**
+     * Streams open at once: istiod opens one per replica and config source, mesh-dump one each
+     * run; 32 leaves room for a large istiod deployment and bounds what a stranger can hold.
+     */
+    public static final int DEFAULT_MAX_STREAMS = 32;
+    /**
+     * Type URLs per stream: istiod asks for about 16 (1.24 to 1.30); each costs a little state,
+     * and type URLs are client input, so a client inventing new ones must meet a bound.
+     */
+    public static final int DEFAULT_MAX_SUBSCRIPTIONS = 64;
+
     public XdsListen {
       requireNonNull(host, "host");
       requireNonNull(tlsCert, "tlsCert");
       requireNonNull(tlsKey, "tlsKey");
+      requireNonNull(tlsClientCa, "tlsClientCa");
       if (tlsCert.isPresent() != tlsKey.isPresent()) {
         throw new IllegalArgumentException("tlsCert and tlsKey go together");
       }
+      if (tlsClientCa.isPresent() && tlsCert.isEmpty()) {
+        throw new IllegalArgumentException("tlsClientCa needs tlsCert and tlsKey: client"
+            + " certificates are asked for only over TLS");
+      }
+      if (maxStreams < 1) {
+        throw new IllegalArgumentException("maxStreams must be at least 1, not " + maxStreams);
+      }
+      if (maxSubscriptions < 1) {
+        throw new IllegalArgumentException("maxSubscriptions must be at least 1, not "
+            + maxSubscriptions);
+      }
+    }
+
+    /** Plaintext or SIMPLE TLS, with the default caps. */
+    public XdsListen(Optional<String> host, int port, Optional<Path> tlsCert,
+        Optional<Path> tlsKey) {
+      this(host, port, tlsCert, tlsKey, Optional.empty(), DEFAULT_MAX_STREAMS,
+          DEFAULT_MAX_SUBSCRIPTIONS);
     }
 
     /** {@code HOST:PORT} or {@code :PORT}, for logs. */
     @Override
     public String toString() {
-      String shown = host.map(h -> h.contains(":") ? "[" + h + "]" : h).orElse("");
-      return shown + ":" + port + (tlsCert.isPresent() ? " (TLS)" : " (plaintext)");
+      return authority() + (tlsClientCa.isPresent() ? " (mutual TLS)"
+          : tlsCert.isPresent() ? " (TLS)" : " (plaintext)");
+    }
+
+    /** {@code HOST:PORT} or {@code :PORT}; an IPv6 host in brackets. */
+    public String authority() {
+      return host.map(h -> h.contains(":") ? "[" + h + "]" : h).orElse("") + ":" + port;
     }
   }
 
@@ -218,19 +259,46 @@ public record MeshSinkUri(String uri, Transport transport, Optional<Path> direct
     }
     String cert = parameters.remove("tlsCert");
     String key = parameters.remove("tlsKey");
+    String clientCa = parameters.remove("tlsClientCa");
     if ((cert == null) != (key == null)) {
       throw invalid(uri, "tlsCert and tlsKey go together (the server certificate and its key,"
           + " PEM); give both for TLS, neither for plaintext");
     }
-    checkKeys(uri, parameters, "tlsCert, tlsKey");
+    if (clientCa != null && cert == null) {
+      throw invalid(uri, "tlsClientCa (mutual TLS) needs tlsCert and tlsKey: client"
+          + " certificates are asked for only over TLS");
+    }
+    int maxStreams = positive(uri, parameters.remove("maxStreams"), "maxStreams",
+        XdsListen.DEFAULT_MAX_STREAMS);
+    int maxSubscriptions = positive(uri, parameters.remove("maxSubscriptions"),
+        "maxSubscriptions", XdsListen.DEFAULT_MAX_SUBSCRIPTIONS);
+    checkKeys(uri, parameters, "tlsCert, tlsKey, tlsClientCa, maxStreams, maxSubscriptions");
     try {
       return new MeshSinkUri(uri, Transport.XDS, Optional.empty(), Optional.empty(),
           Optional.of(new XdsListen(host.isEmpty() ? Optional.empty() : Optional.of(host), port,
-              Optional.ofNullable(cert).map(Path::of), Optional.ofNullable(key).map(Path::of))),
+              Optional.ofNullable(cert).map(Path::of), Optional.ofNullable(key).map(Path::of),
+              Optional.ofNullable(clientCa).map(Path::of), maxStreams, maxSubscriptions)),
           parameters);
     } catch (InvalidPathException e) {
       throw invalid(uri, "'" + e.getInput() + "' is not a valid path: " + e.getReason());
     }
+  }
+
+  /** A cap: a whole number from 1 to 100,000, or {@code otherwise} when not given. */
+  private static int positive(String uri, String value, String name, int otherwise) {
+    if (value == null) {
+      return otherwise;
+    }
+    int parsed;
+    try {
+      parsed = Integer.parseInt(value);
+    } catch (NumberFormatException e) {
+      parsed = -1;
+    }
+    if (parsed < 1 || parsed > 100_000) {
+      throw invalid(uri, name + " '" + value + "' is not a number from 1 to 100000");
+    }
+    return parsed;
   }
 
   private static SortedMap<String, String> parameters(String uri, String query) {

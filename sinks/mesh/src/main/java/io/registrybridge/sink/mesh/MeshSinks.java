@@ -53,6 +53,33 @@ public final class MeshSinks {
   }
 
   /**
+   * Like {@link #withStore(MeshSinkConfig, ServiceEntryStore, MeshSinkListener)}, named {@code
+   * name} in logs, metrics and {@code /readyz} (the daemon's name for it, unique among its
+   * sinks). The sink is also the {@link io.registrybridge.spi.DebugView} of {@code /debug/mesh}.
+   */
+  public static MeshSink withStore(String name, MeshSinkConfig config, ServiceEntryStore store,
+      MeshSinkListener listener) {
+    return new MeshEngine(name, config, store, listener);
+  }
+
+  /** A directory sink named {@code name}; see {@link #directory(MeshSinkConfig, Path)}. */
+  static MeshSink directory(String name, MeshSinkConfig config, Path directory,
+      MeshSinkListener listener) {
+    return new MeshEngine(name, config, new DirectoryServiceEntryStore(config, directory),
+        listener);
+  }
+
+  /**
+   * An {@code istio-k8s} sink named {@code name}, with a Kubernetes client of its own (kubeconfig
+   * {@code context} or the current one, else in-cluster), closed with the sink.
+   */
+  static MeshSink kubernetes(String name, MeshSinkConfig config, Optional<String> context,
+      MeshSinkListener listener) {
+    return new MeshEngine(name, config,
+        new KubernetesServiceEntryStore(config, kubernetesClient(context), true), listener);
+  }
+
+  /**
    * The sink a {@link MeshSinkUri} names ({@code istio-k8s}, {@code istio-dir}; {@code istio-xds}
    * is built by {@code XdsMeshSinks}), with its settings applied over {@code base}. For
    * {@code istio-k8s} it builds its own Kubernetes client (kubeconfig or in-cluster, like kubectl)

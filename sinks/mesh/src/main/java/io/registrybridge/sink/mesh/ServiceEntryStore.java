@@ -108,6 +108,20 @@ public interface ServiceEntryStore extends AutoCloseable {
     return Optional.empty();
   }
 
+  /**
+   * This store's part of {@code GET /debug/mesh}: the objects of ours it holds, exactly as its
+   * transport carries them, under {@code "serviceEntries"} (object name to a YAML text or a
+   * JSON-ready structure), their {@code "format"}, what the transport holds back as a whole under
+   * {@code "heldBack"} (a list, merged into the engine's), and whatever else only this transport
+   * knows (the xDS clients). Values are maps, lists, strings and numbers. Called from any thread
+   * (the health server's): it reads only what is safe to read from there.
+   *
+   * @param wanted which object names to show
+   */
+  default Map<String, Object> debug(java.util.function.Predicate<String> wanted) {
+    return Map.of();
+  }
+
   /** Stops watching and releases connections; never removes what was written. */
   @Override
   void close();

@@ -11,6 +11,7 @@ import static org.awaitility.Awaitility.await;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.registrybridge.core.DesiredIndex;
 import io.registrybridge.core.DesiredState;
+import io.registrybridge.core.LogCapture;
 import io.registrybridge.core.ServiceInstance;
 import io.registrybridge.core.SourceListener;
 import io.registrybridge.core.SyncResult;
@@ -440,5 +441,73 @@ class DirectoryMeshSinkTest {
       assertThat(report.message()).contains("ratings.service.consul.yaml, which cannot be read");
     });
     assertThat(sink.sync(state(bookinfo("http")))).isEqualTo(SyncResult.NOTHING);
+  }
+
+  /** What the engine logged about each object, counted by verb. */
+  private static Map<String, Long> perObjectLines(List<String> lines) {
+    return lines.stream().filter(l -> l.matches("INFO mesh-dir: (created|updated|deleted)"
+            + " ServiceEntry .*"))
+        .collect(Collectors.groupingBy(l -> l.split(" ")[2], TreeMap::new,
+            Collectors.counting()));
+  }
+
+  private static Map<String, Long> counts(SyncResult result) {
+    Map<String, Long> counts = new TreeMap<>();
+    if (result.created() > 0) {
+      counts.put("created", (long) result.created());
+    }
+    if (result.updated() > 0) {
+      counts.put("updated", (long) result.updated());
+    }
+    if (result.deleted() > 0) {
+      counts.put("deleted", (long) result.deleted());
+    }
+    return counts;
+  }
+
+  @Test
+  void everySummaryIsTheSumOfItsPerObjectLines() throws Exception {
+    MeshSink sink = MeshSinks.directory(config(), dir());
+    try (LogCapture log = new LogCapture(MeshEngine.class)) {
+      // The first listing is not complete yet: what does not exist is written early, and the
+      // rewrite of reviews (one instance still missing) waits for the complete state.
+      List<ServiceInstance> partial = without(bookinfo("http"), "reviews-v3");
+      SyncResult early = sink.sync(state(partial, false));
+      assertThat(early).isEqualTo(new SyncResult(4, 0, 0));
+      assertThat(perObjectLines(log.take())).isEqualTo(counts(early));
+
+      // Complete: reviews gets its third instance (an update), nothing is created again.
+      SyncResult complete = sink.sync(state(bookinfo("http")));
+      assertThat(complete).isEqualTo(new SyncResult(0, 1, 0));
+      List<String> lines = log.take();
+      assertThat(perObjectLines(lines)).isEqualTo(counts(complete));
+      assertThat(lines).contains("INFO mesh-dir: updated ServiceEntry reviews.service.consul"
+          + " (service reviews)");
+
+      SyncResult removed = sink.sync(state(without(bookinfo("http"), "ratings")));
+      assertThat(removed).isEqualTo(new SyncResult(0, 0, 1));
+      assertThat(log.take()).containsExactly(
+          "INFO mesh-dir: deleted ServiceEntry ratings.service.consul");
+      assertThat(sink.sync(state(without(bookinfo("http"), "ratings"))))
+          .isEqualTo(SyncResult.NOTHING);
+      assertThat(perObjectLines(log.take())).isEmpty();
+    }
+  }
+
+  @Test
+  void filesAreV1alpha3ByDefaultAndAnOlderBridgesV1FilesAreRewritten() throws Exception {
+    Files.createDirectories(dir());
+    MeshSink v1 = MeshSinks.directory(config().toBuilder().apiVersion(IstioApiVersion.V1)
+        .build(), dir());
+    v1.sync(state(bookinfo("http")));
+    assertThat(files().values()).allMatch(text -> text.contains(
+        "apiVersion: networking.istio.io/v1\n"));
+
+    // The default, as the seed's defaults wrote v1: every file is rewritten once.
+    MeshSink upgraded = MeshSinks.directory(config(), dir());
+    assertThat(upgraded.sync(state(bookinfo("http")))).isEqualTo(new SyncResult(0, 4, 0));
+    assertThat(files().values()).allMatch(text -> text.contains(
+        "apiVersion: networking.istio.io/v1alpha3\n"));
+    assertThat(upgraded.sync(state(bookinfo("http")))).isEqualTo(SyncResult.NOTHING);
   }
 }

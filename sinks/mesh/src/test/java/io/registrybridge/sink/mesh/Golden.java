@@ -39,7 +39,8 @@ final class Golden {
     ServiceEntryRenderer renderer = new ServiceEntryRenderer(config.namespace(), config.ownerId());
     StringBuilder text = new StringBuilder();
     for (ServiceEntryModel entry : conversion.entries().values()) {
-      text.append(ServiceEntryRenderer.yaml(renderer.render(entry, "networking.istio.io/v1")));
+      text.append(ServiceEntryRenderer.yaml(renderer.render(entry,
+          IstioApiVersion.GROUP + "/" + IstioApiVersion.FILE_DEFAULT)));
     }
     return text.toString();
   }

@@ -117,7 +117,8 @@ class MeshSinkUriTest {
                 + " asks for (networking.istio.io/v1 from Istio 1.24 on, v1alpha3 before)"),
         Arguments.of("istio-xds://:15010?context=prod",
             "unknown parameter 'context' (known: apiVersion, collision, domain, exportTo,"
-                + " namespace, vipRange, tlsCert, tlsKey)"));
+                + " namespace, vipRange, tlsCert, tlsKey, tlsClientCa, maxStreams,"
+                + " maxSubscriptions)"));
   }
 
   @Test

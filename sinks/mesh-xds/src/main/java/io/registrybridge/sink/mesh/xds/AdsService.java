@@ -14,8 +14,14 @@ import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
+import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,11 +37,29 @@ final class AdsService extends AggregatedDiscoveryServiceGrpc.AggregatedDiscover
 
   private final SnapshotCache cache;
   private final XdsMetrics metrics;
+  private final int maxStreams;
+  private final int maxSubscriptions;
   private final AtomicLong streams = new AtomicLong();
+  // Admitted and not closed yet; counted here, before a stream exists, so that two clients
+  // arriving at once cannot both take the last place.
+  private final AtomicInteger admitted = new AtomicInteger();
+  private final Set<AdsStream> open = ConcurrentHashMap.newKeySet();
+  private volatile boolean warnedFull;
 
-  AdsService(SnapshotCache cache, XdsMetrics metrics) {
+  /**
+   * @param maxStreams streams open at once; one more is refused with {@code RESOURCE_EXHAUSTED}
+   * @param maxSubscriptions type URLs per stream; one more ends that stream the same way
+   */
+  AdsService(SnapshotCache cache, XdsMetrics metrics, int maxStreams, int maxSubscriptions) {
     this.cache = requireNonNull(cache, "cache");
     this.metrics = requireNonNull(metrics, "metrics");
+    this.maxStreams = maxStreams;
+    this.maxSubscriptions = maxSubscriptions;
+  }
+
+  /** The open streams, for the debug page. */
+  List<AdsStream> streams() {
+    return open.stream().sorted(Comparator.comparingLong(AdsStream::id)).toList();
   }
 
   /** The service, with the client's address in each call's context for log lines. */
@@ -57,11 +81,50 @@ final class AdsService extends AggregatedDiscoveryServiceGrpc.AggregatedDiscover
     ServerCallStreamObserver<DiscoveryResponse> call =
         (ServerCallStreamObserver<DiscoveryResponse>) responses;
     String peer = PEER.get() == null ? "unknown" : PEER.get();
-    AdsStream stream = new AdsStream(streams.incrementAndGet(), peer, call, cache, metrics);
+    if (admitted.incrementAndGet() > maxStreams) {
+      admitted.decrementAndGet();
+      return refuse(call, peer);
+    }
+    warnedFull = false;
+    AdsStream stream = new AdsStream(streams.incrementAndGet(), peer, call, cache, metrics,
+        maxSubscriptions, this::closed);
     call.setOnCancelHandler(stream::cancelled);
     metrics.streamOpened();
+    open.add(stream);
     cache.watch(stream);
     log.info("{}: opened", stream);
     return stream;
+  }
+
+  private void closed(AdsStream stream) {
+    if (open.remove(stream)) {
+      admitted.decrementAndGet();
+    }
+  }
+
+  /** One stream too many: ended at once with a status that says why, the others go on. */
+  private StreamObserver<DiscoveryRequest> refuse(
+      ServerCallStreamObserver<DiscoveryResponse> call, String peer) {
+    metrics.streamRefused();
+    String why = "registry-bridge: this xDS server takes at most " + maxStreams
+        + " streams at once (maxStreams in the istio-xds URI), and that many are open";
+    // Loud once per time the cap is reached, not for every retry of a client that keeps trying.
+    if (!warnedFull) {
+      warnedFull = true;
+      log.warn("xDS: refused a stream from {}: {}", peer, why);
+    } else {
+      log.debug("xDS: refused a stream from {}: {}", peer, why);
+    }
+    call.onError(Status.RESOURCE_EXHAUSTED.withDescription(why).asRuntimeException());
+    return new StreamObserver<>() {
+      @Override
+      public void onNext(DiscoveryRequest request) {}
+
+      @Override
+      public void onError(Throwable t) {}
+
+      @Override
+      public void onCompleted() {}
+    };
   }
 }

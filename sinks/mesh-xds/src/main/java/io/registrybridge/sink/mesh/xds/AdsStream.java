@@ -8,10 +8,12 @@ import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,6 +54,8 @@ final class AdsStream implements StreamObserver<DiscoveryRequest>, SnapshotCache
   private final ServerCallStreamObserver<DiscoveryResponse> responses;
   private final SnapshotCache cache;
   private final XdsMetrics metrics;
+  private final int maxSubscriptions;
+  private final Consumer<AdsStream> onClose;
   // Guarded by this.
   private final Map<String, Subscription> subscriptions = new LinkedHashMap<>();
   private String node;
@@ -66,6 +70,8 @@ final class AdsStream implements StreamObserver<DiscoveryRequest>, SnapshotCache
     String sentNonce;
     boolean awaitingAnswer;
     String ackedVersion;
+    int nacks;
+    String lastNack;
 
     Subscription(String typeUrl) {
       this.typeUrl = typeUrl;
@@ -77,13 +83,52 @@ final class AdsStream implements StreamObserver<DiscoveryRequest>, SnapshotCache
     }
   }
 
+  /**
+   * @param maxSubscriptions type URLs this stream may subscribe to; one more ends it with
+   *     {@code RESOURCE_EXHAUSTED}
+   * @param onClose told once when the stream closes, whoever closes it
+   */
   AdsStream(long id, String peer, ServerCallStreamObserver<DiscoveryResponse> responses,
-      SnapshotCache cache, XdsMetrics metrics) {
+      SnapshotCache cache, XdsMetrics metrics, int maxSubscriptions,
+      Consumer<AdsStream> onClose) {
     this.id = id;
     this.peer = requireNonNull(peer, "peer");
     this.responses = requireNonNull(responses, "responses");
     this.cache = requireNonNull(cache, "cache");
     this.metrics = requireNonNull(metrics, "metrics");
+    this.maxSubscriptions = maxSubscriptions;
+    this.onClose = requireNonNull(onClose, "onClose");
+  }
+
+  long id() {
+    return id;
+  }
+
+  /**
+   * This client for {@code GET /debug/mesh}: its node, and per type URL what was sent, what it
+   * acknowledged last and its NACKs.
+   */
+  synchronized Map<String, Object> debug() {
+    Map<String, Object> client = new LinkedHashMap<>();
+    client.put("stream", id);
+    client.put("peer", peer);
+    client.put("node", node == null ? "" : node);
+    List<Map<String, Object>> types = new ArrayList<>();
+    for (Subscription subscription : subscriptions.values()) {
+      Map<String, Object> type = new LinkedHashMap<>();
+      type.put("typeUrl", subscription.typeUrl);
+      type.put("sentVersion", subscription.sentVersion == null ? "" : subscription.sentVersion);
+      type.put("ackedVersion",
+          subscription.ackedVersion == null ? "" : subscription.ackedVersion);
+      type.put("awaitingAnswer", subscription.awaitingAnswer);
+      type.put("nacks", subscription.nacks);
+      if (subscription.lastNack != null) {
+        type.put("lastNack", subscription.lastNack);
+      }
+      types.add(type);
+    }
+    client.put("subscriptions", types);
+    return client;
   }
 
   @Override
@@ -109,6 +154,10 @@ final class AdsStream implements StreamObserver<DiscoveryRequest>, SnapshotCache
       return;
     }
     Subscription subscription = subscriptions.get(typeUrl);
+    if (subscription == null && subscriptions.size() >= maxSubscriptions) {
+      refuse(typeUrl);
+      return;
+    }
     if (subscription == null) {
       subscription = new Subscription(typeUrl);
       subscriptions.put(typeUrl, subscription);
@@ -125,6 +174,9 @@ final class AdsStream implements StreamObserver<DiscoveryRequest>, SnapshotCache
     subscription.awaitingAnswer = false;
     if (request.hasErrorDetail()) {
       metrics.rejected(subscription.kind);
+      subscription.nacks++;
+      subscription.lastNack = "version " + subscription.sentVersion + ": "
+          + shorten(request.getErrorDetail().getMessage());
       log.warn("{}: the client rejected version {} of {} ({}); it is not sent again, the next"
               + " change is", this, subscription.sentVersion, typeUrl,
           request.getErrorDetail().getMessage());
@@ -149,6 +201,31 @@ final class AdsStream implements StreamObserver<DiscoveryRequest>, SnapshotCache
     } catch (RuntimeException e) {
       fail("sending version " + snapshot.version(), e);
     }
+  }
+
+  /**
+   * One type URL too many: the stream ends with {@code RESOURCE_EXHAUSTED}. Type URLs are client
+   * input, and each subscription is state this server keeps, so a client inventing them meets a
+   * bound instead of growing the server.
+   */
+  private void refuse(String typeUrl) {
+    metrics.streamRefused();
+    String why = "registry-bridge: at most " + maxSubscriptions + " type URLs per xDS stream"
+        + " (maxSubscriptions in the istio-xds URI); this stream asked for one more: "
+        + shorten(typeUrl);
+    log.warn("{}: {}; ending the stream", this, why);
+    if (close()) {
+      try {
+        responses.onError(Status.RESOURCE_EXHAUSTED.withDescription(why).asRuntimeException());
+      } catch (RuntimeException closing) {
+        log.debug("{}: could not end the call: {}", this, closing.toString());
+      }
+    }
+  }
+
+  /** Client text for a log line or a status: at most 200 characters. */
+  private static String shorten(String text) {
+    return text.length() <= 200 ? text : text.substring(0, 200) + "...";
   }
 
   /** Ends this stream after an unexpected exception; the client reconnects. */
@@ -237,6 +314,7 @@ final class AdsStream implements StreamObserver<DiscoveryRequest>, SnapshotCache
     }
     cache.unwatch(this);
     metrics.streamClosed();
+    onClose.accept(this);
     return true;
   }
 

@@ -14,7 +14,8 @@ import java.time.Clock;
 
 /**
  * Creates {@code istio-xds} sinks: the mesh engine over a store whose objects an ADS server hands
- * to istiod ({@code meshConfig.configSources: [{address: xds://HOST:PORT}]}).
+ * to istiod ({@code meshConfig.configSources: [{address: xds://HOST:PORT}]}). The server is bound
+ * first ({@link #bind}), the sink built on it later ({@link #start}): see {@link XdsServer}.
  */
 public final class XdsMeshSinks {
   private XdsMeshSinks() {}
@@ -43,30 +44,48 @@ public final class XdsMeshSinks {
   public static MeshSink create(MeshSinkUri uri, MeshSinkConfig base, MeshSinkListener listener,
       MeterRegistry meters, Clock clock) {
     requireNonNull(base, "base");
-    return start(uri.applyTo(base), listen(uri), XdsServer.Keepalive.ISTIOD, listener, meters,
-        clock).sink();
+    return start(XdsServiceEntryStore.NAME, uri.applyTo(base),
+        bind(listen(uri), XdsServer.Keepalive.ISTIOD), listener, meters, clock).sink();
   }
 
   /** A started sink and its server, for tests that need the port. */
   record Started(MeshSink sink, XdsServer server) {}
 
-  static Started start(MeshSinkConfig config, XdsListen listen, XdsServer.Keepalive keepalive,
-      MeshSinkListener listener, MeterRegistry meters, Clock clock) {
-    SnapshotCache cache = new SnapshotCache();
-    XdsMetrics metrics = new XdsMetrics(meters, cache);
-    XdsServer server;
+  /**
+   * Binds the port and serves at once: every type but ServiceEntry is answered from now on,
+   * ServiceEntry once a sink started on it has published a complete state.
+   *
+   * @throws IllegalArgumentException when the address cannot be bound or the TLS files are bad
+   */
+  static XdsServer bind(XdsListen listen, XdsServer.Keepalive keepalive) {
     try {
-      server = XdsServer.start(listen, new AdsService(cache, metrics).definition(), keepalive);
+      return XdsServer.start(listen, keepalive);
     } catch (IOException e) {
       throw new IllegalArgumentException("istio-xds: cannot listen on " + listen + ": "
           + (e.getCause() == null ? e.getMessage() : e.getCause().getMessage()), e);
     }
-    MeshSink sink = MeshSinks.withStore(config,
-        new XdsServiceEntryStore(cache, metrics, server, clock), listener);
+  }
+
+  /**
+   * The sink on a bound {@code server}, named {@code name}; its meters go to {@code meters},
+   * tagged with that name. Closing the sink closes the server.
+   */
+  static Started start(String name, MeshSinkConfig config, XdsServer server,
+      MeshSinkListener listener, MeterRegistry meters, Clock clock) {
+    server.metrics().register(meters, name, server.cache());
+    MeshSink sink = MeshSinks.withStore(name, config,
+        new XdsServiceEntryStore(name, server, clock), listener);
     return new Started(sink, server);
   }
 
-  private static XdsListen listen(MeshSinkUri uri) {
+  /** Binds and starts in one go, for tests. */
+  static Started start(MeshSinkConfig config, XdsListen listen, XdsServer.Keepalive keepalive,
+      MeshSinkListener listener, MeterRegistry meters, Clock clock) {
+    return start(XdsServiceEntryStore.NAME, config, bind(listen, keepalive), listener, meters,
+        clock);
+  }
+
+  static XdsListen listen(MeshSinkUri uri) {
     requireNonNull(uri, "uri");
     if (uri.transport() != MeshSinkUri.Transport.XDS) {
       throw new IllegalArgumentException(uri.uri() + " is not an istio-xds URI");

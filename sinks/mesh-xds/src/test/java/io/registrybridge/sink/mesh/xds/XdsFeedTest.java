@@ -236,7 +236,8 @@ class XdsFeedTest {
     assertThat(back.serviceEntries().keySet()).isEqualTo(Set.of(
         "istio-system/details.service.consul", "istio-system/ratings.service.consul",
         "istio-system/reviews.service.consul"));
-    assertThat(xds.meters.get("registry.bridge.xds.streams.opened").counter().count())
+    assertThat(xds.meters.get("registry.bridge.xds.streams.opened").functionCounter()
+        .count())
         .isEqualTo(2);
   }
 
@@ -247,7 +248,7 @@ class XdsFeedTest {
     istiod.nackNextServiceEntry();
     String type = Profile.ISTIO_1_24.serviceEntry();
     await().atMost(WAIT).until(() -> xds.meters.get("registry.bridge.xds.nacks")
-        .tag("type", "ServiceEntry").counter().count() == 1);
+        .tag("type", "ServiceEntry").functionCounter().count() == 1);
     int count = istiod.responses().size();
     assertNoMoreResponses(istiod, count);
     assertThat(istiod.responses(type)).hasSize(1);
@@ -280,18 +281,19 @@ class XdsFeedTest {
     awaitSynced(istiod);
     int others = Profile.ISTIO_1_24.types.size() - 1;
     await().atMost(WAIT).until(() -> xds.meters.get("registry.bridge.xds.acks")
-        .tag("type", "other").counter().count() == others);
+        .tag("type", "other").functionCounter().count() == others);
 
     var meters = xds.meters;
-    assertThat(meters.get("registry.bridge.xds.pushes").tag("type", "ServiceEntry").counter()
-        .count()).isEqualTo(1);
-    assertThat(meters.get("registry.bridge.xds.pushes").tag("type", "other").counter()
-        .count()).isEqualTo(others);
-    assertThat(meters.get("registry.bridge.xds.acks").tag("type", "ServiceEntry").counter()
-        .count()).isEqualTo(1);
+    assertThat(meters.get("registry.bridge.xds.pushes").tag("type", "ServiceEntry")
+        .functionCounter().count()).isEqualTo(1);
+    assertThat(meters.get("registry.bridge.xds.pushes").tag("type", "other")
+        .functionCounter().count()).isEqualTo(others);
+    assertThat(meters.get("registry.bridge.xds.acks").tag("type", "ServiceEntry")
+        .functionCounter().count()).isEqualTo(1);
     assertThat(meters.get("registry.bridge.xds.push.bytes").tag("type", "ServiceEntry")
-        .counter().count()).isEqualTo(istiod.responses(Profile.ISTIO_1_24.serviceEntry()).get(0)
-        .getSerializedSize());
+        .functionCounter().count())
+        .isEqualTo(istiod.responses(Profile.ISTIO_1_24.serviceEntry()).get(0)
+            .getSerializedSize());
     assertThat(meters.get("registry.bridge.xds.resources").tag("type", "ServiceEntry").gauge()
         .value()).isEqualTo(4);
     assertThat(meters.get("registry.bridge.xds.streams.behind").gauge().value()).isZero();

@@ -6,9 +6,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.grpc.Status;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Meter;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.registrybridge.core.ServiceInstance;
 import io.registrybridge.sink.mesh.xds.FakeIstiod.Profile;
 import java.time.Duration;
@@ -22,52 +19,30 @@ class XdsStreamFailureTest {
   private static final Duration WAIT = Duration.ofSeconds(10);
 
   /**
-   * Meters whose next ServiceEntry pushes throw: a stand-in for any bug on a stream's path, on
-   * the sink's thread (a publish) as on gRPC's (a request).
+   * Makes the next {@code count} ServiceEntry pushes of {@code xds} throw: a stand-in for any
+   * bug on a stream's path, on the sink's thread (a publish) as on gRPC's (a request).
    */
-  static final class FailingMeters extends SimpleMeterRegistry {
-    final AtomicInteger failingPushes = new AtomicInteger();
-
-    @Override
-    protected Counter newCounter(Meter.Id id) {
-      Counter real = super.newCounter(id);
-      if (!id.getName().equals("registry.bridge.xds.pushes")
-          || !XdsTypes.SERVICE_ENTRY.equals(id.getTag("type"))) {
-        return real;
+  private static AtomicInteger failingPushes(XdsHarness xds) {
+    AtomicInteger failing = new AtomicInteger();
+    xds.started.server().metrics().beforeServiceEntryPush = () -> {
+      if (failing.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+        throw new IllegalStateException("injected");
       }
-      return new Counter() {
-        @Override
-        public void increment(double amount) {
-          if (failingPushes.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
-            throw new IllegalStateException("injected");
-          }
-          real.increment(amount);
-        }
-
-        @Override
-        public double count() {
-          return real.count();
-        }
-
-        @Override
-        public Meter.Id getId() {
-          return id;
-        }
-      };
-    }
+    };
+    return failing;
   }
 
   @Test
   void aPublishThatFailsOnOneStreamEndsItAndReachesTheOthers() throws Exception {
-    FailingMeters meters = new FailingMeters();
-    try (XdsHarness xds = new XdsHarness(meters)) {
+    try (XdsHarness xds = new XdsHarness()) {
+      AtomicInteger failingPushes = failingPushes(xds);
       xds.sync(bookinfo(), true);
       FakeIstiod first = xds.connect(Profile.ISTIO_1_24);
       FakeIstiod second = xds.connect(Profile.ISTIO_1_24);
       await().atMost(WAIT).until(() -> first.synced() && second.synced()
           && xds.sink().notReady().isEmpty());
 
-      meters.failingPushes.set(1);
+      failingPushes.set(1);
       List<ServiceInstance> more = new ArrayList<>(bookinfo());
       more.add(instance("mongo-1", "mongo", "172.18.0.9"));
       xds.sync(more, true); // publishes on this thread, to both streams in turn
@@ -83,20 +58,20 @@ class XdsStreamFailureTest {
       // The client reconnects, as istiod does, and gets the current state.
       FakeIstiod again = xds.connect(Profile.ISTIO_1_24);
       await().atMost(WAIT).until(() -> again.synced() && again.serviceEntries().size() == 5);
-      assertThat(meters.get("registry.bridge.xds.streams").gauge().value()).isEqualTo(2);
+      assertThat(xds.meters.get("registry.bridge.xds.streams").gauge().value()).isEqualTo(2);
     }
   }
 
   @Test
   void aRequestThatFailsEndsOnlyItsStream() throws Exception {
-    FailingMeters meters = new FailingMeters();
-    try (XdsHarness xds = new XdsHarness(meters)) {
+    try (XdsHarness xds = new XdsHarness()) {
+      AtomicInteger failingPushes = failingPushes(xds);
       xds.sync(bookinfo(), true);
       FakeIstiod healthy = xds.connect(Profile.ISTIO_1_24);
       await().atMost(WAIT).until(healthy::synced);
 
       // The first ServiceEntry answer to a new stream fails while handling its request.
-      meters.failingPushes.set(1);
+      failingPushes.set(1);
       FakeIstiod failing = xds.connect(Profile.ISTIO_1_24);
       await().atMost(WAIT).until(() -> failing.closedWith() != null);
       assertThat(Status.fromThrowable(failing.closedWith()).getCode())
