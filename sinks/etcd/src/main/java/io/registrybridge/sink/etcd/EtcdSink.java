@@ -138,25 +138,20 @@ final class EtcdSink implements Sink {
   @Override
   public SyncResult sync(DesiredState desired) {
     List<KeyStore.StoredKey> stored = store.readAll();
-    List<Long> ownMarks = new ArrayList<>();
+    store.adopt(); // first: a key on an adopted lease is ours
     Map<String, Map<String, Held>> fresh = new HashMap<>();
     for (KeyStore.StoredKey key : stored) {
       Layout.Parsed parsed = layout.parse(key.key());
       if (parsed == null) {
         continue; // not Registrator's layout: never ours
       }
-      boolean ours = owned(parsed.id(), key.key(), key.mark());
-      if (ours) {
-        ownMarks.add(key.mark());
-      }
-      if (ours || desired.services().containsKey(parsed.id())) {
+      if (owned(parsed.id(), key.key(), key.mark()) || desired.services().containsKey(parsed.id())) {
         Held before = held.getOrDefault(parsed.id(), Map.of()).get(key.key());
         String source = before != null ? before.source() : "";
         fresh.computeIfAbsent(parsed.id(), x -> new HashMap<>())
             .put(key.key(), new Held(key.key(), key.value(), key.mark(), source));
       }
     }
-    store.adopt(ownMarks);
     long mark = store.writeMark();
     held.clear();
     fresh.forEach((id, keys) -> held.put(id, Map.copyOf(keys)));

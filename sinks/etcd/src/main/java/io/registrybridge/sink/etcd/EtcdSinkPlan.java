@@ -84,7 +84,7 @@ final class EtcdSinkPlan implements SinkPlan {
         .orElse(EtcdHttp.NO_AUTH);
     EtcdHttp http = new EtcdHttp(bases, client.build(), auth);
     String root = parsed.root();
-    KeyStore store = v3 ? new V3KeyStore(http, root, settings.ttl())
+    KeyStore store = v3 ? new V3KeyStore(http, root, host.ownerId(), settings.ttl())
         : new V2KeyStore(http, root, settings.ttl());
     Layout layout = new Layout(parsed.kind() == EtcdUri.Kind.SKYDNS2, root, !v3);
     SinkTiming timing = settings.verifyInterval().map(SinkTiming::new).orElse(SinkTiming.DEFAULT);

@@ -30,10 +30,11 @@ interface KeyStore {
   List<StoredKey> readAll();
 
   /**
-   * Takes over the TTL mark of what an earlier run wrote, when it is still alive and has the TTL
-   * asked for, so that a restart writes nothing (etcd3's lease); otherwise does nothing.
+   * Takes over the TTL mark of what an earlier run of this owner wrote, when it is still alive
+   * and has the TTL asked for, so that a restart writes nothing (etcd3's lease); otherwise does
+   * nothing.
    */
-  default void adopt(Collection<Long> marksOfOwnKeys) {}
+  default void adopt() {}
 
   /** The mark a write gets now: {@link #PERMANENT} without {@code -ttl}. */
   long writeMark();

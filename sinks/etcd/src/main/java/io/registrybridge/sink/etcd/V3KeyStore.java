@@ -11,9 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,7 +24,8 @@ import org.slf4j.LoggerFactory;
  * <p>With {@code -ttl}, every key is attached to one lease of that TTL, kept alive with one
  * {@code keepalive} every {@code -ttl-refresh} however many keys there are. The lease is the
  * owner mark: a key on it is this bridge's. A restart adopts the lease its keys are on, when
- * that lease is still alive and has the TTL asked for, so that it writes nothing; otherwise it
+ * that lease is still alive and has the TTL asked for (a marker key names it: {@link #adopt}),
+ * so that it writes nothing; otherwise it
  * grants a new one and writes each key again onto it (the old lease runs out with whatever was
  * not written again).
  */
@@ -34,16 +33,20 @@ final class V3KeyStore implements KeyStore {
   private static final Logger log = LoggerFactory.getLogger(V3KeyStore.class);
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int PAGE = 1000;
+  /** Where each owner's lease is named, outside every prefix that readers list. */
+  static final String MARKER_PREFIX = "/registry-bridge/owner/";
 
   private final EtcdHttp http;
   private final String root;
+  private final String markerKey;
   private final Optional<Duration> ttl;
   private final Object leaseLock = new Object();
   private volatile long lease = PERMANENT; // 0: none granted yet, or lost
 
-  V3KeyStore(EtcdHttp http, String root, Optional<Duration> ttl) {
+  V3KeyStore(EtcdHttp http, String root, String ownerId, Optional<Duration> ttl) {
     this.http = requireNonNull(http, "http");
     this.root = requireNonNull(root, "root");
+    this.markerKey = MARKER_PREFIX + requireNonNull(ownerId, "ownerId") + root;
     this.ttl = requireNonNull(ttl, "ttl");
   }
 
@@ -75,28 +78,33 @@ final class V3KeyStore implements KeyStore {
     }
   }
 
+  /**
+   * Reads this owner's marker ({@code /registry-bridge/owner/<ownerId><root>}, written on its
+   * lease when the lease was granted, so it goes with it) and takes that lease over when it is
+   * still alive with the TTL asked for.
+   */
   @Override
-  public void adopt(Collection<Long> marksOfOwnKeys) {
+  public void adopt() {
     if (ttl.isEmpty() || lease != PERMANENT) {
       return;
     }
-    Map<Long, Integer> counts = new HashMap<>();
-    marksOfOwnKeys.stream().filter(m -> m != PERMANENT).forEach(m -> counts.merge(m, 1,
-        Integer::sum));
-    Optional<Long> candidate = counts.entrySet().stream()
-        .max(Map.Entry.comparingByValue()).map(Map.Entry::getKey);
-    if (candidate.isEmpty()) {
+    JsonNode marker = call("/v3/kv/range", JSON.createObjectNode().put("key", b64(markerKey)),
+        "read the owner marker " + markerKey);
+    long candidate = PERMANENT;
+    for (JsonNode kv : marker.path("kvs")) {
+      candidate = kv.path("lease").asLong(PERMANENT);
+    }
+    if (candidate == PERMANENT) {
       return;
     }
     JsonNode live = call("/v3/lease/timetolive",
-        JSON.createObjectNode().put("ID", Long.toString(candidate.get())), "read a lease");
+        JSON.createObjectNode().put("ID", Long.toString(candidate)), "read a lease");
     if (live.path("TTL").asLong(-1) > 0
         && live.path("grantedTTL").asLong(-1) == ttl.get().toSeconds()) {
       synchronized (leaseLock) {
         if (lease == PERMANENT) {
-          lease = candidate.get();
-          log.info("etcd3: adopted lease {} of the earlier run ({} keys)", lease,
-              counts.get(lease));
+          lease = candidate;
+          log.info("{}: adopted lease {} of the earlier run", markerKey, lease);
         }
       }
     }
@@ -111,10 +119,15 @@ final class V3KeyStore implements KeyStore {
       if (lease == PERMANENT) {
         JsonNode granted = call("/v3/lease/grant",
             JSON.createObjectNode().put("TTL", ttl.get().toSeconds()), "grant a lease");
-        lease = granted.path("ID").asLong(PERMANENT);
-        if (lease == PERMANENT) {
+        long id = granted.path("ID").asLong(PERMANENT);
+        if (id == PERMANENT) {
           throw new ControlPlaneUnavailableException("etcd granted no lease: " + granted);
         }
+        // The marker names this owner's lease for the next run; it goes with the lease.
+        call("/v3/kv/put", JSON.createObjectNode().put("key", b64(markerKey))
+            .put("value", b64(Long.toString(id))).put("lease", Long.toString(id)),
+            "write the owner marker " + markerKey);
+        lease = id;
       }
       return lease;
     }
