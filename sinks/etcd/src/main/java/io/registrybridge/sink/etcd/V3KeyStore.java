@@ -191,7 +191,7 @@ final class V3KeyStore implements KeyStore {
   private JsonNode call(String path, ObjectNode request, String what) {
     EtcdHttp.Reply reply = http.json(path, request.toString());
     if (!reply.ok()) {
-      // Reads and lease calls concern every key alike.
+      // Reads and lease calls concern every key alike (a 401, a missing token included).
       throw new ControlPlaneUnavailableException("etcd refused to " + what + ": "
           + reason(reply));
     }
@@ -204,7 +204,9 @@ final class V3KeyStore implements KeyStore {
   }
 
   private static void check(EtcdHttp.Reply reply) throws Rejected {
-    if (reply.status() == 401) {
+    // With auth on, a request without a token is refused as 400 "user name is empty": about
+    // every key alike, so wait like an outage and say why.
+    if (reply.status() == 401 || reply.body().contains("etcdserver: user name is empty")) {
       throw new ControlPlaneUnavailableException("etcd refused our credentials: "
           + reason(reply));
     }

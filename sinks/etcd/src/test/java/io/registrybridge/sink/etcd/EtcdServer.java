@@ -97,9 +97,28 @@ final class EtcdServer implements AutoCloseable {
 
   String request(String method, String path, String body)
       throws IOException, InterruptedException {
+    return request(method, path, body, null);
+  }
+
+  /** With {@code user:password} as HTTP basic auth (the v2 API's), when not null. */
+  String request(String method, String path, String body, String basicAuth)
+      throws IOException, InterruptedException {
+    return request(method, path, body, basicAuth, null);
+  }
+
+  /** With basic auth, or a v3 token as the {@code Authorization} header, when not null. */
+  String request(String method, String path, String body, String basicAuth, String token)
+      throws IOException, InterruptedException {
     try (HttpClient client = HttpClient.newHttpClient()) {
       HttpRequest.Builder request = HttpRequest.newBuilder(base().resolve(path))
           .timeout(Duration.ofSeconds(10));
+      if (basicAuth != null) {
+        request.header("Authorization", "Basic " + java.util.Base64.getEncoder()
+            .encodeToString(basicAuth.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+      }
+      if (token != null) {
+        request.header("Authorization", token);
+      }
       if (body == null) {
         request.method(method, HttpRequest.BodyPublishers.noBody());
       } else {
