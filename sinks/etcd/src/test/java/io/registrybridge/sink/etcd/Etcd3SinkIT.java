@@ -21,42 +21,26 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** {@code etcd3://} against a real etcd 3.4, through its JSON gateway. */
 class Etcd3SinkIT {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final DaemonSettings TTL = settings(Map.of(),
       Optional.of(Duration.ofSeconds(30)), Optional.of(Duration.ofSeconds(10)));
-  private static EtcdServer etcd;
-  private final SinkFixture fixture = new SinkFixture();
+  @RegisterExtension
+  static final EtcdServer etcd = EtcdServer.perClass();
+  @RegisterExtension
+  final SinkFixture fixture = new SinkFixture();
   private String prefix;
   private String uri;
 
-  @BeforeAll
-  static void startEtcd() throws Exception {
-    etcd = new EtcdServer().start();
-  }
-
-  @AfterAll
-  static void stopEtcd() throws Exception {
-    etcd.close();
-  }
-
   @BeforeEach
-  void newPrefix(TestInfo test) {
-    prefix = "/it3-" + test.getTestMethod().orElseThrow().getName();
+  void newPrefix() {
+    prefix = fixture.prefix("it3");
     uri = "etcd3://" + etcd.endpoint() + prefix;
-  }
-
-  @AfterEach
-  void close() {
-    fixture.close();
   }
 
   /** Every key below {@code root/}: key to its kv (value, lease) as the gateway returns it. */

@@ -3,6 +3,7 @@ package io.registrybridge.sink.etcd;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -16,13 +17,16 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * A real etcd (Debian's etcd-server 3.4, or {@code ETCD_BIN}) in its own process: free ports, a
  * temporary data directory, the v2 keys API enabled. {@link #stop()} and {@link #start()} again
  * keep both, as a server restart does. Missing binary: fails, naming what to install.
  */
-final class EtcdServer implements AutoCloseable {
+final class EtcdServer implements AutoCloseable, BeforeAllCallback, AfterAllCallback {
   private final Path binary;
   private final Path dataDir;
   private final Path logFile;
@@ -38,6 +42,25 @@ final class EtcdServer implements AutoCloseable {
     this.clientPort = freePort();
     this.peerPort = freePort();
     this.extraArgs = List.of(extraArgs);
+  }
+
+  /** One server for a test class: {@code @RegisterExtension static final EtcdServer etcd}. */
+  static EtcdServer perClass() {
+    try {
+      return new EtcdServer();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  @Override
+  public void beforeAll(ExtensionContext context) throws IOException {
+    start();
+  }
+
+  @Override
+  public void afterAll(ExtensionContext context) throws Exception {
+    close();
   }
 
   static Path binary() {

@@ -17,39 +17,24 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** {@code etcd://} against a real etcd 3.4 with the v2 keys API. */
 class EtcdSinkIT {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static EtcdServer etcd;
-  private final SinkFixture fixture = new SinkFixture();
+  @RegisterExtension
+  static final EtcdServer etcd = EtcdServer.perClass();
+  @RegisterExtension
+  final SinkFixture fixture = new SinkFixture();
   private String prefix;
   private String uri;
 
-  @BeforeAll
-  static void startEtcd() throws Exception {
-    etcd = new EtcdServer().start();
-  }
-
-  @AfterAll
-  static void stopEtcd() throws Exception {
-    etcd.close();
-  }
-
   @BeforeEach
-  void newPrefix(org.junit.jupiter.api.TestInfo test) {
-    prefix = "/it-" + test.getTestMethod().orElseThrow().getName();
+  void newPrefix() {
+    prefix = fixture.prefix("it");
     uri = "etcd://" + etcd.endpoint() + prefix;
-  }
-
-  @AfterEach
-  void close() {
-    fixture.close();
   }
 
   /** Every leaf below the prefix: key to node (value, ttl). */

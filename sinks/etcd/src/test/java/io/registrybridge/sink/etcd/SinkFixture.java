@@ -18,12 +18,32 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Function;
 import java.util.stream.Collectors;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /** Builds sinks the way the daemon does: provider, plan, prepare with a host, create. */
-final class SinkFixture implements AutoCloseable {
+final class SinkFixture implements AutoCloseable, BeforeEachCallback, AfterEachCallback {
   static final String OWNER = "host1";
 
   final ScheduledExecutorService side = Executors.newSingleThreadScheduledExecutor();
+  private String testName = "test";
+
+  /** As {@code @RegisterExtension} on an instance field: knows the test, closes after it. */
+  @Override
+  public void beforeEach(ExtensionContext context) {
+    testName = context.getRequiredTestMethod().getName();
+  }
+
+  @Override
+  public void afterEach(ExtensionContext context) {
+    close();
+  }
+
+  /** A key prefix of this test's own, so that tests sharing one server never meet. */
+  String prefix(String kind) {
+    return "/" + kind + "-" + testName;
+  }
 
   static DaemonSettings settings(Map<String, String> env, Optional<Duration> ttl,
       Optional<Duration> refresh) {

@@ -11,23 +11,13 @@ import io.registrybridge.core.SyncResult;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** {@code skydns2://} against a real etcd 3.4 with the v2 keys API. */
 class Skydns2SinkIT {
-  private static EtcdServer etcd;
-
-  @BeforeAll
-  static void startEtcd() throws Exception {
-    etcd = new EtcdServer().start();
-  }
-
-  @AfterAll
-  static void stopEtcd() throws Exception {
-    etcd.close();
-  }
+  @RegisterExtension
+  static final EtcdServer etcd = EtcdServer.perClass();
 
   @Test
   void writesSkydnsRecordsExactlyAsRegistratorDoes() throws Exception {
