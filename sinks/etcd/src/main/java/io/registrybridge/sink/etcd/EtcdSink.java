@@ -327,18 +327,6 @@ final class EtcdSink implements Sink {
     }
   }
 
-  /** How many keys the mirror holds, for tests and the TTL heartbeat's log. */
-  int heldKeys() {
-    return held.values().stream().mapToInt(Map::size).sum();
-  }
-
-  /** What the mirror holds at each key, for tests. */
-  Map<String, String> heldValues() {
-    Map<String, String> values = new HashMap<>();
-    held.values().forEach(byKey -> byKey.values().forEach(h -> values.put(h.key(), h.value())));
-    return values;
-  }
-
   @Override
   public void close() {
     writers.shutdownNow();

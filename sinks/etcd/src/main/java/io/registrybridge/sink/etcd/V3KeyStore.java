@@ -50,10 +50,6 @@ final class V3KeyStore implements KeyStore {
     this.ttl = requireNonNull(ttl, "ttl");
   }
 
-  long lease() {
-    return lease;
-  }
-
   @Override
   public List<StoredKey> readAll() {
     byte[] from = (root + "/").getBytes(StandardCharsets.UTF_8);
