@@ -71,13 +71,13 @@ public interface Sink extends AutoCloseable {
   }
 
   /**
-   * What this sink knows of one ID that the reconciler cannot: it refused the service for good
+   * What this sink knows of one desired instance that the reconciler cannot: it refused it for good
    * ({@link IdState#REJECTED}, e.g. a name the control plane rejects) or keeps it back ({@link
    * IdState#HELD}, e.g. a port collision), with the reason, made with {@link IdState#of}. Empty
    * when it has nothing to add. Called from any thread, for {@code /debug/services}: read state
    * that is safe to read there.
    */
-  default java.util.Optional<IdState> explain(String id) {
+  default java.util.Optional<IdState> explain(ServiceInstance instance) {
     return java.util.Optional.empty();
   }
 

@@ -405,7 +405,7 @@ public final class SinkReconciler implements AutoCloseable, DesiredIndex.Listene
    * verdict (rejected, held) first, then a retry, then the queue, then what was written.
    */
   public IdState state(String id) {
-    java.util.Optional<IdState> own = sink.explain(id);
+    java.util.Optional<IdState> own = desired.get(id).flatMap(sink::explain);
     if (own.isPresent()) {
       return own.get();
     }

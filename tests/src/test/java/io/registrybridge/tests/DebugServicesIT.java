@@ -20,8 +20,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@code /debug/services} answers "why is my service (not) there?" against the real engine and a
- * real Consul: one instance written, one Consul rejected, one container ignored, and one
- * retrying while Consul is down, each with its reason.
+ * real Consul: one instance written, one Consul rejected, one the mesh holds back (unhealthy),
+ * one container ignored, and one retrying while Consul is down, each with its reason.
  */
 class DebugServicesIT {
   private static final Duration CONVERGE = Duration.ofSeconds(30);
@@ -30,6 +30,7 @@ class DebugServicesIT {
   private final String host = "dbg-" + UUID.randomUUID().toString().substring(0, 8);
   private final List<RunningBridge> bridges = new ArrayList<>();
   private Workloads workloads;
+  @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir;
   private ConsulAgent consul;
 
   @BeforeEach
@@ -56,9 +57,12 @@ class DebugServicesIT {
     workloads.start(new Workloads.Spec(script).env("SERVICE_NAME", script)
         .env("SERVICE_CHECK_SCRIPT", "true").expose(81));
     workloads.start(new Workloads.Spec(quiet).env("SERVICE_NAME", quiet));
+    String sick = workloads.prefix("sick");
+    workloads.start(new Workloads.Spec(sick).env("SERVICE_NAME", sick).expose(83)
+        .healthCheck("exit 1", Duration.ofMillis(500)));
     RunningBridge bridge = RunningBridge.start("-hostname", host, "-internal",
         "-retry-interval", "200", "-retry-max-interval", "1000",
-        "-http-listen", "127.0.0.1:0", consul.uri());
+        "-http-listen", "127.0.0.1:0", consul.uri(), "istio-dir://" + dir);
     bridges.add(bridge);
     int port = bridge.bridge().httpPort().orElseThrow();
     String webServiceId = host + ":" + web + ":80";
@@ -82,6 +86,9 @@ class DebugServicesIT {
     assertThat(service.path("instance").path("protocol").asText()).isEqualTo("http");
     assertThat(service.path("sinks").path("consul").path("hash").asText())
         .isEqualTo(service.path("hash").asText());
+    await().atMost(CONVERGE).untilAsserted(() -> assertThat(
+        get(port, "/debug/services?name=" + web).path("services").path(0).path("sinks")
+            .path("mesh-dir").path("state").asText()).isEqualTo("written"));
     // The same page by ID, and never a variable that is not an attribute.
     assertThat(get(port, "/debug/services?id=" + webServiceId).path("services").get(0)
         .path("id").asText()).isEqualTo(webServiceId);
@@ -94,6 +101,16 @@ class DebugServicesIT {
     assertThat(get(port, "/debug/services?name=" + script).path("services").get(0)
         .path("sinks").path("consul").path("why").asText())
         .startsWith("Consul rejected it (HTTP 500)").contains("Scripts are disabled");
+
+    // Docker says it is unhealthy: Consul holds it with a critical check, the mesh leaves it out.
+    await().atMost(CONVERGE).untilAsserted(() -> assertThat(
+        get(port, "/debug/services?name=" + sick).path("services").path(0).path("sinks")
+            .path("mesh-dir").path("state").asText()).isEqualTo("held"));
+    JsonNode held = get(port, "/debug/services?name=" + sick).path("services").get(0);
+    assertThat(held.path("sinks").path("mesh-dir").path("why").asText())
+        .startsWith("unhealthy: service '" + sick + "': instance " + held.path("id").asText());
+    assertThat(held.path("sinks").path("consul").path("state").asText()).isEqualTo("written");
+    assertThat(held.path("instance").path("health").asText()).isEqualTo("critical");
 
     JsonNode ignored = get(port, "/debug/services?name=" + quiet);
     assertThat(ignored.path("services")).isEmpty();

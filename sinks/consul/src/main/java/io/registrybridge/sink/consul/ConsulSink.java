@@ -133,8 +133,8 @@ public final class ConsulSink implements Sink {
   }
 
   @Override
-  public java.util.Optional<io.registrybridge.core.IdState> explain(String id) {
-    return onAgent.explain(id).or(() -> inCatalog.explain(id));
+  public java.util.Optional<io.registrybridge.core.IdState> explain(ServiceInstance instance) {
+    return onAgent.explain(instance.id()).or(() -> inCatalog.explain(instance.id()));
   }
 
   @Override

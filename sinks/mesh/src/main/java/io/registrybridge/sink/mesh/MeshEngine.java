@@ -165,6 +165,40 @@ final class MeshEngine implements MeshSink, DebugView {
     return MeshDebugPage.render(store, status, waiting, query);
   }
 
+  /**
+   * Why the mesh keeps an instance out, from the last sync's reports: its service's own problem
+   * (invalid, held by another owner, refused), or one about this instance alone (skipped,
+   * unhealthy, outvoted on a port's protocol; its message names the instance's ID). What is
+   * written all the same (a collision in report mode) is on {@code /debug/mesh}.
+   */
+  @Override
+  public Optional<io.registrybridge.core.IdState> explain(
+      io.registrybridge.core.ServiceInstance instance) {
+    for (MeshReport report : status.reports()) {
+      boolean aboutIt = switch (report.kind()) {
+        case INVALID_SERVICE, FOREIGN_OWNER, REJECTED, UNEXPECTED_ERROR ->
+            report.service().equals(instance.name());
+        case SKIPPED_INSTANCE, SKIPPED_UDP, UNHEALTHY -> report.service().equals(instance.name())
+            && report.message().contains(instance.id() + " (");
+        // An instance without a protocol is served with the others' (written); one that
+        // declares another protocol is left out.
+        case PROTOCOL_CONFLICT -> report.service().equals(instance.name())
+            && report.message().contains(instance.id() + " (")
+            && !report.message().contains("it is served as");
+        // Written all the same: a collision in report mode, a dropped label, merged names.
+        case PORT_COLLISION, NO_VIRTUAL_IP, DROPPED_LABEL, MERGED_NAMES, PARTIAL_ENDPOINT ->
+            false;
+      };
+      if (aboutIt) {
+        return Optional.of(io.registrybridge.core.IdState.of(
+            report.kind() == MeshReport.Kind.REJECTED ? io.registrybridge.core.IdState.REJECTED
+                : io.registrybridge.core.IdState.HELD,
+            MeshDebugPage.reason(report.kind()) + ": " + report.message()));
+      }
+    }
+    return Optional.empty();
+  }
+
   @Override
   public Optional<String> notReady() {
     return store.notReady();
