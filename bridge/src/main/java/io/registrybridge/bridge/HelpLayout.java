@@ -121,7 +121,7 @@ final class HelpLayout {
       List<String> lines, Set<OptionSpec> shown) {
     text.append(String.format("%n%s%n", title));
     for (String line : lines) {
-      text.append(line).append(String.format("%n"));
+      text.append(helpLine(line)).append(String.format("%n"));
     }
     for (OptionSpec option : options) {
       shown.add(option);
@@ -147,6 +147,26 @@ final class HelpLayout {
     out.append(wrap(description, DESCRIPTION_COLUMN)).append(String.format("%n"));
     return out.toString();
   }
+
+  /**
+   * A provider's help line ({@code "  scheme://FORM   what it does"}), wrapped at spaces when
+   * it is too wide, its continuation lines under the start of its description.
+   */
+  static String helpLine(String line) {
+    if (line.length() <= WIDTH) {
+      return line;
+    }
+    java.util.regex.Matcher gap = DESCRIPTION_GAP.matcher(line);
+    int lead = line.length() - line.stripLeading().length();
+    boolean aligned = gap.find() && gap.end(1) <= WIDTH / 2;
+    int column = aligned ? gap.end(1) : lead + 4;
+    int split = aligned ? column : lead;
+    return line.substring(0, split) + wrap(line.substring(split), column);
+  }
+
+  /** Two or more spaces between words: where a help line's description starts. */
+  private static final java.util.regex.Pattern DESCRIPTION_GAP =
+      java.util.regex.Pattern.compile("\\S( {2,})\\S");
 
   /** Words to lines of at most {@link #WIDTH} columns, broken at spaces only. */
   static String wrap(String text, int indent) {
