@@ -86,6 +86,9 @@ public final class KubernetesSource implements Source {
   private final ClusterState state = new ClusterState();
   private final Map<String, List<ServiceInstance>> reported = new HashMap<>();
   private final Map<String, List<Finding>> logged = new HashMap<>();
+  /** What each Service gave, by key, for {@link #objects} on other threads. */
+  private final Map<String, io.registrybridge.core.SourceObject> objects =
+      new java.util.concurrent.ConcurrentHashMap<>();
   private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
   private SourceListener listener;
   private boolean useSlices;
@@ -400,11 +403,13 @@ public final class KubernetesSource implements Source {
     ServiceView service = state.service(key);
     if (service == null) {
       logged.remove(key);
+      objects.remove(key);
       return List.of();
     }
     EndpointNormalizer.Result result;
     try {
       result = normalizer.normalize(service, state.slicesOf(key), state);
+      objects.put(key, record(service, state.slicesOf(key), result));
     } catch (RuntimeException e) {
       itemFailures.increment();
       log.error("kubernetes: Service {} could not be normalized ({}); it keeps what it last"
@@ -419,6 +424,40 @@ public final class KubernetesSource implements Source {
       result.notes().forEach(n -> log.debug("kubernetes: {}", n));
     }
     return result.instances();
+  }
+
+  /**
+   * Each Service read: what it gave, or why nothing, for {@code /debug/services}; any thread.
+   */
+  @Override
+  public List<io.registrybridge.core.SourceObject> objects() {
+    return List.copyOf(objects.values());
+  }
+
+  /** A Service as an operator knows it, with the annotations the bridge reads. */
+  private static io.registrybridge.core.SourceObject record(ServiceView service,
+      java.util.Collection<SliceView> slices, EndpointNormalizer.Result result) {
+    java.util.SortedMap<String, String> attributes = new java.util.TreeMap<>();
+    service.annotations().forEach((key, value) -> {
+      if (key.startsWith("consul.hashicorp.com/") || key.startsWith("registry-bridge.io/")) {
+        attributes.put(key, value);
+      }
+    });
+    List<String> problems = result.problems().stream()
+        .map(p -> p.key() + ": " + p.message()).toList();
+    java.util.Optional<String> ignored = java.util.Optional.empty();
+    if (result.instances().isEmpty()) {
+      List<String> reasons = new ArrayList<>(result.notes().stream()
+          .map(p -> p.key() + ": " + p.message()).toList());
+      reasons.addAll(problems);
+      ignored = java.util.Optional.of(reasons.isEmpty() ? "no ready endpoint to register"
+          : String.join("; ", reasons));
+    }
+    String sliceNames = slices.stream().map(SliceView::name).sorted()
+        .collect(java.util.stream.Collectors.joining(", "));
+    return new io.registrybridge.core.SourceObject("kubernetes:" + service.key(),
+        "Service " + service.key() + (sliceNames.isEmpty() ? "" : " (slices " + sliceNames
+            + ")"), attributes, problems, ignored);
   }
 
   private void stopInformers() {

@@ -66,15 +66,44 @@ class KubernetesSourceTest {
   }
 
   private void start(KubernetesClient using) {
+    start(using, WAIT);
+  }
+
+  private void start(KubernetesClient using, Duration bound) {
     source = new KubernetesSource(using, KubernetesSourceConfig.defaults("cluster-1"),
         RetryPolicy.forever(Duration.ofMillis(50), Duration.ofMillis(200)), executor,
         gaveUp::incrementAndGet, meters);
     source.start(index.listenerFor("kubernetes"));
-    await().atMost(WAIT).until(index::complete);
+    await().atMost(bound).until(index::complete);
   }
 
   private Map<String, ServiceInstance> instances() {
     return new TreeMap<>(index.snapshot().services());
+  }
+
+  @Test
+  void eachServiceSaysWhatItGaveOrWhyNothingForTheDebugPage() {
+    KubernetesFixtures.serveEndpointSlices(server);
+    webWithOnePod();
+    start(client);
+    apply(client, service("web", Map.of("registry-bridge.io/protocol", "grpc",
+        "kubectl.kubernetes.io/last-applied-configuration", "{}"), port("http", 80, 8080)));
+    await().atMost(WAIT).until(() -> source.objects().stream().anyMatch(
+        o -> o.attributes().containsKey("registry-bridge.io/protocol")));
+    assertThat(source.objects()).singleElement().satisfies(o -> {
+      assertThat(o.origin()).isEqualTo("kubernetes:shop/web");
+      assertThat(o.object()).isEqualTo("Service shop/web (slices web-abc)");
+      assertThat(o.attributes()).containsExactly(Map.entry("registry-bridge.io/protocol",
+          "grpc"));
+      assertThat(o.ignored()).isEmpty();
+    });
+
+    apply(client, service("web", Map.of("consul.hashicorp.com/service-sync", "false"),
+        port("http", 80, 8080)));
+    await().atMost(WAIT).until(() -> source.objects().stream()
+        .anyMatch(o -> o.ignored().isPresent()));
+    assertThat(source.objects()).singleElement().satisfies(o ->
+        assertThat(o.ignored()).isPresent());
   }
 
   private void webWithOnePod() {
@@ -356,7 +385,9 @@ class KubernetesSourceTest {
           }
         })));
     try (LogCapture logs = new LogCapture(KubernetesSource.class)) {
-      start(unprivileged);
+      // A refused listing restarts all four informers; on a loaded machine (2 cores shared by
+      // parallel builds) that took over 20 s twice.
+      start(unprivileged, Duration.ofSeconds(90));
 
       assertThat(logs.lines()).filteredOn(line -> line.startsWith("WARN"))
           .first().asString().startsWith("WARN kubernetes: forbidden to list services (HTTP 403):"
