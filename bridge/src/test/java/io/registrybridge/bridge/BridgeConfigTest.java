@@ -148,8 +148,8 @@ class BridgeConfigTest {
       Flag.pluginSwitch("-sync-lb-services-endpoints"),
       Flag.plugin("-consul-service-prefix", "k8s-", "k8s-"),
       Flag.pluginSwitch("-add-k8s-namespace-suffix"),
-      // The Consul sink's, and the test-only memory sink's.
       Flag.plugin("-k8s-consul-node", "k8s-east", "k8s-east"),
+      // The test-only memory sink's.
       Flag.plugin("-memory-flag", "hello", "hello"));
 
   /**
@@ -289,7 +289,8 @@ class BridgeConfigTest {
       "-ip=10.0.0.256|-ip must be an IP address, not '10.0.0.256'",
       "-source=kubernetes -node-port-sync-type=Nodes|-node-port-sync-type must be one of"
           + " ExternalOnly, ExternalFirst, InternalOnly, not 'Nodes'",
-      "-k8s-consul-node=a/b|-k8s-consul-node: invalid Consul node name 'a/b'"})
+      "-source=kubernetes -k8s-consul-node=a/b|-k8s-consul-node: invalid Consul node name"
+          + " 'a/b'"})
   void wrongFlagsAreRejectedWithAMessageNamingThem(String caseText) {
     String[] parts = caseText.split("\\|");
     List<String> args = new ArrayList<>(List.of(parts[0].split(" ")));
@@ -309,7 +310,8 @@ class BridgeConfigTest {
       "-ip=nohost|-ip must be an IP address, not 'nohost'",
       "-source=kubernetes -node-port-sync-type=x|-node-port-sync-type must be one of"
           + " ExternalOnly, ExternalFirst, InternalOnly, not 'x'",
-      "-k8s-consul-node=a/b|-k8s-consul-node: invalid Consul node name 'a/b'"})
+      "-source=kubernetes -k8s-consul-node=a/b|-k8s-consul-node: invalid Consul node name"
+          + " 'a/b'"})
   void wrongPluginFlagValuesAreRefusedWhenPlannedAndTheCommandExitsWithTwo(String caseText) {
     String[] parts = caseText.split("\\|");
     List<String> args = new ArrayList<>(List.of(parts[0].split(" ")));

@@ -44,6 +44,10 @@ import java.util.TreeMap;
  *     kubernetes}), set by the {@link DesiredIndex}; sinks write it next to their owner mark, so
  *     that they can delete one source's instances as soon as that source has listed once, while
  *     another is still down. Empty when unknown
+ * @param node the catalog node that holds the instance, named by its source (consul-k8s's {@code
+ *     -consul-node-name}: the Kubernetes source's {@code -k8s-consul-node}); only for {@link
+ *     Placement#ELSEWHERE}, and valid per {@link CatalogNodes}. Empty leaves it to the sink
+ *     (Consul: {@value CatalogNodes#DEFAULT})
  */
 public record ServiceInstance(
     String id,
@@ -60,7 +64,8 @@ public record ServiceInstance(
     OptionalInt weight,
     String origin,
     Placement placement,
-    String source) {
+    String source,
+    Optional<String> node) {
 
   public ServiceInstance {
     requireNonNull(id, "id");
@@ -73,6 +78,7 @@ public record ServiceInstance(
     requireNonNull(origin, "origin");
     requireNonNull(placement, "placement");
     requireNonNull(source, "source");
+    requireNonNull(node, "node");
     String idProblem = ServiceIds.problemWith(id);
     if (idProblem != null) {
       throw new IllegalArgumentException(idProblem + " (" + AttributeValues.quote(id) + ")");
@@ -91,6 +97,16 @@ public record ServiceInstance(
         || weight.getAsInt() > MAX_WEIGHT)) {
       throw new IllegalArgumentException("weight out of range for " + id + ": "
           + weight.getAsInt() + " (" + MIN_WEIGHT + " to " + MAX_WEIGHT + ")");
+    }
+    if (node.isPresent()) {
+      if (placement != Placement.ELSEWHERE) {
+        throw new IllegalArgumentException("a catalog node is only for instances from elsewhere"
+            + " (id " + id + ", node " + node.get() + ")");
+      }
+      String nodeProblem = CatalogNodes.problemWith(node.get());
+      if (nodeProblem != null) {
+        throw new IllegalArgumentException(nodeProblem + " (id " + id + ")");
+      }
     }
     tags = List.copyOf(new java.util.LinkedHashSet<>(tags));
     meta = java.util.Collections.unmodifiableSortedMap(new TreeMap<>(meta));
@@ -114,7 +130,7 @@ public record ServiceInstance(
         .transport(transport)
         .protocol(protocol.orElse(null)).tags(tags).meta(meta).checks(checks)
         .health(health.orElse(null)).weight(weight).origin(origin).placement(placement)
-        .source(source);
+        .source(source).node(node.orElse(null));
   }
 
   /** Fluent builder; unset fields default to empty values and TCP. */
@@ -134,6 +150,7 @@ public record ServiceInstance(
     private String origin = "";
     private Placement placement = Placement.THIS_HOST;
     private String source = "";
+    private String node;
 
     private Builder(String id, String name) {
       this.id = id;
@@ -236,11 +253,20 @@ public record ServiceInstance(
       return this;
     }
 
+    /**
+     * The catalog node that holds this instance from elsewhere, as its source names it; null
+     * leaves it to the sink.
+     */
+    public Builder node(String node) {
+      this.node = node;
+      return this;
+    }
+
     public ServiceInstance build() {
       return new ServiceInstance(id, name, address, port, targetPort == 0 ? port : targetPort,
           transport, Optional.ofNullable(protocol), tags,
           new TreeMap<>(meta), checks, Optional.ofNullable(health), weight,
-          origin, placement, source);
+          origin, placement, source, Optional.ofNullable(node));
     }
   }
 }

@@ -57,8 +57,9 @@ record CatalogTarget(ConsulAgent agent, CatalogNode node) implements Registratio
 
   /**
    * The agent-style registration on this node. {@code SkipNodeUpdate}: the first registration
-   * creates the node with our address and meta, later ones leave the node as it is, so a node
-   * shared with other tools is not rewritten by every write.
+   * creates the node with our address and meta (the source that reported the instance, as its
+   * {@value ConsulMeta#SOURCE} says), later ones leave the node as it is, so a node shared with
+   * other tools or sources is not rewritten by every write.
    */
   CatalogRegistration catalogRegistration(Registration registration) {
     ImmutableService service = ImmutableService.builder()
@@ -73,7 +74,8 @@ record CatalogTarget(ConsulAgent agent, CatalogNode node) implements Registratio
     return ImmutableCatalogRegistration.builder()
         .node(node.name())
         .address(CatalogNode.ADDRESS)
-        .nodeMeta(CatalogNode.META)
+        .nodeMeta(CatalogNode.meta(
+            Optional.ofNullable(registration.getMeta().get(ConsulMeta.SOURCE))))
         .skipNodeUpdate(true)
         .service(service)
         .build();

@@ -12,7 +12,6 @@ import io.registrybridge.core.SinkContext;
 import io.registrybridge.core.SinkTiming;
 import io.registrybridge.core.SyncResult;
 import java.time.Clock;
-import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
@@ -27,13 +26,24 @@ import org.slf4j.LoggerFactory;
  * Keeps Consul equal to the desired state: instances on this host ({@link Placement#THIS_HOST})
  * as the local agent's services, through the agent API ({@code /v1/agent/services}, {@code
  * /v1/agent/service/register}, {@code .../deregister}); instances from elsewhere ({@link
- * Placement#ELSEWHERE}, e.g. Kubernetes endpoints) on a synthetic catalog node, through the
+ * Placement#ELSEWHERE}, e.g. Kubernetes endpoints) on synthetic catalog nodes, through the
  * catalog API ({@code /v1/catalog/node/:node}, {@code /v1/catalog/register}, {@code
  * .../deregister}), as consul-k8s's catalog sync does. Create it with {@link ConsulSinkFactory}.
  *
- * <p>Everything below holds for both, through one {@link TargetSync} each; the catalog node
- * differs only in that its registrations carry no checks (no agent runs them), that it is read
- * only while it holds or should hold something of ours, and that legacy cleanup never applies.
+ * <p>Each instance from elsewhere goes on the node its source names ({@link
+ * ServiceInstance#node()}, the Kubernetes source's {@code -k8s-consul-node}), or on {@value
+ * CatalogNode#DEFAULT_NAME} when it names none.
+ *
+ * <p>Everything below holds for the agent and for each node, through one {@link TargetSync}
+ * each; a catalog node differs only in that its registrations carry no checks (no agent runs
+ * them), that legacy cleanup never applies, and that a full sync reads it back only when a
+ * desired instance names it, when it holds something of ours, or when it was never read
+ * (the default node, at the first full sync: so that what a bridge registered there before a
+ * restart is removed even when nothing from elsewhere is desired any more). A node is known
+ * from the moment something names it until the sink closes, so one that nothing desired
+ * names any more still has what we registered there removed. A node that a restarted bridge is
+ * no longer told about (the flag renamed while it was down) is not read back: what we left
+ * there stays (docs/consul-sink.md says how to remove it).
  *
  * <h2>Ownership</h2>
  *
@@ -63,7 +73,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>An agent that lost its state (a restart in dev mode) is noticed by a {@link SentinelWatch},
  * a blocking query on one service we own, which asks the reconciler for a full sync; a second
- * one watches the catalog node while it holds something of ours.
+ * one per catalog node watches that node while it holds something of ours.
  *
  * <h2>Errors</h2>
  *
@@ -100,9 +110,8 @@ public final class ConsulSink implements Sink {
   private final ConsulSinkConfig config;
   private final RegistrationWrites.Pool writePool;
   private final TargetSync onAgent;
-  private final TargetSync inCatalog;
+  private final CatalogSides catalog;
   private final SentinelWatch agentWatch;
-  private final SentinelWatch catalogWatch;
   // IDs whose TTL pass failed unexpectedly, so that each is logged once, not every round.
   private final Set<String> ttlFailuresReported = ConcurrentHashMap.newKeySet();
 
@@ -118,23 +127,19 @@ public final class ConsulSink implements Sink {
         new Ownership(config.ownerId(), config.legacyCleanupPrefix()), agent::nodeAddress, clock,
         writePool, dnsNames);
     // Registrator never wrote to the catalog, so there is nothing legacy to clean up there.
-    this.inCatalog = new TargetSync(name(), new CatalogTarget(agent, config.catalogNode()),
+    this.catalog = new CatalogSides(node -> new TargetSync(name(), new CatalogTarget(agent, node),
         RegistrationMapper.forCatalog(config.ownerId()),
         new Ownership(config.ownerId(), Optional.empty()), agent::nodeAddress, clock, writePool,
-        dnsNames);
-    this.agentWatch = watch("consul-watch", onAgent);
-    this.catalogWatch = watch("consul-catalog-watch", inCatalog);
-  }
-
-  private static SentinelWatch watch(String threadName, TargetSync side) {
-    RegistrationTarget target = side.target();
-    return new SentinelWatch(threadName, target.where(), target::watch, side::pickSentinel,
-        side::holds);
+        dnsNames));
+    // Known from the start, so that the first full sync reads it back (see the class comment).
+    catalog.of(CatalogNode.DEFAULT);
+    this.agentWatch = SentinelWatch.on("consul-watch", onAgent);
   }
 
   @Override
   public java.util.Optional<io.registrybridge.core.IdState> explain(ServiceInstance instance) {
-    return onAgent.explain(instance.id()).or(() -> inCatalog.explain(instance.id()));
+    return onAgent.explain(instance.id()).or(() -> catalog.all().stream()
+        .flatMap(side -> side.sync().explain(instance.id()).stream()).findFirst());
   }
 
   @Override
@@ -151,11 +156,11 @@ public final class ConsulSink implements Sink {
     return new SinkTiming(config.verifyInterval());
   }
 
-  /** Starts watching the agent and the catalog node for lost state. */
+  /** Starts watching the agent and the catalog nodes for lost state. */
   @Override
   public void start(SinkContext context) {
     agentWatch.start(context);
-    catalogWatch.start(context);
+    catalog.start(context);
   }
 
   @Override
@@ -166,34 +171,50 @@ public final class ConsulSink implements Sink {
     for (String id : ids) {
       desired.get(id).ifPresent(instance -> wanted.put(id, instance));
     }
-    SyncResult agentResult = onAgent.apply(ids, placed(wanted, Placement.THIS_HOST),
-        desired::mayDelete);
-    return agentResult.plus(
-        inCatalog.apply(ids, placed(wanted, Placement.ELSEWHERE), desired::mayDelete));
+    SyncResult result = onAgent.apply(ids, id -> Optional.ofNullable(wanted.get(id))
+        .filter(i -> i.placement() == Placement.THIS_HOST), desired::mayDelete);
+    wanted.values().stream().filter(i -> i.placement() == Placement.ELSEWHERE)
+        .forEach(i -> catalog.of(CatalogNode.of(i)));
+    // Every node, not only those named now: an ID that moved node, or went, leaves its old one.
+    for (CatalogSides.Side side : catalog.all()) {
+      result = result.plus(side.sync().apply(ids, onNode(wanted, side.node()),
+          desired::mayDelete));
+    }
+    return result;
   }
 
-  private static Function<String, Optional<ServiceInstance>> placed(
-      Map<String, ServiceInstance> wanted, Placement placement) {
-    return id -> Optional.ofNullable(wanted.get(id)).filter(i -> i.placement() == placement);
+  private static Function<String, Optional<ServiceInstance>> onNode(
+      Map<String, ServiceInstance> wanted, CatalogNode node) {
+    return id -> Optional.ofNullable(wanted.get(id))
+        .filter(i -> i.placement() == Placement.ELSEWHERE && CatalogNode.of(i).equals(node));
   }
 
   /**
    * Reads our services back and makes every desired and held ID right: on the agent always, on
-   * the catalog node when it holds or should hold something of ours, so that a bridge with
-   * nothing from elsewhere never reads the catalog.
+   * a catalog node when a desired instance names it, when it holds something of ours, or when it
+   * was never read; so that a bridge with nothing from elsewhere reads the catalog once, the
+   * default node at its first full sync.
    */
   @Override
   public SyncResult sync(DesiredState desired) {
-    Map<Placement, Map<String, ServiceInstance>> byPlacement = new EnumMap<>(Placement.class);
-    for (Placement placement : Placement.values()) {
-      byPlacement.put(placement, new HashMap<>());
-    }
-    desired.services().forEach((id, instance) ->
-        byPlacement.get(instance.placement()).put(id, instance));
-    SyncResult result = onAgent.sync(byPlacement.get(Placement.THIS_HOST), desired::mayDelete);
-    Map<String, ServiceInstance> elsewhere = byPlacement.get(Placement.ELSEWHERE);
-    if (!elsewhere.isEmpty() || inCatalog.holdsAny()) {
-      result = result.plus(inCatalog.sync(elsewhere, desired::mayDelete));
+    Map<String, ServiceInstance> here = new HashMap<>();
+    Map<CatalogNode, Map<String, ServiceInstance>> byNode = new HashMap<>();
+    desired.services().forEach((id, instance) -> {
+      if (instance.placement() == Placement.THIS_HOST) {
+        here.put(id, instance);
+      } else {
+        byNode.computeIfAbsent(CatalogNode.of(instance), node -> new HashMap<>())
+            .put(id, instance);
+      }
+    });
+    SyncResult result = onAgent.sync(here, desired::mayDelete);
+    byNode.keySet().forEach(catalog::of);
+    for (CatalogSides.Side side : catalog.all()) {
+      Map<String, ServiceInstance> onNode = byNode.getOrDefault(side.node(), Map.of());
+      TargetSync sync = side.sync();
+      if (!onNode.isEmpty() || sync.holdsAny() || !sync.hasRead()) {
+        result = result.plus(sync.sync(onNode, desired::mayDelete));
+      }
     }
     return result;
   }
@@ -243,7 +264,7 @@ public final class ConsulSink implements Sink {
   @Override
   public void close() {
     agentWatch.close();
-    catalogWatch.close();
+    catalog.close();
     writePool.close();
     try {
       agent.close();

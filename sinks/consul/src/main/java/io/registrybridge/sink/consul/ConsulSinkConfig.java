@@ -15,7 +15,6 @@ import java.util.Optional;
  *         hostName)
  *     .legacyCleanup(hostName + ":")                          // Registrator's -cleanup
  *     .ttl(Duration.ofSeconds(30), Duration.ofSeconds(10))    // -ttl 30 -ttl-refresh 10
- *     .catalogNode("k8s-sync")                                // -k8s-consul-node
  *     .build();
  * }</pre>
  *
@@ -40,7 +39,6 @@ import java.util.Optional;
  *     an agent that lost its state); 1 sends them one by one, in ID order
  * @param verifyInterval how often everything the bridge owns is read back in full; a lost agent
  *     state is noticed sooner, by a blocking query on one of our services
- * @param catalogNode the synthetic node that holds instances which do not run on this host
  * @param sinkName the sink's name in logs and metrics ({@code consul}; {@code consul:HOST:PORT}
  *     when the daemon writes to two agents)
  */
@@ -55,7 +53,6 @@ public record ConsulSinkConfig(
     Timeouts timeouts,
     int writeConcurrency,
     Duration verifyInterval,
-    CatalogNode catalogNode,
     String sinkName) {
 
   public static final int DEFAULT_WRITE_CONCURRENCY = 4;
@@ -70,7 +67,6 @@ public record ConsulSinkConfig(
     requireNonNull(ttl, "ttl");
     requireNonNull(timeouts, "timeouts");
     requireNonNull(verifyInterval, "verifyInterval");
-    requireNonNull(catalogNode, "catalogNode");
     requireNonNull(sinkName, "sinkName");
     if (writeConcurrency < 1) {
       throw new IllegalArgumentException("the write concurrency must be at least 1");
@@ -131,7 +127,7 @@ public record ConsulSinkConfig(
   /**
    * A builder for a sink URI, with the token and TLS files read from {@code env} the way Consul's
    * CLI does ({@link ConsulToken#fromEnvironment}, {@link ConsulTls#fromEnvironment}); by default
-   * no legacy cleanup, no TTL, default timeouts, catalog node {@value CatalogNode#DEFAULT_NAME}.
+   * no legacy cleanup, no TTL, default timeouts.
    *
    * @param uri {@code consul://host:port}, {@code consul-tls://host:port} or {@code
    *     consul-unix:///path/to/socket}
@@ -144,7 +140,7 @@ public record ConsulSinkConfig(
     return new Builder(new ConsulSinkConfig(endpoint, ConsulToken.fromEnvironment(env),
         ConsulTls.forEndpoint(endpoint, env), ownerId, false, "",
         Optional.empty(), Timeouts.DEFAULT, DEFAULT_WRITE_CONCURRENCY, DEFAULT_VERIFY_INTERVAL,
-        CatalogNode.DEFAULT, "consul"));
+        "consul"));
   }
 
   /** The defaults for a sink URI; see {@link #builder}. */
@@ -169,7 +165,6 @@ public record ConsulSinkConfig(
     private Timeouts timeouts;
     private int writeConcurrency;
     private Duration verifyInterval;
-    private CatalogNode catalogNode;
     private String sinkName;
 
     private Builder(ConsulSinkConfig from) {
@@ -183,7 +178,6 @@ public record ConsulSinkConfig(
       timeouts = from.timeouts;
       writeConcurrency = from.writeConcurrency;
       verifyInterval = from.verifyInterval;
-      catalogNode = from.catalogNode;
       sinkName = from.sinkName;
     }
 
@@ -215,16 +209,6 @@ public record ConsulSinkConfig(
       return this;
     }
 
-    /**
-     * The synthetic node for instances from elsewhere (consul-k8s's {@code -consul-node-name}).
-     *
-     * @throws IllegalArgumentException for a name Consul or a URL cannot carry
-     */
-    public Builder catalogNode(String name) {
-      this.catalogNode = new CatalogNode(name);
-      return this;
-    }
-
     /** The sink's name in logs and metrics; {@code consul} by default. */
     public Builder sinkName(String sinkName) {
       this.sinkName = sinkName;
@@ -233,7 +217,7 @@ public record ConsulSinkConfig(
 
     public ConsulSinkConfig build() {
       return new ConsulSinkConfig(endpoint, token, tls, ownerId, cleanupLegacy, legacyIdPrefix,
-          ttl, timeouts, writeConcurrency, verifyInterval, catalogNode, sinkName);
+          ttl, timeouts, writeConcurrency, verifyInterval, sinkName);
     }
   }
 

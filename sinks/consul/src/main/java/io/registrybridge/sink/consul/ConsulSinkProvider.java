@@ -11,8 +11,6 @@ import java.util.Set;
 
 /** {@code consul://}, {@code consul-tls://}, {@code consul-unix://}: a Consul agent. */
 public final class ConsulSinkProvider implements SinkProvider {
-  private final ConsulOptions options = new ConsulOptions();
-
   @Override
   public Set<String> schemes() {
     return Set.of("consul", "consul-tls", "consul-unix");
@@ -36,21 +34,10 @@ public final class ConsulSinkProvider implements SinkProvider {
   }
 
   @Override
-  public Object options() {
-    return options;
-  }
-
-  @Override
   public SinkPlan plan(String uri, DaemonSettings settings) {
-    try {
-      new CatalogNode(options.catalogNode.trim());
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("-k8s-consul-node: " + e.getMessage(), e);
-    }
     // Validates the URI, the token file and the TLS files now; the owner is set at start.
     ConsulEndpoint endpoint = ConsulSinkConfig.fromUri(uri, settings.env(), "validation")
         .endpoint();
-    String catalogNode = options.catalogNode.trim();
     return new SinkPlan() {
       @Override
       public String kind() {
@@ -67,14 +54,14 @@ public final class ConsulSinkProvider implements SinkProvider {
 
       @Override
       public PreparedSink prepare(SinkHost host) {
-        ConsulSinkConfig config = config(uri, catalogNode, host);
+        ConsulSinkConfig config = config(uri, host);
         return () -> create(config, host);
       }
     };
   }
 
   /** Reads the token and TLS files again, and sets the owner. */
-  private static ConsulSinkConfig config(String uri, String catalogNode, SinkHost host) {
+  private static ConsulSinkConfig config(String uri, SinkHost host) {
     DaemonSettings settings = host.settings();
     ConsulSinkConfig.Builder builder = ConsulSinkConfig.builder(uri, settings.env(),
         host.ownerId());
@@ -85,7 +72,7 @@ public final class ConsulSinkProvider implements SinkProvider {
       builder.ttl(settings.ttl().get(), settings.ttlRefresh().orElseThrow());
     }
     settings.verifyInterval().ifPresent(builder::verifyInterval);
-    return builder.catalogNode(catalogNode).sinkName(host.sinkName()).build();
+    return builder.sinkName(host.sinkName()).build();
   }
 
   private static PreparedSink.Built create(ConsulSinkConfig config, SinkHost host) {

@@ -83,6 +83,13 @@ final class SentinelWatch implements AutoCloseable {
     this.held = requireNonNull(held, "held");
   }
 
+  /** The watch of one side of the sink, on its mirror. */
+  static SentinelWatch on(String threadName, TargetSync side) {
+    RegistrationTarget target = side.target();
+    return new SentinelWatch(threadName, target.where(), target::watch, side::pickSentinel,
+        side::holds);
+  }
+
   synchronized void start(SinkContext context) {
     if (thread != null || closed) {
       return;

@@ -410,6 +410,11 @@ final class TargetSync {
     return !mirror.isEmpty();
   }
 
+  /** Whether a full read of the target succeeded once; sink's thread. */
+  boolean hasRead() {
+    return readOnce;
+  }
+
   /**
    * The sentinel a watch blocks on: any service we wrote ourselves that {@code usable} accepts,
    * with an ID valid in a URL path (one with {@code ..} cannot be asked for).

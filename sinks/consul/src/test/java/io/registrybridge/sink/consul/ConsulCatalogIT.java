@@ -29,6 +29,8 @@ import org.testcontainers.junit.jupiter.Testcontainers;
 class ConsulCatalogIT {
   private static final String OWNER = "k8s-bridge";
   private static final String NODE = "k8s-sync";
+  private static final String EAST = "k8s-east-" + Long.toHexString(System.nanoTime());
+  private static final String WEST = "k8s-west-" + Long.toHexString(System.nanoTime());
 
   // WARN: a dev agent logs every catalog write at DEBUG, which makes bulk tests slow.
   @Container static final GenericContainer<?> CONSUL =
@@ -42,6 +44,8 @@ class ConsulCatalogIT {
     consul = ConsulContainers.http(CONSUL);
     consul.services().keySet().forEach(consul::deregister);
     consul.catalogDeregisterNode(NODE);
+    consul.catalogDeregisterNode(EAST);
+    consul.catalogDeregisterNode(WEST);
     sink = sink();
   }
 
@@ -60,12 +64,13 @@ class ConsulCatalogIT {
         .address("10.1.0.7").port(9080).protocol("http").tags(List.of("k8s", "version|v2"))
         .meta(Map.of("external-source", "kubernetes", "external-k8s-ns", "default"))
         .checks(List.of(ServiceCheck.of(ServiceCheck.Type.TCP, "10.1.0.7:9080")))
-        .placement(Placement.ELSEWHERE).build();
+        .placement(Placement.ELSEWHERE).source("kubernetes").build();
   }
 
   static ServiceInstance ratings() {
     return ServiceInstance.builder("k8s:default:ratings-xyz:9080", "ratings")
-        .address("10.1.0.8").port(9080).protocol("grpc").placement(Placement.ELSEWHERE).build();
+        .address("10.1.0.8").port(9080).protocol("grpc").placement(Placement.ELSEWHERE)
+        .source("kubernetes").build();
   }
 
   private static String hash(ServiceInstance instance) {
@@ -90,14 +95,14 @@ class ConsulCatalogIT {
         .containsEntry("Port", 9080)
         .containsEntry("Tags", List.of("k8s", "version|v2"))
         .containsEntry("Meta", Map.of("external-source", "kubernetes",
-            "external-k8s-ns", "default", "protocol", "http",
-            "registry-bridge-owner", OWNER, "registry-bridge-hash", hash(reviews())));
+            "external-k8s-ns", "default", "protocol", "http", "registry-bridge-owner", OWNER,
+            "registry-bridge-source", "kubernetes", "registry-bridge-hash", hash(reviews())));
     assertThat(services.get(ratings().id()))
         .containsEntry("Service", "ratings")
         .containsEntry("Address", "10.1.0.8")
         .containsEntry("Tags", List.of())
         .containsEntry("Meta", Map.of("protocol", "grpc", "registry-bridge-owner", OWNER,
-            "registry-bridge-hash", hash(ratings())));
+            "registry-bridge-source", "kubernetes", "registry-bridge-hash", hash(ratings())));
     // No checks anywhere: nothing would run them on this node.
     assertThat(consul.nodeChecks(NODE)).isEmpty();
     assertThat(consul.services()).isEmpty();
@@ -211,9 +216,77 @@ class ConsulCatalogIT {
     }
   }
 
+  /**
+   * Two sources, each naming its own node (two clusters with their own {@code -k8s-consul-node},
+   * or another source next to Kubernetes): each node is created with its source's name as
+   * {@code external-source}, holds exactly its instances, is left alone at steady state, even by
+   * a restarted bridge, and keeps nothing once its instances go, though nothing names it then.
+   */
+  @Test
+  void instancesOfTwoSourcesGoOnTheNodesTheyNameAndLeaveThemEmpty() throws Exception {
+    ServiceInstance east = reviews().toBuilder().node(EAST).build();
+    ServiceInstance eastToo = ServiceInstance.builder("k8s:default:details-1:9080", "details")
+        .address("10.1.0.9").port(9080).placement(Placement.ELSEWHERE).node(EAST)
+        .source("kubernetes").build();
+    ServiceInstance west = ratings().toBuilder().node(WEST).source("static").build();
+
+    assertThat(sink.sync(complete(east, eastToo, west))).isEqualTo(new SyncResult(3, 0, 0));
+
+    assertThat(asMap(consul.catalogNode(EAST).get("Node")))
+        .containsEntry("Node", EAST)
+        .containsEntry("Address", "127.0.0.1")
+        .containsEntry("Meta", Map.of("external-source", "kubernetes"));
+    assertThat(asMap(consul.catalogNode(WEST).get("Node")))
+        .containsEntry("Node", WEST)
+        .containsEntry("Address", "127.0.0.1")
+        .containsEntry("Meta", Map.of("external-source", "static"));
+    assertThat(consul.nodeServices(EAST)).containsOnlyKeys(east.id(), eastToo.id());
+    assertThat(consul.nodeServices(WEST)).containsOnlyKeys(west.id());
+    assertThat(consul.nodeServices(WEST).get(west.id())).containsEntry("Meta", Map.of(
+        "protocol", "grpc", "registry-bridge-owner", OWNER, "registry-bridge-source", "static",
+        "registry-bridge-hash", hash(west)));
+    assertThat(consul.catalogNode(NODE)).as("the default node").isNull();
+    assertThat(consul.services()).isEmpty();
+
+    // Steady state, also after a restart: reads only.
+    Map<String, Object> indexes = modifyIndexes(EAST, WEST);
+    String consulUrl = "http://" + CONSUL.getHost() + ":"
+        + CONSUL.getMappedPort(ConsulContainers.HTTP_PORT);
+    try (CountingProxy proxy = new CountingProxy(consulUrl)) {
+      assertThat(sink.sync(complete(east, eastToo, west))).isEqualTo(SyncResult.NOTHING);
+      try (ConsulSink restarted = ConsulSinkFactory.create(
+          ConsulSinkConfig.fromUri(proxy.consulUri(), Map.of(), OWNER))) {
+        assertThat(restarted.apply(Set.of(east.id(), west.id()), complete(east, eastToo, west)))
+            .isEqualTo(SyncResult.NOTHING);
+        assertThat(restarted.sync(complete(east, eastToo, west))).isEqualTo(SyncResult.NOTHING);
+        assertThat(proxy.writes()).isEmpty();
+        assertThat(proxy.reads()).contains("GET /v1/catalog/node/" + EAST,
+            "GET /v1/catalog/node/" + WEST, "GET /v1/catalog/node/" + NODE);
+      }
+    }
+    assertThat(modifyIndexes(EAST, WEST)).hasSize(3).isEqualTo(indexes);
+
+    // The west source's instance goes; then everything: no desired instance names either node.
+    assertThat(sink.apply(Set.of(west.id()), complete(east, eastToo)))
+        .isEqualTo(new SyncResult(0, 0, 1));
+    assertThat(consul.nodeServices(WEST)).isEmpty();
+    assertThat(consul.nodeServices(EAST)).containsOnlyKeys(east.id(), eastToo.id());
+    assertThat(sink.sync(complete())).isEqualTo(new SyncResult(0, 0, 2));
+    assertThat(consul.nodeServices(EAST)).isEmpty();
+    assertThat(consul.nodeServices(WEST)).isEmpty();
+    assertThat(consul.catalogNode(NODE)).isNull();
+  }
+
   private Map<String, Object> modifyIndexes() {
+    return modifyIndexes(NODE);
+  }
+
+  private Map<String, Object> modifyIndexes(String... nodes) {
     Map<String, Object> indexes = new HashMap<>();
-    consul.nodeServices(NODE).forEach((id, s) -> indexes.put(id, s.get("ModifyIndex")));
+    for (String node : nodes) {
+      consul.nodeServices(node).forEach((id, s) -> indexes.put(node + "/" + id,
+          s.get("ModifyIndex")));
+    }
     return indexes;
   }
 

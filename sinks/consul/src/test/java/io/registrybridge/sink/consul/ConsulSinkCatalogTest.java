@@ -50,9 +50,17 @@ class ConsulSinkCatalogTest {
   }
 
   @Test
+  void anInstanceOfAnUnknownSourceCreatesTheNodeWithoutMeta() {
+    sink.sync(complete(ratings()));
+
+    assertThat(agent.catalogRegistrations.get(ratings().id()).nodeMeta()).isEmpty();
+  }
+
+  @Test
   void registersOnTheSyntheticNodeWithoutChecksAndSaysSo() {
     ServiceInstance checked = reviews().toBuilder()
-        .checks(List.of(ServiceCheck.of(ServiceCheck.Type.TCP, "10.1.0.7:9080"))).build();
+        .checks(List.of(ServiceCheck.of(ServiceCheck.Type.TCP, "10.1.0.7:9080")))
+        .source("kubernetes").build();
 
     assertThat(sink.sync(complete(checked))).isEqualTo(new SyncResult(1, 0, 0));
 
@@ -68,7 +76,8 @@ class ConsulSinkCatalogTest {
     String hash = RegistrationMapper.forCatalog("host-a").map(checked).hash();
     assertThat(written.service().orElseThrow().getMeta()).isEqualTo(Map.of(
         "external-source", "kubernetes", "version", "v2", "protocol", "http",
-        "registry-bridge-owner", "host-a", "registry-bridge-hash", hash));
+        "registry-bridge-owner", "host-a", "registry-bridge-source", "kubernetes",
+        "registry-bridge-hash", hash));
     assertThat(log.take()).containsExactly(
         "INFO consul: registered " + checked.id() + " (reviews 10.1.0.7:9080) on catalog node "
             + NODE,
@@ -183,12 +192,32 @@ class ConsulSinkCatalogTest {
   }
 
   @Test
-  void aBridgeWithNothingFromElsewhereNeverAsksTheCatalog() {
+  void aBridgeWithNothingFromElsewhereReadsOnlyTheDefaultNodeOnceAtItsFirstFullSync() {
     sink.sync(complete(ConsulSinkTest.web(), ConsulSinkTest.db()));
+    assertThat(agent.takeCalls()).filteredOn(call -> call.startsWith("catalog"))
+        .containsExactly("catalog-services");
+    assertThat(agent.nodeReads).containsExactly(NODE);
+
     sink.apply(Set.of(ConsulSinkTest.web().id()), complete(ConsulSinkTest.db()));
     sink.sync(complete(ConsulSinkTest.db()));
 
     assertThat(agent.takeCalls()).noneMatch(call -> call.startsWith("catalog"));
+    assertThat(agent.nodeReads).containsExactly(NODE);
+  }
+
+  /** What a bridge of the old layout left on k8s-sync goes, though nothing names the node now. */
+  @Test
+  void aRestartedSinkRemovesWhatItLeftOnTheDefaultNodeWhenNothingFromElsewhereIsDesired() {
+    sink.sync(complete(reviews(), ratings(), ConsulSinkTest.db()));
+    agent.takeCalls();
+
+    try (ConsulSink restarted = sink()) {
+      assertThat(restarted.sync(complete(ConsulSinkTest.db())))
+          .isEqualTo(new SyncResult(0, 0, 2));
+    }
+
+    assertThat(agent.nodes.get(NODE)).isEmpty();
+    assertThat(agent.services).containsOnlyKeys(ConsulSinkTest.db().id());
   }
 
   @Test
@@ -203,13 +232,86 @@ class ConsulSinkCatalogTest {
   }
 
   @Test
-  void theNodeNameIsConfigurable() {
-    try (ConsulSink other = new ConsulSink(agent, ConsulSinkTest.config().toBuilder()
-        .catalogNode("k8s-east").build(), Clock.systemUTC())) {
-      other.sync(complete(reviews()));
-    }
+  void eachInstanceGoesOnTheNodeItsSourceNamesCreatedWithThatSourcesName() {
+    ServiceInstance east = reviews().toBuilder().node("k8s-east").source("kubernetes").build();
+    ServiceInstance west = ratings().toBuilder().node("k8s-west").source("static").build();
 
-    assertThat(agent.nodes).containsOnlyKeys("k8s-east");
+    assertThat(sink.sync(complete(east, west))).isEqualTo(new SyncResult(2, 0, 0));
+
+    assertThat(agent.nodes).containsOnlyKeys("k8s-east", "k8s-west");
+    assertThat(agent.nodes.get("k8s-east")).containsOnlyKeys(east.id());
+    assertThat(agent.nodes.get("k8s-west")).containsOnlyKeys(west.id());
+    assertThat(agent.catalogRegistrations.get(east.id())).satisfies(r -> {
+      assertThat(r.node()).isEqualTo("k8s-east");
+      assertThat(r.nodeMeta()).isEqualTo(Map.of("external-source", "kubernetes"));
+    });
+    assertThat(agent.catalogRegistrations.get(west.id())).satisfies(r -> {
+      assertThat(r.node()).isEqualTo("k8s-west");
+      assertThat(r.nodeMeta()).isEqualTo(Map.of("external-source", "static"));
+    });
+    assertThat(log.take()).containsExactly(
+        "INFO consul: registered " + east.id() + " (reviews 10.1.0.7:9080) on catalog node"
+            + " k8s-east",
+        "INFO consul: registered " + west.id() + " (ratings 10.1.0.8:9080) on catalog node"
+            + " k8s-west");
+    // The default node was read once (nothing there), each named node too.
+    assertThat(agent.nodeReads).containsExactlyInAnyOrder("k8s-east", NODE, "k8s-west");
+    agent.takeCalls();
+
+    assertThat(sink.sync(complete(east, west))).isEqualTo(SyncResult.NOTHING);
+    assertThat(sink.apply(Set.of(east.id(), west.id()), complete(east, west)))
+        .isEqualTo(SyncResult.NOTHING);
+    assertThat(agent.takeCalls()).containsExactly("services", "catalog-services",
+        "catalog-services");
+  }
+
+  @Test
+  void anInstanceThatChangesNodeLeavesTheOldOneWithOneWriteEach() {
+    ServiceInstance east = reviews().toBuilder().node("k8s-east").build();
+    sink.sync(complete(east, ratings()));
+    agent.takeCalls();
+
+    ServiceInstance west = east.toBuilder().node("k8s-west").build();
+    assertThat(sink.apply(Set.of(east.id()), complete(west, ratings())))
+        .isEqualTo(new SyncResult(1, 0, 1));
+    assertThat(agent.takeCalls()).containsExactly("catalog-deregister " + east.id(),
+        "catalog-service " + west.id(), "catalog-register " + west.id());
+    assertThat(agent.nodes.get("k8s-east")).isEmpty();
+    assertThat(agent.nodes.get("k8s-west")).containsOnlyKeys(west.id());
+    assertThat(agent.nodes.get(NODE)).containsOnlyKeys(ratings().id());
+  }
+
+  @Test
+  void aNodeNothingDesiredNamesAnyMoreStillLosesWhatWeRegisteredThere() {
+    ServiceInstance east = reviews().toBuilder().node("k8s-east").build();
+    ServiceInstance eastToo = ratings().toBuilder().node("k8s-east").build();
+    sink.sync(complete(east, eastToo));
+
+    // Not yet: the desired state is incomplete.
+    assertThat(sink.sync(state(false))).isEqualTo(SyncResult.NOTHING);
+    assertThat(sink.apply(Set.of(east.id()), complete(eastToo)))
+        .isEqualTo(new SyncResult(0, 0, 1));
+    agent.takeCalls();
+    assertThat(sink.sync(complete())).isEqualTo(new SyncResult(0, 0, 1));
+
+    assertThat(agent.takeCalls()).containsExactly("services", "catalog-services",
+        "catalog-deregister " + eastToo.id());
+    assertThat(agent.nodes.get("k8s-east")).isEmpty();
+    // Holding nothing there any more, the node is not read again.
+    assertThat(sink.sync(complete())).isEqualTo(SyncResult.NOTHING);
+    assertThat(agent.takeCalls()).containsExactly("services");
+  }
+
+  @Test
+  void aRejectedInstanceOnOneNodeDoesNotStopTheOtherNodes() {
+    ServiceInstance east = reviews().toBuilder().node("k8s-east").build();
+    ServiceInstance west = ratings().toBuilder().node("k8s-west").build();
+    agent.registerFailures.put(east.id(), FakeConsulAgent.failed(400, "bad"));
+
+    assertThat(sink.sync(complete(east, west))).isEqualTo(new SyncResult(1, 0, 0));
+
+    assertThat(agent.nodes).doesNotContainKey("k8s-east");
+    assertThat(agent.nodes.get("k8s-west")).containsOnlyKeys(west.id());
   }
 
   @Test

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -18,23 +17,10 @@ class ConsulSinkConfigTest {
         ConsulSinkConfig.fromUri("consul://consul:8500", Map.of(), "docker-host-1");
     assertThat(config).isEqualTo(new ConsulSinkConfig(new ConsulEndpoint.Tcp("consul", 8500, false),
         Optional.empty(), ConsulTls.DEFAULT, "docker-host-1", false, "", Optional.empty(),
-        ConsulSinkConfig.Timeouts.DEFAULT, 4, Duration.ofMinutes(5), new CatalogNode("k8s-sync"), "consul"));
+        ConsulSinkConfig.Timeouts.DEFAULT, 4, Duration.ofMinutes(5), "consul"));
     assertThat(config.legacyCleanupPrefix()).isEmpty();
     assertThat(ConsulSinkConfig.Timeouts.DEFAULT)
         .isEqualTo(new ConsulSinkConfig.Timeouts(Duration.ofSeconds(5), Duration.ofSeconds(10)));
-  }
-
-  @Test
-  void catalogNodeNamesMustBeUsableInAUrlAndInDns() {
-    ConsulSinkConfig.Builder builder =
-        ConsulSinkConfig.builder("consul://consul:8500", Map.of(), "h");
-    assertThat(builder.catalogNode("k8s-sync.dc_1").build().catalogNode().name())
-        .isEqualTo("k8s-sync.dc_1");
-    for (String bad : List.of("", "-x", "a/b", "a b", "n".repeat(129))) {
-      assertThatThrownBy(() -> builder.catalogNode(bad))
-          .isInstanceOf(IllegalArgumentException.class)
-          .hasMessageStartingWith("invalid Consul node name '" + bad + "'");
-    }
   }
 
   @Test

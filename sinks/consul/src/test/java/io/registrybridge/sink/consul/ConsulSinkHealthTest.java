@@ -36,7 +36,7 @@ class ConsulSinkHealthTest {
     // from it, and there is no output yet to set.
     assertThat(agent.takeCalls()).containsExactly("services",
         "check-statuses Docker health", "service host-a:web-1:8080",
-        "register host-a:web-1:8080");
+        "register host-a:web-1:8080", "catalog-services");
   }
 
   @Test
@@ -63,7 +63,8 @@ class ConsulSinkHealthTest {
 
     assertThat(sink.sync(complete(webWith(Health.Status.PASSING, "ok"))))
         .isEqualTo(SyncResult.NOTHING);
-    assertThat(agent.takeCalls()).containsExactly("services", "check-statuses Docker health");
+    assertThat(agent.takeCalls()).containsExactly("services",
+        "check-statuses Docker health");
   }
 
   @Test
@@ -99,7 +100,8 @@ class ConsulSinkHealthTest {
     assertThat(restarted.apply(Set.of(web.id()), complete(web))).isEqualTo(SyncResult.NOTHING);
     assertThat(restarted.apply(Set.of(web.id()), complete(web))).isEqualTo(SyncResult.NOTHING);
 
-    assertThat(agent.takeCalls()).containsExactly("services", "check-statuses Docker health");
+    assertThat(agent.takeCalls()).containsExactly("services", "catalog-services",
+        "check-statuses Docker health");
   }
 
   @Test

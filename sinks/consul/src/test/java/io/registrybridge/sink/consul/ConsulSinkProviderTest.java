@@ -18,12 +18,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
- * The Consul sink's provider: its flag ({@code -k8s-consul-node}), its URIs, and what the daemon's
- * settings become in the sink it builds. Nothing here contacts Consul: building a sink does not.
+ * The Consul sink's provider: its URIs, and what the daemon's settings become in the sink it
+ * builds. Nothing here contacts Consul: building a sink does not.
  */
 class ConsulSinkProviderTest {
   private final ScheduledExecutorService side = Executors.newSingleThreadScheduledExecutor();
@@ -33,27 +31,10 @@ class ConsulSinkProviderTest {
     side.shutdownNow();
   }
 
+  /** {@code -k8s-consul-node} is the Kubernetes source's: each instance names its node. */
   @Test
-  void theCatalogNodeIsConsulK8ssByDefault() {
-    assertThat(built(settings(Optional.empty()), "consul://x:8500").config().catalogNode())
-        .isEqualTo(CatalogNode.DEFAULT);
-    assertThat(CatalogNode.DEFAULT.name()).isEqualTo("k8s-sync");
-  }
-
-  @Test
-  void theCatalogNodeIsNamedByFlagInEitherForm() {
-    assertThat(built(settings(Optional.empty()), "consul://x:8500", "-k8s-consul-node=k8s-east")
-        .config().catalogNode().name()).isEqualTo("k8s-east");
-    assertThat(built(settings(Optional.empty()), "consul://x:8500", "--k8s-consul-node",
-        "k8s-east").config().catalogNode().name()).isEqualTo("k8s-east");
-  }
-
-  @Test
-  void aWrongCatalogNodeIsRejectedWhenPlannedNamingTheFlag() {
-    assertThatThrownBy(() -> plan(settings(Optional.empty()), "consul://x:8500",
-        "-k8s-consul-node=a/b"))
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageStartingWith("-k8s-consul-node: invalid Consul node name 'a/b'");
+  void hasNoFlagsOfItsOwn() {
+    assertThat(new ConsulSinkProvider().options()).isNull();
   }
 
   @Test
@@ -119,21 +100,8 @@ class ConsulSinkProviderTest {
     }
   }
 
-  private ConsulSink built(DaemonSettings settings, String uri, String... args) {
-    PreparedSink.Built built = plan(settings, uri, args).prepare(host("consul", settings))
-        .create();
-    close(built);
-    return (ConsulSink) built.sink();
-  }
-
-  /** Parses {@code args} as the daemon does (the provider's flags as a mixin), then plans. */
-  private static SinkPlan plan(DaemonSettings settings, String uri, String... args) {
-    ConsulSinkProvider provider = new ConsulSinkProvider();
-    CommandLine commandLine = new CommandLine(CommandSpec.create())
-        .setAbbreviatedOptionsAllowed(false);
-    commandLine.addMixin("consul", provider.options());
-    commandLine.parseArgs(args);
-    return provider.plan(uri, settings);
+  private static SinkPlan plan(DaemonSettings settings, String uri) {
+    return new ConsulSinkProvider().plan(uri, settings);
   }
 
   private SinkHost host(String sinkName, DaemonSettings settings) {

@@ -25,6 +25,8 @@ final class FakeConsulAgent implements ConsulAgent {
   /** What setCheck last set, by check ID. */
   final Map<String, io.registrybridge.core.Health.Status> statuses = new TreeMap<>();
   final List<String> calls = new ArrayList<>();
+  /** The catalog node of every full read of one ({@code catalog-services} in {@link #calls}). */
+  final List<String> nodeReads = new ArrayList<>();
   /** What each call for an ID throws: as KiwiConsulAgent would, or anything else. */
   final Map<String, RuntimeException> registerFailures = new HashMap<>();
   final Map<String, RuntimeException> deregisterFailures = new HashMap<>();
@@ -215,6 +217,9 @@ final class FakeConsulAgent implements ConsulAgent {
     java.util.regex.Matcher byId = java.util.regex.Pattern.compile("ID == \"([^\"]*)\"")
         .matcher(filter);
     calls.add(byId.matches() ? "catalog-service " + byId.group(1) : "catalog-services");
+    if (!byId.matches()) {
+      nodeReads.add(node);
+    }
     if (servicesFailure != null) {
       throw servicesFailure;
     }

@@ -292,6 +292,7 @@ final class EndpointNormalizer {
             .weight(weight)
             .origin("kubernetes:" + svc.key())
             .placement(Placement.ELSEWHERE)
+            .node(config.consulNode())
             .build());
       }
       if (instances.isEmpty()) {

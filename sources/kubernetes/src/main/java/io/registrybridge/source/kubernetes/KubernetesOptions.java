@@ -1,5 +1,6 @@
 package io.registrybridge.source.kubernetes;
 
+import io.registrybridge.core.CatalogNodes;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Option;
@@ -66,4 +67,12 @@ public final class KubernetesOptions {
       description = "Append -<namespace> to the name of every Kubernetes instance whose name no"
           + " annotation sets. Default: false.")
   boolean namespaceSuffix;
+
+  @Option(names = {"-k8s-consul-node", "--k8s-consul-node"}, paramLabel = "NAME",
+      defaultValue = CatalogNodes.DEFAULT,
+      description = "The Consul node that holds every Kubernetes instance, registered through"
+          + " the catalog API, without checks, as consul-k8s's -consul-node-name. Created with"
+          + " address 127.0.0.1 and node meta external-source=kubernetes. Default:"
+          + " ${DEFAULT-VALUE}, consul-k8s's.")
+  String consulNode = CatalogNodes.DEFAULT;
 }

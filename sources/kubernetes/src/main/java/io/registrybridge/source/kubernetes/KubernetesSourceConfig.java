@@ -2,6 +2,7 @@ package io.registrybridge.source.kubernetes;
 
 import static java.util.Objects.requireNonNull;
 
+import io.registrybridge.core.CatalogNodes;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -23,6 +24,8 @@ import java.util.Set;
  * @param k8sTag {@code -consul-k8s-tag}: a tag on every instance ({@code k8s}); empty for none
  * @param forcedTags {@code -tags}, already split: appended to every instance's tags
  * @param sync which Service types sync, LoadBalancer addresses, name prefix and suffix
+ * @param consulNode {@code -k8s-consul-node}: the catalog node every instance names ({@link
+ *     io.registrybridge.core.ServiceInstance#node()}), consul-k8s's {@code -consul-node-name}
  */
 public record KubernetesSourceConfig(
     String hostName,
@@ -33,7 +36,8 @@ public record KubernetesSourceConfig(
     NodePortSync nodePortSync,
     Optional<String> k8sTag,
     List<String> forcedTags,
-    SyncOptions sync) {
+    SyncOptions sync,
+    String consulNode) {
 
   public KubernetesSourceConfig {
     requireNonNull(hostName, "hostName");
@@ -47,15 +51,20 @@ public record KubernetesSourceConfig(
     k8sTag = k8sTag.map(String::trim).filter(s -> !s.isEmpty());
     forcedTags = List.copyOf(forcedTags);
     requireNonNull(sync, "sync");
+    String nodeProblem = CatalogNodes.problemWith(consulNode);
+    if (nodeProblem != null) {
+      throw new IllegalArgumentException(nodeProblem);
+    }
   }
 
   /**
    * consul-k8s's defaults: every namespace, default sync on, ExternalOnly, the tag k8s, {@link
-   * SyncOptions#DEFAULTS}.
+   * SyncOptions#DEFAULTS}, the node {@value CatalogNodes#DEFAULT}.
    */
   public static KubernetesSourceConfig defaults(String hostName) {
     return new KubernetesSourceConfig(hostName, Set.of(), Set.of(), Optional.empty(), true,
-        NodePortSync.EXTERNAL_ONLY, Optional.of("k8s"), List.of(), SyncOptions.DEFAULTS);
+        NodePortSync.EXTERNAL_ONLY, Optional.of("k8s"), List.of(), SyncOptions.DEFAULTS,
+        CatalogNodes.DEFAULT);
   }
 
   /** Whether Services in {@code namespace} may be synced at all. */

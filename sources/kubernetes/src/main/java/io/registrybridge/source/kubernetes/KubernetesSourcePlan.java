@@ -41,7 +41,7 @@ final class KubernetesSourcePlan implements SourcePlan {
     KubernetesSourceConfig config = new KubernetesSourceConfig(host.ownerId(),
         checked.allowNamespaces(), checked.denyNamespaces(), checked.labelSelector(),
         checked.defaultSync(), checked.nodePortSync(), checked.k8sTag(), checked.forcedTags(),
-        checked.sync());
+        checked.sync(), checked.consulNode());
     return new KubernetesSource(client, config, settings.retry(), host.executor(), () -> {
       log.error("kubernetes: no complete listing after {} retries; exiting",
           settings.retry().maxAttempts());

@@ -1,5 +1,6 @@
 package io.registrybridge.source.kubernetes;
 
+import io.registrybridge.core.CatalogNodes;
 import io.registrybridge.spi.DaemonSettings;
 import io.registrybridge.spi.SourcePlan;
 import io.registrybridge.spi.SourceProvider;
@@ -39,6 +40,11 @@ public final class KubernetesSourceProvider implements SourceProvider {
 
   /** The source's settings with a placeholder owner, to validate them now. */
   private KubernetesSourceConfig config(DaemonSettings settings) {
+    String consulNode = options.consulNode == null ? "" : options.consulNode.trim();
+    String nodeProblem = CatalogNodes.problemWith(consulNode);
+    if (nodeProblem != null) {
+      throw new IllegalArgumentException("-k8s-consul-node: " + nodeProblem);
+    }
     return new KubernetesSourceConfig("validation",
         java.util.Set.copyOf(trimmed(options.allowNamespaces)),
         java.util.Set.copyOf(trimmed(options.denyNamespaces)),
@@ -47,7 +53,7 @@ public final class KubernetesSourceProvider implements SourceProvider {
         Optional.ofNullable(blankToNull(options.k8sTag)), settings.forcedTags(),
         new SyncOptions(options.syncClusterIp, options.syncLbEndpoints,
             options.servicePrefix == null ? "" : options.servicePrefix,
-            options.namespaceSuffix));
+            options.namespaceSuffix), consulNode);
   }
 
   private static List<String> trimmed(List<String> values) {

@@ -104,7 +104,7 @@ class EndpointNormalizerTest {
             "203.0.113.1", 30080)); // ExternalOnly: node-2 has no ExternalIP
     EndpointNormalizer externalFirst = new EndpointNormalizer(new KubernetesSourceConfig("c1",
         Set.of(), Set.of(), Optional.empty(), true, NodePortSync.EXTERNAL_FIRST,
-        Optional.empty(), List.of(), SyncOptions.DEFAULTS));
+        Optional.empty(), List.of(), SyncOptions.DEFAULTS, "k8s-sync"));
     assertThat(externalFirst.normalize(svc, List.of(slice), CLUSTER).instances())
         .extracting(ServiceInstance::address).containsExactly("203.0.113.1", "10.0.0.2");
   }
@@ -168,7 +168,25 @@ class EndpointNormalizerTest {
 
   private static EndpointNormalizer withSync(SyncOptions sync) {
     return new EndpointNormalizer(new KubernetesSourceConfig("c1", Set.of(), Set.of(),
-        Optional.empty(), true, NodePortSync.EXTERNAL_ONLY, Optional.empty(), List.of(), sync));
+        Optional.empty(), true, NodePortSync.EXTERNAL_ONLY, Optional.empty(), List.of(), sync,
+        "k8s-sync"));
+  }
+
+  @Test
+  void everyInstanceNamesTheConfiguredCatalogNode() {
+    ServiceView svc = service("ClusterIP", Map.of(), List.of(tcp("http", 80, 0),
+        tcp("grpc", 9090, 0)));
+    SliceView slice = slice(List.of(new SlicePort("http", 8080, Transport.TCP),
+        new SlicePort("grpc", 9091, Transport.TCP)), ready("10.1.0.1", "node-1"),
+        ready("10.1.0.2", "node-2"));
+    EndpointNormalizer east = new EndpointNormalizer(new KubernetesSourceConfig("c1", Set.of(),
+        Set.of(), Optional.empty(), true, NodePortSync.EXTERNAL_ONLY, Optional.empty(),
+        List.of(), SyncOptions.DEFAULTS, "k8s-east"));
+
+    assertThat(east.normalize(svc, List.of(slice), CLUSTER).instances()).hasSize(4)
+        .allSatisfy(i -> assertThat(i.node()).contains("k8s-east"));
+    assertThat(normalize(svc, slice).instances()).hasSize(4)
+        .allSatisfy(i -> assertThat(i.node()).contains("k8s-sync"));
   }
 
   @Test
@@ -260,7 +278,7 @@ class EndpointNormalizerTest {
   void optInModeSyncsOnlyAnnotatedServicesAndDeniedNamespacesNever() {
     EndpointNormalizer optIn = new EndpointNormalizer(new KubernetesSourceConfig("c1",
         Set.of(), Set.of("kube-system"), Optional.empty(), false, NodePortSync.EXTERNAL_ONLY,
-        Optional.empty(), List.of(), SyncOptions.DEFAULTS));
+        Optional.empty(), List.of(), SyncOptions.DEFAULTS, "k8s-sync"));
     SliceView slice = slice(List.of(new SlicePort("http", 8080, Transport.TCP)),
         ready("10.1.0.1", "node-1"));
     List<PortView> ports = List.of(tcp("http", 80, 0));

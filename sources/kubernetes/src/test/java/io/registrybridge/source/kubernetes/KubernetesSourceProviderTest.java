@@ -32,6 +32,24 @@ class KubernetesSourceProviderTest {
     assertThat(checked.k8sTag()).contains("k8s");
     assertThat(checked.sync()).isEqualTo(SyncOptions.DEFAULTS);
     assertThat(checked.forcedTags()).containsExactly("forced");
+    assertThat(checked.consulNode()).isEqualTo("k8s-sync");
+  }
+
+  @Test
+  void theCatalogNodeIsNamedByFlagInEitherForm() {
+    assertThat(plan("-k8s-consul-node=k8s-east").checked().consulNode()).isEqualTo("k8s-east");
+    assertThat(plan("--k8s-consul-node", " k8s-east ").checked().consulNode())
+        .isEqualTo("k8s-east");
+  }
+
+  @Test
+  void aWrongCatalogNodeIsRejectedWhenPlannedNamingTheFlag() {
+    assertThatThrownBy(() -> plan("-k8s-consul-node=a/b"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("-k8s-consul-node: invalid Consul node name 'a/b': use letters, digits,"
+            + " '-', '_' and '.', at most 128 characters, starting with a letter or digit");
+    assertThatThrownBy(() -> plan("-k8s-consul-node=")).isInstanceOf(
+        IllegalArgumentException.class).hasMessageStartingWith("-k8s-consul-node: invalid");
   }
 
   @Test

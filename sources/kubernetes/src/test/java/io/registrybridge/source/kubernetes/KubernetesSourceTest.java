@@ -130,7 +130,8 @@ class KubernetesSourceTest {
             "external-k8s-service", "web", "external-k8s-ref-kind", "Pod",
             "external-k8s-ref-name", "web-1", "external-k8s-node-name", "node-1",
             "port-http", "80", "app", "web", "version", "v1"))
-        .origin("kubernetes:shop/web").placement(Placement.ELSEWHERE).source("kubernetes").build());
+        .origin("kubernetes:shop/web").placement(Placement.ELSEWHERE).node("k8s-sync")
+        .source("kubernetes").build());
   }
 
   @Test
