@@ -84,13 +84,15 @@ public final class NormalizingMapper implements ContainerMapper {
   }
 
   /**
-   * What a container gave: its {@code SERVICE_*} variables and the labels the bridge reads (the
-   * view holds no other variable: they may be secrets), its problems, and why it gave nothing.
+   * What a container gave: its {@code SERVICE_*} variables and the labels the bridge reads
+   * ({@code SERVICE_*}, {@code registry-bridge.network}; the view holds no other variable: they
+   * may be secrets), its problems, and why it gave nothing.
    */
   private static SourceObject record(ContainerView view, ContainerNormalizer.Result result) {
     java.util.SortedMap<String, String> attributes = new java.util.TreeMap<>(view.serviceEnv());
     view.labels().forEach((key, value) -> {
-      if (key.startsWith(ContainerView.SERVICE_PREFIX) || key.startsWith("registry-bridge.")) {
+      if (key.startsWith(ContainerView.SERVICE_PREFIX)
+          || key.equals(ContainerAddresses.NETWORK_LABEL)) {
         attributes.put(key, value);
       }
     });
