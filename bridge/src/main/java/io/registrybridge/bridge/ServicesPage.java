@@ -108,6 +108,7 @@ final class ServicesPage {
         .toLowerCase(java.util.Locale.ROOT)).orElse(null));
     fields.put("weight", instance.weight().isPresent() ? instance.weight().getAsInt() : null);
     fields.put("placement", instance.placement().name().toLowerCase(java.util.Locale.ROOT));
+    fields.put("node", instance.node().orElse(null));
     return fields;
   }
 
