@@ -193,6 +193,11 @@ public final class FakeConsulAgent implements AutoCloseable {
     if (put && path.startsWith("/v1/agent/check/")) {
       return updateCheck(path.substring("/v1/agent/check/".length()), query, body);
     }
+    if (get && path.startsWith("/v1/catalog/node/")) {
+      // The sink reads its default catalog node once at its first full sync; this agent holds
+      // no node of that name, and Consul answers that with 200 and null.
+      return Answer.json(null);
+    }
     traffic.unhandled(method, path);
     return Answer.text(404, "404 page not found\n"); // what Consul's router answers
   }
