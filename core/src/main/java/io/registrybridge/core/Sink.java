@@ -71,6 +71,24 @@ public interface Sink extends AutoCloseable {
   }
 
   /**
+   * How often the reconciler asks {@link #answers()} while it backs off after an outage, so that
+   * the first write follows soon after the control plane is back instead of waiting out a
+   * backoff that grew while it was down. Empty (the default): no probe; the backoff runs its
+   * course.
+   */
+  default java.util.Optional<java.time.Duration> probeInterval() {
+    return java.util.Optional.empty();
+  }
+
+  /**
+   * A cheap question to the control plane (Consul: who is the leader), asked on the sink's
+   * thread while it backs off: true once it answers. Never throws for an outage: false.
+   */
+  default boolean answers() {
+    return false;
+  }
+
+  /**
    * What this sink knows of one desired instance that the reconciler cannot: it refused it for good
    * ({@link IdState#REJECTED}, e.g. a name the control plane rejects) or keeps it back ({@link
    * IdState#HELD}, e.g. a port collision), with the reason, made with {@link IdState#of}. Empty

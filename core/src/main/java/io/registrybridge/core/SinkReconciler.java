@@ -121,6 +121,7 @@ public final class SinkReconciler implements AutoCloseable, DesiredIndex.Listene
   private String fullSyncReason = "start";
   private boolean workScheduled; // a work() task is queued or running
   private boolean backingOff; // a failure's retry timer is pending
+  private long backoffGeneration; // which backoff a timer or probe belongs to
   private boolean started; // changes before start() wait for its full sync
 
   // Confined to the executor thread.
@@ -494,7 +495,7 @@ public final class SinkReconciler implements AutoCloseable, DesiredIndex.Listene
       unexpectedInARow++;
     }
     if (outcome == Isolation.STOPPED) {
-      backOff(retry.delayAfter(Math.max(1, unexpectedInARow)));
+      backOff(retry.delayAfter(Math.max(1, unexpectedInARow)), false);
     }
     return false;
   }
@@ -635,21 +636,56 @@ public final class SinkReconciler implements AutoCloseable, DesiredIndex.Listene
     if (log.isDebugEnabled()) {
       log.debug("{}: sync failure detail", sink.name(), e);
     }
-    backOff(delay);
+    backOff(delay, true);
     return false;
   }
 
-  /** Holds the queue for {@code delay}: changes arriving meanwhile wait instead of running. */
-  private void backOff(Duration delay) {
+  /**
+   * Holds the queue for {@code delay}: changes arriving meanwhile wait instead of running. After
+   * an outage, a sink with a probe ({@link Sink#probeInterval()}) is asked meanwhile whether its
+   * control plane answers again; when it does, the backoff ends at once. Not after a bug: the
+   * control plane answering says nothing about that.
+   */
+  private void backOff(Duration delay, boolean outage) {
+    long generation;
     synchronized (queueLock) {
       backingOff = true;
+      generation = ++backoffGeneration;
     }
-    schedule(() -> {
-      synchronized (queueLock) {
-        backingOff = false;
+    schedule(() -> endBackoff(generation), delay);
+    sink.probeInterval().filter(every -> outage && every.compareTo(delay) < 0)
+        .ifPresent(every -> schedule(() -> probe(generation, every), every));
+  }
+
+  private void endBackoff(long generation) {
+    synchronized (queueLock) {
+      if (generation != backoffGeneration || !backingOff) {
+        return; // a probe ended it already, or a newer backoff runs
       }
-      kick();
-    }, delay);
+      backingOff = false;
+    }
+    kick();
+  }
+
+  /** One probe of a backoff; the next one is scheduled unless it answered or the backoff ended. */
+  private void probe(long generation, Duration every) {
+    synchronized (queueLock) {
+      if (closed || generation != backoffGeneration || !backingOff) {
+        return;
+      }
+    }
+    boolean answers;
+    try {
+      answers = sink.answers();
+    } catch (RuntimeException e) {
+      answers = false;
+    }
+    if (answers) {
+      log.info("{}: control plane answers again; retrying now", sink.name());
+      endBackoff(generation);
+    } else {
+      schedule(() -> probe(generation, every), every);
+    }
   }
 
   /**

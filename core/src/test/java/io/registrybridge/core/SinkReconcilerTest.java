@@ -155,6 +155,42 @@ class SinkReconcilerTest {
   }
 
   @Test
+  void aProbeThatAnswersEndsTheBackoffAtOnce() {
+    SinkReconciler loop = started();
+    sink.probe = Duration.ofMillis(100);
+    sink.failures = 1;
+    up("a");
+    scheduler.runDue();
+    assertThat(sink.calls).containsExactly("apply[a] failed");
+
+    scheduler.advance(Duration.ofMillis(300)); // three probes, no answer: still backing off
+    assertThat(sink.probes).isEqualTo(3);
+    assertThat(sink.calls).hasSize(1);
+
+    sink.answering = true;
+    scheduler.advance(Duration.ofMillis(100)); // the next probe answers: the retry runs now,
+    assertThat(sink.calls).containsExactly("apply[a] failed", "sync[a]"); // not after 1 s
+    assertThat(loop.status().consecutiveFailures()).isZero();
+
+    scheduler.advance(RETRY); // the backoff's own timer, when it fires, changes nothing
+    assertThat(sink.calls).hasSize(2);
+    assertThat(sink.probes).isEqualTo(4);
+  }
+
+  @Test
+  void withoutAProbeTheBackoffRunsItsCourse() {
+    started();
+    sink.failures = 1;
+    up("a");
+    scheduler.runDue();
+    scheduler.advance(RETRY.minusMillis(1));
+    assertThat(sink.calls).containsExactly("apply[a] failed");
+    assertThat(sink.probes).isZero();
+    scheduler.advance(Duration.ofMillis(1));
+    assertThat(sink.calls).containsExactly("apply[a] failed", "sync[a]");
+  }
+
+  @Test
   void idsTheSinkCouldNotWriteComeBackAfterABackoff() {
     started();
     sink.retryNext = Set.of("b");
@@ -382,6 +418,21 @@ class SinkReconcilerTest {
     SyncResult nextResult;
     final List<String> written = new ArrayList<>();
     Runnable duringNextCall;
+    /** With a probe: asked while backing off; answers once {@code answering} is set. */
+    Duration probe;
+    boolean answering;
+    int probes;
+
+    @Override
+    public java.util.Optional<Duration> probeInterval() {
+      return java.util.Optional.ofNullable(probe);
+    }
+
+    @Override
+    public boolean answers() {
+      probes++;
+      return answering;
+    }
 
     @Override
     public String name() {

@@ -25,6 +25,14 @@ import org.kiwiproject.consul.model.catalog.CatalogRegistration;
 interface ConsulAgent extends AutoCloseable {
 
   /**
+   * {@code GET /v1/status/leader}: whether the agent answers and knows a leader, the cheapest
+   * question it answers; false for no answer. Never throws.
+   */
+  default boolean answers() {
+    return false;
+  }
+
+  /**
    * {@code GET /v1/agent/services?filter=...}: the services registered on this agent that match
    * the filter expression (Consul 1.4+), by ID. Older agents ignore the filter and return all.
    */

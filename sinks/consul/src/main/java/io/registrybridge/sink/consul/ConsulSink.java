@@ -106,6 +106,7 @@ import org.slf4j.LoggerFactory;
 public final class ConsulSink implements Sink {
   private static final Logger log = LoggerFactory.getLogger(ConsulSink.class);
 
+  static final int PROBE_MILLIS = 200;
   private final ConsulAgent agent;
   private final ConsulSinkConfig config;
   private final RegistrationWrites.Pool writePool;
@@ -140,6 +141,22 @@ public final class ConsulSink implements Sink {
   public java.util.Optional<io.registrybridge.core.IdState> explain(ServiceInstance instance) {
     return onAgent.explain(instance.id()).or(() -> catalog.all().stream()
         .flatMap(side -> side.sync().explain(instance.id()).stream()).findFirst());
+  }
+
+  /**
+   * While backing off, the agent is asked who the leader is every {@value #PROBE_MILLIS} ms (5
+   * cheap requests a second to an agent that is down: each is a refused connection or a short
+   * answer), so that the first write follows within about that much once it answers, whatever
+   * the backoff had grown to.
+   */
+  @Override
+  public Optional<java.time.Duration> probeInterval() {
+    return Optional.of(java.time.Duration.ofMillis(PROBE_MILLIS));
+  }
+
+  @Override
+  public boolean answers() {
+    return agent.answers();
   }
 
   @Override

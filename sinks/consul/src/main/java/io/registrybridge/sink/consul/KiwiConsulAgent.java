@@ -140,6 +140,16 @@ final class KiwiConsulAgent implements ConsulAgent {
   }
 
   @Override
+  public boolean answers() {
+    try {
+      String leader = consul.statusClient().getLeader();
+      return leader != null && !leader.isBlank();
+    } catch (RuntimeException e) {
+      return false; // no answer, or no leader yet: not back
+    }
+  }
+
+  @Override
   public Optional<AgentService> service(String serviceId) {
     return fetch(serviceId, QueryOptions.BLANK).map(response -> {
       FullService s = response.getResponse();
