@@ -274,6 +274,22 @@ class DockerToConsulIT {
   }
 
   @Test
+  void aConsulThatAnswersLateIsWrittenToWithoutWaitingOutTheBackoff() {
+    consul.close();
+    consul = ConsulAgent.onFreePort();
+    String name = workloads.prefix("probe");
+    workloads.start(new Workloads.Spec(name).publish(80).env("SERVICE_NAME", name));
+    // A backoff of a minute: only the probe can make the write come sooner.
+    RunningBridge bridge = bridge("-retry-interval", "60000", "-retry-max-interval", "60000");
+    await().atMost(CONVERGE).until(
+        () -> bridge.bridge().sinkStatus().get(0).consecutiveFailures() >= 1);
+
+    consul.start();
+
+    awaitServices(name, Set.of(host + ":" + name + ":80")); // within 30 s, not 60
+  }
+
+  @Test
   void restoresRegistrationsWhenConsulRestartsEmpty() {
     String name = workloads.prefix("restore");
     workloads.start(new Workloads.Spec(name).publish(80).env("SERVICE_NAME", name)
