@@ -232,26 +232,14 @@ public record MeshSinkUri(String uri, Transport transport, Optional<Path> direct
     if (authority.contains("/")) {
       throw invalid(uri, "istio-xds takes no path, only [HOST]:PORT");
     }
-    int colon = authority.lastIndexOf(':');
-    if (colon < 0 || authority.endsWith("]")) {
-      throw invalid(uri, "a port is required: istio-xds://[HOST]:PORT, like istio-xds://:15010");
-    }
-    String host = authority.substring(0, colon);
-    if (host.startsWith("[") && host.endsWith("]")) {
-      host = host.substring(1, host.length() - 1);
-    } else if (host.contains(":")) {
-      throw invalid(uri, "an IPv6 address goes in brackets: istio-xds://[::1]:15010");
-    }
-    int port;
+    XdsAddress address;
     try {
-      port = Integer.parseInt(authority.substring(colon + 1));
-    } catch (NumberFormatException e) {
-      port = -1;
+      address = XdsAddress.parse(authority);
+    } catch (IllegalArgumentException e) {
+      throw invalid(uri, e.getMessage());
     }
-    if (port < 1 || port > 65535) {
-      throw invalid(uri, "port '" + authority.substring(colon + 1) + "' is not a number from 1"
-          + " to 65535");
-    }
+    String host = address.host();
+    int port = address.port();
     if (parameters.containsKey("apiVersion")) {
       throw invalid(uri, "apiVersion means nothing for istio-xds: it answers in exactly the"
           + " version istiod asks for (networking.istio.io/v1 from Istio 1.24 on, v1alpha3"
@@ -364,5 +352,48 @@ public record MeshSinkUri(String uri, Transport transport, Optional<Path> direct
       }
     });
     return builder.build();
+  }
+
+  /**
+   * The {@code [HOST]:PORT} of an {@code istio-xds://} URI, as the sink listens on it and as a
+   * client ({@code mesh-dump}) dials it: an IPv6 host in brackets, a port from 1 to 65535.
+   *
+   * @param host without brackets; empty for every interface
+   */
+  public record XdsAddress(String host, int port) {
+
+    /**
+     * @param authority what follows {@code istio-xds://} up to the query; a final {@code /} is
+     *     ignored
+     * @throws IllegalArgumentException saying what is wrong, without the URI
+     */
+    public static XdsAddress parse(String authority) {
+      if (authority.endsWith("/")) {
+        authority = authority.substring(0, authority.length() - 1);
+      }
+      int colon = authority.lastIndexOf(':');
+      if (colon < 0 || authority.endsWith("]")) {
+        throw new IllegalArgumentException("a port is required: istio-xds://[HOST]:PORT, like"
+            + " istio-xds://:15010");
+      }
+      String host = authority.substring(0, colon);
+      if (host.startsWith("[") && host.endsWith("]")) {
+        host = host.substring(1, host.length() - 1);
+      } else if (host.contains(":")) {
+        throw new IllegalArgumentException(
+            "an IPv6 address goes in brackets: istio-xds://[::1]:15010");
+      }
+      int port;
+      try {
+        port = Integer.parseInt(authority.substring(colon + 1));
+      } catch (NumberFormatException e) {
+        port = -1;
+      }
+      if (port < 1 || port > 65535) {
+        throw new IllegalArgumentException("port '" + authority.substring(colon + 1)
+            + "' is not a number from 1 to 65535");
+      }
+      return new XdsAddress(host, port);
+    }
   }
 }

@@ -120,27 +120,11 @@ public final class MeshDumpTool implements Tool {
             + " tlsCert, tlsKey, timeout)");
       }
     }
-    if (authority.endsWith("/")) {
-      authority = authority.substring(0, authority.length() - 1);
-    }
-    int colon = authority.lastIndexOf(':');
-    if (colon < 0 || authority.endsWith("]")) {
-      throw new IllegalArgumentException("a port is required: istio-xds://HOST:PORT");
-    }
-    String host = authority.substring(0, colon);
-    if (host.startsWith("[") && host.endsWith("]")) {
-      host = host.substring(1, host.length() - 1);
-    }
-    int port;
-    try {
-      port = Integer.parseInt(authority.substring(colon + 1));
-    } catch (NumberFormatException e) {
-      port = -1;
-    }
-    if (port < 1 || port > 65535) {
-      throw new IllegalArgumentException("port '" + authority.substring(colon + 1)
-          + "' is not a number from 1 to 65535");
-    }
+    // The sink's own reading of [HOST]:PORT, so that what it listens on can be dialled.
+    io.registrybridge.sink.mesh.MeshSinkUri.XdsAddress address =
+        io.registrybridge.sink.mesh.MeshSinkUri.XdsAddress.parse(authority);
+    String host = address.host();
+    int port = address.port();
     if (query.containsKey("tlsCert") != query.containsKey("tlsKey")) {
       throw new IllegalArgumentException("tlsCert and tlsKey go together");
     }
