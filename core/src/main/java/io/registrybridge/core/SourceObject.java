@@ -23,6 +23,27 @@ import java.util.TreeMap;
 public record SourceObject(String origin, String object, SortedMap<String, String> attributes,
     List<String> problems, Optional<String> ignored) {
 
+  /**
+   * What one object gave, from its normalization: its problems as {@code KEY: message}, and
+   * when it gave no instance, why (its notes and problems, else {@code whenNoReason}).
+   */
+  public static SourceObject of(String origin, String object,
+      java.util.Map<String, String> attributes,
+      List<io.registrybridge.core.attributes.Finding> problems,
+      List<io.registrybridge.core.attributes.Finding> notes, boolean gaveInstances,
+      String whenNoReason) {
+    List<String> problemLines = problems.stream().map(p -> p.key() + ": " + p.message())
+        .toList();
+    Optional<String> ignored = Optional.empty();
+    if (!gaveInstances) {
+      List<String> reasons = new java.util.ArrayList<>(notes.stream()
+          .map(p -> p.key() + ": " + p.message()).toList());
+      reasons.addAll(problemLines);
+      ignored = Optional.of(reasons.isEmpty() ? whenNoReason : String.join("; ", reasons));
+    }
+    return new SourceObject(origin, object, new TreeMap<>(attributes), problemLines, ignored);
+  }
+
   public SourceObject {
     requireNonNull(origin, "origin");
     requireNonNull(object, "object");

@@ -10,7 +10,6 @@ import io.registrybridge.core.attributes.Finding;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -96,19 +95,10 @@ public final class NormalizingMapper implements ContainerMapper {
         attributes.put(key, value);
       }
     });
-    List<String> problems = result.problems().stream()
-        .map(p -> p.key() + ": " + p.message()).toList();
-    Optional<String> ignored = Optional.empty();
-    if (result.instances().isEmpty()) {
-      List<String> reasons = new java.util.ArrayList<>(result.notes().stream()
-          .map(p -> p.key() + ": " + p.message()).toList());
-      reasons.addAll(problems);
-      ignored = Optional.of(!reasons.isEmpty() ? String.join("; ", reasons)
-          : view.ports().isEmpty() ? "the container exposes and publishes no port"
-          : "no port to register");
-    }
     String id = view.id().length() > 12 ? view.id().substring(0, 12) : view.id();
-    return new SourceObject("docker:" + view.name(), "container " + view.name() + " (" + id
-        + ")", attributes, problems, ignored);
+    return SourceObject.of("docker:" + view.name(), "container " + view.name() + " (" + id
+        + ")", attributes, result.problems(), result.notes(), !result.instances().isEmpty(),
+        view.ports().isEmpty() ? "the container exposes and publishes no port"
+            : "no port to register");
   }
 }

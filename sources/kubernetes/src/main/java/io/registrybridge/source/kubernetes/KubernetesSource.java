@@ -443,21 +443,12 @@ public final class KubernetesSource implements Source {
         attributes.put(key, value);
       }
     });
-    List<String> problems = result.problems().stream()
-        .map(p -> p.key() + ": " + p.message()).toList();
-    java.util.Optional<String> ignored = java.util.Optional.empty();
-    if (result.instances().isEmpty()) {
-      List<String> reasons = new ArrayList<>(result.notes().stream()
-          .map(p -> p.key() + ": " + p.message()).toList());
-      reasons.addAll(problems);
-      ignored = java.util.Optional.of(reasons.isEmpty() ? "no ready endpoint to register"
-          : String.join("; ", reasons));
-    }
     String sliceNames = slices.stream().map(SliceView::name).sorted()
         .collect(java.util.stream.Collectors.joining(", "));
-    return new io.registrybridge.core.SourceObject("kubernetes:" + service.key(),
+    return io.registrybridge.core.SourceObject.of("kubernetes:" + service.key(),
         "Service " + service.key() + (sliceNames.isEmpty() ? "" : " (slices " + sliceNames
-            + ")"), attributes, problems, ignored);
+            + ")"), attributes, result.problems(), result.notes(),
+        !result.instances().isEmpty(), "no ready endpoint to register");
   }
 
   private void stopInformers() {
