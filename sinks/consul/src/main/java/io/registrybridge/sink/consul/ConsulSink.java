@@ -50,8 +50,10 @@ import org.slf4j.LoggerFactory;
  * Every registration carries {@code Meta.registry-bridge-owner = ownerId}. The sink only updates
  * and deregisters services that carry its own owner ID; services registered by anything else
  * (including other bridges and Consul itself) are never touched, even when not desired, and a
- * desired service whose ID is taken by such a foreign service is skipped with a warning. Before
- * it creates a service it does not know, the sink asks the agent whether that ID is taken.
+ * desired service whose ID is taken by such a foreign service is skipped with a warning. Whether an
+ * ID is taken is known from the last full read for IDs of this bridge's own form ({@code
+ * <owner>:...}, which that read lists whoever holds them: {@link Ownership#readFilter()}); for
+ * any other ID (a {@code SERVICE_ID}), the sink asks the agent before it creates it.
  *
  * <p>The one exception is opt-in: with {@link ConsulSinkConfig#cleanupLegacy()} (Registrator's
  * {@code -cleanup}), services that have no owner marker and whose ID starts with {@link
@@ -125,7 +127,9 @@ public final class ConsulSink implements Sink {
     DnsNames dnsNames = new DnsNames();
     this.onAgent = new TargetSync(name(), new AgentTarget(agent),
         new RegistrationMapper(config.ownerId(), config.ttl()),
-        new Ownership(config.ownerId(), config.legacyCleanupPrefix()), agent::nodeAddress, clock,
+        // The IDs a source generates here are "<owner>:...": SinkHost#ownerId is the host name.
+        new Ownership(config.ownerId(), config.legacyCleanupPrefix(),
+            Optional.of(config.ownerId() + ":")), agent::nodeAddress, clock,
         writePool, dnsNames);
     // Registrator never wrote to the catalog, so there is nothing legacy to clean up there.
     this.catalog = new CatalogSides(node -> new TargetSync(name(), new CatalogTarget(agent, node),

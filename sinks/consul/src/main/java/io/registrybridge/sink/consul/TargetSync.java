@@ -25,7 +25,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.TreeMap;
 import java.util.function.Function;
 import java.util.function.Predicate;
-import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -76,6 +75,10 @@ final class TargetSync {
   private final Set<String> knownFree = new HashSet<>();
   private String nodeAddress; // null until a check needs it; re-read after each full sync
   private boolean readOnce; // a full read happened: later ones can tell other writers apart
+  // A full read listed every holder of an ID in our namespace (Ownership#readFilter): creates
+  // there need no lookup. False before it, and for good on an agent that refuses the filter.
+  private boolean namespaceRead;
+  private boolean namespaceFilterRefused;
 
   private record CachedPlan(ServiceInstance instance, String nodeAddress,
       PlannedRegistration plan) {}
@@ -159,7 +162,7 @@ final class TargetSync {
       boolean upToDate = have != null && have.matches(plan);
       boolean taken = have == null && foreignIds.contains(id);
       if (!upToDate && !taken && !rejected.shouldSkip(id, plan.hash(), clock.instant())) {
-        ops.add(new RegistrationWrites.Register(plan, have, knownFree.remove(id)));
+        ops.add(new RegistrationWrites.Register(plan, have, knownFree.remove(id) || readFree(id)));
       } else if (upToDate && !have.healthMatches(plan)) {
         if (have.health() == null) {
           // Registered as wanted, its check's status not known yet (read back without it, e.g.
@@ -253,7 +256,7 @@ final class TargetSync {
     List<String> unknown = new ArrayList<>();
     for (String id : ids) {
       if (!mirror.containsKey(id) && !foreignIds.contains(id) && !knownFree.contains(id)
-          && desired.apply(id).isPresent()) {
+          && !readFree(id) && desired.apply(id).isPresent()) {
         unknown.add(id);
       }
     }
@@ -283,7 +286,7 @@ final class TargetSync {
     long started = System.nanoTime();
     Ownership.Split read;
     try {
-      read = ownership.split(target.services(ownership.filter()));
+      read = ownership.split(readBack());
     } catch (ConsulAgentException e) {
       // Nothing can be compared without it, and every ID would fail alike (an unknown token):
       // the whole sink waits and tries again, as when Consul does not answer.
@@ -315,11 +318,15 @@ final class TargetSync {
       }
     }
     foreignIds.clear();
-    // Only agents older than 1.4, which ignore the filter, show foreign services here. Many
-    // creates are looked up all at once by apply (lookUpManyAtOnce).
+    // Foreign services here are those in our namespace (every one of them: a later create looks
+    // no ID up there), and on agents older than 1.4, which ignore the filter, all of them. Other
+    // creates are looked up all at once by apply (lookUpManyAtOnce), or one by one.
     for (String id : read.foreign().keySet()) {
-      if (desired.containsKey(id) && !mirror.containsKey(id)) {
+      boolean wanted = desired.containsKey(id) && !mirror.containsKey(id);
+      if (wanted || ownership.inNamespace(id)) {
         foreignIds.add(id);
+      }
+      if (wanted) {
         warnForeign(id);
       }
     }
@@ -422,6 +429,35 @@ final class TargetSync {
   Optional<String> pickSentinel(Predicate<String> usable) {
     return mirror.values().stream().filter(h -> !h.legacy()).map(HeldService::id)
         .filter(id -> ServiceIds.valid(id) && usable.test(id)).findFirst();
+  }
+
+  /**
+   * Our services, and with a namespace every holder of an ID in it. An agent that refuses the
+   * namespace's filter (one older than the {@code matches} operator) is asked for ours alone from
+   * then on, and every create of an ID it does not know is looked up first, as before.
+   */
+  private Map<String, AgentService> readBack() {
+    if (ownership.hasNamespace() && !namespaceFilterRefused) {
+      try {
+        Map<String, AgentService> services = target.services(ownership.readFilter());
+        namespaceRead = true;
+        return services;
+      } catch (ConsulAgentException e) {
+        if (e.status() != 400) {
+          throw e;
+        }
+        namespaceFilterRefused = true;
+        namespaceRead = false;
+        log.info("{}: {} refuses the filter on our ID namespace ({}); every new ID is looked up "
+            + "before it is created", sinkName, target.where(), e.getMessage());
+      }
+    }
+    return target.services(ownership.filter());
+  }
+
+  /** An ID of our form that the last full read showed nobody else holds. */
+  private boolean readFree(String id) {
+    return namespaceRead && ownership.inNamespace(id) && !foreignIds.contains(id);
   }
 
   /** The IDs of every service on the target that is not managed by this sink. */

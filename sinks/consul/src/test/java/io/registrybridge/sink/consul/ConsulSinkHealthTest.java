@@ -35,8 +35,7 @@ class ConsulSinkHealthTest {
     // One registration (after the lookup every create gets): a new check takes its status
     // from it, and there is no output yet to set.
     assertThat(agent.takeCalls()).containsExactly("services",
-        "check-statuses Docker health", "service host-a:web-1:8080",
-        "register host-a:web-1:8080", "catalog-services");
+        "check-statuses Docker health", "register host-a:web-1:8080", "catalog-services");
   }
 
   @Test

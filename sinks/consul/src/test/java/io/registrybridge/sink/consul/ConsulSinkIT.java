@@ -193,6 +193,40 @@ class ConsulSinkIT {
   }
 
   @Test
+  void theFullReadListsWhoeverHoldsAnIdOfOurFormSoACreateThereNeedsNoLookup() throws Exception {
+    // A host name with the characters a regular expression would read otherwise: '.' and '-'.
+    String owner = "rb.host-1";
+    consul.register(Map.of("ID", "rb.host-1:taken:80", "Name", "squatter", "Port", 1));
+    consul.register(Map.of("ID", "rbxhost-1:web:80", "Name", "lookalike", "Port", 2));
+    ServiceInstance taken = ServiceInstance.builder("rb.host-1:taken:80", "taken").port(80).build();
+    ServiceInstance fresh = ServiceInstance.builder("rb.host-1:fresh:80", "fresh").port(80).build();
+    ServiceInstance lookalike =
+        ServiceInstance.builder("rbxhost-1:web:80", "lookalike").port(80).build();
+    String consulUrl = "http://" + CONSUL.getHost() + ":"
+        + CONSUL.getMappedPort(ConsulContainers.HTTP_PORT);
+
+    try (CountingProxy proxy = new CountingProxy(consulUrl);
+        ConsulSink named = sink(ConsulSinkConfig.fromUri(proxy.consulUri(), Map.of(), owner))) {
+      assertThat(named.sync(complete(taken))).isEqualTo(SyncResult.NOTHING);
+      // The real agent read the filter: the holder of an ID of our form came back, so the create
+      // of another of that form goes out without a lookup; one of another form that someone
+      // holds is still found by its lookup.
+      assertThat(named.apply(java.util.Set.of(fresh.id(), lookalike.id()),
+          complete(taken, fresh, lookalike))).isEqualTo(new SyncResult(1, 0, 0));
+      assertThat(proxy.reads()).filteredOn(read -> read.startsWith("GET /v1/agent/service/"))
+          .containsExactly("GET /v1/agent/service/rbxhost-1:web:80");
+    }
+
+    Map<String, Map<String, Object>> services = consul.services();
+    assertThat(services).containsOnlyKeys("rb.host-1:taken:80", "rbxhost-1:web:80",
+        "rb.host-1:fresh:80");
+    assertThat(services.get("rb.host-1:taken:80")).containsEntry("Service", "squatter");
+    assertThat(services.get("rbxhost-1:web:80")).containsEntry("Service", "lookalike");
+    assertThat(services.get("rb.host-1:fresh:80").get("Meta").toString())
+        .contains("registry-bridge-owner=" + owner);
+  }
+
+  @Test
   void legacyCleanupRemovesOnlyUnmarkedServicesWithThePrefix() {
     consul.register(Map.of("ID", "host-a:gone:80", "Name", "gone", "Port", 80));
     consul.register(Map.of("ID", "host-a:web-1:8080", "Name", "web", "Port", 8080));

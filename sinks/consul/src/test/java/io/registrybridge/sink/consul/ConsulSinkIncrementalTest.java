@@ -52,18 +52,62 @@ class ConsulSinkIncrementalTest {
   }
 
   @Test
-  void aNewServiceIsLookedUpOnceThenRegistered() {
+  void aNewServiceOfOurFormIsRegisteredWithoutALookupOnceAFullReadShowedItFree() {
     synced(web());
 
     assertThat(sink.apply(Set.of(db().id()), complete(web(), db())))
         .isEqualTo(new SyncResult(1, 0, 0));
-    assertThat(agent.takeCalls()).containsExactly("service host-a:db-1:5432",
-        "register host-a:db-1:5432");
+    // host-a:db-1:5432 is of this bridge's form: the full read listed every holder of one.
+    assertThat(agent.takeCalls()).containsExactly("register host-a:db-1:5432");
 
     ServiceInstance moved = db().toBuilder().port(1).build();
     sink.apply(Set.of(db().id()), complete(web(), moved));
     // Written by this sink: its checks are known, and it had none, so nothing else is read.
     assertThat(agent.takeCalls()).containsExactly("register host-a:db-1:5432");
+  }
+
+  @Test
+  void aNewServiceOfOurFormThatSomeoneElseHeldAtTheFullReadIsLeftAlone() {
+    agent.putForeign("host-a:db-1:5432", "db", Map.of());
+    synced(web());
+
+    assertThat(sink.apply(Set.of(db().id()), complete(web(), db())))
+        .isEqualTo(SyncResult.NOTHING);
+    assertThat(agent.takeCalls()).isEmpty();
+    assertThat(agent.services.get("host-a:db-1:5432").meta()).isEmpty();
+  }
+
+  @Test
+  void aNewServiceWithAnIdOfAnotherFormIsLookedUpOnceThenRegistered() {
+    synced(web());
+    ServiceInstance primary = ServiceInstance.builder("db-primary", "db").port(5432).build();
+
+    assertThat(sink.apply(Set.of(primary.id()), complete(web(), primary)))
+        .isEqualTo(new SyncResult(1, 0, 0));
+    assertThat(agent.takeCalls()).containsExactly("service db-primary", "register db-primary");
+  }
+
+  @Test
+  void beforeAnyFullReadANewServiceOfOurFormIsLookedUp() {
+    assertThat(sink.apply(Set.of(db().id()), complete(db())))
+        .isEqualTo(new SyncResult(1, 0, 0));
+    assertThat(agent.takeCalls()).containsExactly("service host-a:db-1:5432",
+        "register host-a:db-1:5432");
+  }
+
+  @Test
+  void anAgentThatRefusesTheNamespaceFilterIsAskedForOursAloneAndEveryNewIdIsLookedUp() {
+    agent.refuseFilter = filter -> filter.contains(" matches ");
+    synced(web());
+    assertThat(agent.filters).hasSize(3); // refused, ours alone, the catalog node's
+
+    assertThat(sink.apply(Set.of(db().id()), complete(web(), db())))
+        .isEqualTo(new SyncResult(1, 0, 0));
+    assertThat(agent.takeCalls()).containsExactly("service host-a:db-1:5432",
+        "register host-a:db-1:5432");
+    sink.sync(complete(web(), db()));
+    assertThat(agent.filters.subList(3, agent.filters.size())).noneMatch(
+        filter -> filter.contains(" matches "));
   }
 
   @Test
@@ -110,10 +154,11 @@ class ConsulSinkIncrementalTest {
   @Test
   void manyNewIdsInOneChangeCostOneReadOfTheOthersNotALookupEach() {
     synced(web());
-    agent.putForeign("host-a:c7:80", "theirs", Map.of());
+    // IDs of another form (a SERVICE_ID each), which the full read does not cover.
+    agent.putForeign("other:c7:80", "theirs", Map.of());
     List<ServiceInstance> many = new ArrayList<>(List.of(web()));
     for (int i = 0; i < 40; i++) {
-      many.add(ServiceInstance.builder("host-a:c" + i + ":80", "svc-" + i).port(80).build());
+      many.add(ServiceInstance.builder("other:c" + i + ":80", "svc-" + i).port(80).build());
     }
     Set<String> ids = many.stream().map(ServiceInstance::id).collect(Collectors.toSet());
 
@@ -124,6 +169,6 @@ class ConsulSinkIncrementalTest {
     assertThat(calls).filteredOn(call -> call.startsWith("service ")).isEmpty();
     assertThat(calls).filteredOn(call -> call.equals("services")).hasSize(1);
     assertThat(calls).filteredOn(call -> call.startsWith("register ")).hasSize(39);
-    assertThat(agent.services.get("host-a:c7:80").name()).isEqualTo("theirs"); // not touched
+    assertThat(agent.services.get("other:c7:80").name()).isEqualTo("theirs"); // not touched
   }
 }

@@ -72,11 +72,12 @@ class ConsulSinkTest {
 
     // Each ID the sink does not know is looked up first: a foreign service may hold it. The
     // default catalog node is read back once, in case an earlier run left something there.
-    assertThat(agent.takeCalls()).containsExactly("services", "service host-a:db-1:5432",
-        "register host-a:db-1:5432", "service host-a:web-1:8080", "register host-a:web-1:8080",
+    assertThat(agent.takeCalls()).containsExactly("services", "register host-a:db-1:5432",
+        "register host-a:web-1:8080",
         "catalog-services");
+    // The agent: ours and every holder of an ID of our form; the catalog node: ours.
     assertThat(agent.filters).containsExactly(
-        "Meta[\"registry-bridge-owner\"] == \"host-a\"",
+        "Meta[\"registry-bridge-owner\"] == \"host-a\" or ID matches \"^host\\\\x{2d}a:\"",
         "Meta[\"registry-bridge-owner\"] == \"host-a\"");
     assertThat(log.take()).containsExactly(
         "INFO consul: registered host-a:db-1:5432 (db :5432)",
@@ -104,7 +105,7 @@ class ConsulSinkTest {
 
     sink.sync(complete(web(), published));
     assertThat(agent.takeCalls()).containsExactly("services", "self",
-        "service host-a:api-1:80", "register host-a:api-1:80");
+        "register host-a:api-1:80");
     assertThat(agent.registrations.get("host-a:api-1:80").getChecks())
         .extracting(c -> c.getTcp().orElseThrow()).containsExactly("192.0.2.10:32768");
   }
@@ -234,10 +235,11 @@ class ConsulSinkTest {
 
     assertThat(agent.calls).doesNotContain("register host-a:web-1:8080");
     assertThat(agent.services.get("host-a:web-1:8080").meta()).isEmpty();
+    // Found by the full read, which lists every holder of an ID of our form: warned at once.
     assertThat(log.take()).containsExactly(
-        "INFO consul: registered host-a:db-1:5432 (db :5432)",
         "WARN consul: not registering host-a:web-1:8080: a service with this ID that "
-            + "registry-bridge does not own is already on the agent");
+            + "registry-bridge does not own is already on the agent",
+        "INFO consul: registered host-a:db-1:5432 (db :5432)");
 
     agent.services.remove("host-a:web-1:8080"); // its owner removed it
     assertThat(sink.sync(complete(web(), db()))).isEqualTo(new SyncResult(1, 0, 0));
@@ -260,7 +262,7 @@ class ConsulSinkTest {
         .containsEntry("registry-bridge-owner", OWNER);
     // The catalog node never has legacy registrations.
     assertThat(agent.filters).containsExactly("Meta[\"registry-bridge-owner\"] == \"host-a\""
-        + " or \"registry-bridge-owner\" not in Meta",
+        + " or \"registry-bridge-owner\" not in Meta or ID matches \"^host\\\\x{2d}a:\"",
         "Meta[\"registry-bridge-owner\"] == \"host-a\"");
     assertThat(log.take()).containsExactly(
         "INFO consul: deregistered host-a:gone:80 (gone :80), a legacy registration",
@@ -285,9 +287,8 @@ class ConsulSinkTest {
 
     assertThat(sink.sync(complete(web(), bad, db()))).isEqualTo(new SyncResult(2, 0, 0));
 
-    assertThat(agent.takeCalls()).containsExactly("services", "service host-a:bad:1",
-        "register host-a:bad:1", "service host-a:db-1:5432", "register host-a:db-1:5432",
-        "service host-a:web-1:8080", "register host-a:web-1:8080", "catalog-services");
+    assertThat(agent.takeCalls()).containsExactly("services", "register host-a:bad:1",
+        "register host-a:db-1:5432", "register host-a:web-1:8080", "catalog-services");
     assertThat(log.take()).containsExactly(
         "ERROR consul: Consul rejected the registration of host-a:bad:1 (HTTP 400); skipping it "
             + "until it changes or for 10 minutes: Consul request to "
@@ -305,8 +306,7 @@ class ConsulSinkTest {
     // ...but as soon as it changes,
     ServiceInstance changed = bad.toBuilder().port(2).build();
     assertThat(sink.sync(complete(web(), changed, db()))).isEqualTo(SyncResult.NOTHING);
-    assertThat(agent.takeCalls()).containsExactly("services", "service host-a:bad:1",
-        "register host-a:bad:1");
+    assertThat(agent.takeCalls()).containsExactly("services", "register host-a:bad:1");
 
     // ...and again after ten minutes, in case the agent's configuration changed.
     clock.advance(Duration.ofMinutes(9));
@@ -315,8 +315,7 @@ class ConsulSinkTest {
     clock.advance(Duration.ofMinutes(1));
     agent.registerFailures.clear();
     assertThat(sink.sync(complete(web(), changed, db()))).isEqualTo(new SyncResult(1, 0, 0));
-    assertThat(agent.takeCalls()).containsExactly("services", "service host-a:bad:1",
-        "register host-a:bad:1");
+    assertThat(agent.takeCalls()).containsExactly("services", "register host-a:bad:1");
   }
 
   @Test
@@ -357,8 +356,7 @@ class ConsulSinkTest {
     assertThatThrownBy(() -> sink.sync(complete(web(), db())))
         .isInstanceOf(ControlPlaneUnavailableException.class).isSameAs(failure)
         .hasMessageContaining("HTTP 500").hasMessageContaining("No cluster leader");
-    assertThat(agent.takeCalls()).containsExactly("services", "service host-a:db-1:5432",
-        "register host-a:db-1:5432");
+    assertThat(agent.takeCalls()).containsExactly("services", "register host-a:db-1:5432");
   }
 
   @Test
@@ -382,12 +380,12 @@ class ConsulSinkTest {
   void anExceptionWhileSendingOneRegistrationRejectsThatIdAndTheOthersFlow() {
     ServiceInstance bad = ServiceInstance.builder("host-a:bad:1", "bad").origin("docker:bad")
         .meta(Map.of("password", "hunter2-secret")).build();
-    ServiceInstance lookupFails = ServiceInstance.builder("host-a:odd:1", "odd")
+    ServiceInstance lookupFails = ServiceInstance.builder("host-b:odd:1", "odd")
         .origin("docker:odd").build();
     // Retrofit's path guard, a serialization error: not Consul, and about one ID.
     agent.registerFailures.put("host-a:bad:1", new IllegalStateException(
         "cannot convert a Consul request or answer: value hunter2-secret"));
-    agent.lookupFailures.put("host-a:odd:1", new IllegalArgumentException(
+    agent.lookupFailures.put("host-b:odd:1", new IllegalArgumentException(
         "@Path parameters shouldn't perform path traversal ('.' or '..')"));
 
     assertThat(sink.sync(complete(web(), bad, lookupFails, db())))
@@ -399,10 +397,11 @@ class ConsulSinkTest {
             + "java.lang.IllegalStateException: cannot convert a Consul request or answer: "
             + "value <redacted>; skipping it until it changes or for 10 minutes",
         "INFO consul: registered host-a:db-1:5432 (db :5432)",
-        "ERROR consul: could not register host-a:odd:1 from docker:odd: "
+        "INFO consul: registered host-a:web-1:8080 (web 10.0.0.5:8080)",
+        // Looked up first: the ID is not of this bridge's form (host-a:...).
+        "ERROR consul: could not register host-b:odd:1 from docker:odd: "
             + "java.lang.IllegalArgumentException: @Path parameters shouldn't perform path "
-            + "traversal ('.' or '..'); skipping it until it changes or for 10 minutes",
-        "INFO consul: registered host-a:web-1:8080 (web 10.0.0.5:8080)");
+            + "traversal ('.' or '..'); skipping it until it changes or for 10 minutes");
 
     // Not sent again while unchanged; sent again once changed.
     agent.takeCalls();
@@ -442,8 +441,7 @@ class ConsulSinkTest {
 
     assertThat(sink.sync(complete(web(), db()))).isEqualTo(new SyncResult(2, 0, 0));
     assertThat(agent.takeCalls()).containsExactly("services", "deregister ..",
-        "service host-a:db-1:5432", "register host-a:db-1:5432", "service host-a:web-1:8080",
-        "register host-a:web-1:8080", "catalog-services");
+        "register host-a:db-1:5432", "register host-a:web-1:8080", "catalog-services");
     assertThat(log.take()).containsExactly(
         "ERROR consul: could not deregister ..: java.lang.IllegalArgumentException: @Path "
             + "parameters shouldn't perform path traversal ('.' or '..'); trying again in 10 "
@@ -510,8 +508,7 @@ class ConsulSinkTest {
 
     assertThatThrownBy(() -> sink.sync(complete(web(), db()))).isSameAs(failure);
 
-    assertThat(agent.takeCalls()).containsExactly("services", "service host-a:db-1:5432",
-        "register host-a:db-1:5432");
+    assertThat(agent.takeCalls()).containsExactly("services", "register host-a:db-1:5432");
   }
 
   @Test

@@ -34,6 +34,8 @@ final class FakeConsulAgent implements ConsulAgent {
   /** What a lookup of this ID throws. */
   final Map<String, RuntimeException> lookupFailures = new HashMap<>();
   RuntimeException servicesFailure;
+  /** Filters answered with HTTP 400, as an agent without the operator they use does. */
+  java.util.function.Predicate<String> refuseFilter = filter -> false;
   RuntimeException checksFailure;
   String nodeAddress = "192.0.2.10";
   RuntimeException nodeAddressFailure;
@@ -84,6 +86,9 @@ final class FakeConsulAgent implements ConsulAgent {
     if (servicesFailure != null) {
       throw servicesFailure;
     }
+    if (refuseFilter.test(filter)) {
+      throw failed(400, "Failed to create boolean expression evaluator");
+    }
     Map<String, AgentService> result = new LinkedHashMap<>(services);
     if (honoursFilter) {
       boolean negated = filter.startsWith("not (");
@@ -101,7 +106,13 @@ final class FakeConsulAgent implements ConsulAgent {
     }
     String have = service.meta().get("registry-bridge-owner");
     boolean orUnowned = filter.contains("\"registry-bridge-owner\" not in Meta");
-    return owner.group(1).equals(have) || (orUnowned && have == null);
+    // The namespace clause, as Consul reads it: a go-bexpr string holding an RE2 pattern (whose
+    // \x{hh} escapes java.util.regex reads alike).
+    java.util.regex.Matcher idMatches = java.util.regex.Pattern
+        .compile("ID matches \"((?:[^\"\\\\]|\\\\.)*)\"").matcher(filter);
+    boolean inNamespace = idMatches.find() && java.util.regex.Pattern
+        .compile(idMatches.group(1).replace("\\\\", "\\")).matcher(service.id()).find();
+    return owner.group(1).equals(have) || (orUnowned && have == null) || inNamespace;
   }
 
   @Override

@@ -43,4 +43,19 @@ class OwnershipTest {
     assertThat(Ownership.isLegacy(ON_AGENT.get("host-a:legacy:80"))).isTrue();
     assertThat(Ownership.isLegacy(ON_AGENT.get("mine"))).isFalse();
   }
+
+  @Test
+  void aFullReadAlsoListsEveryHolderOfAnIdInTheNamespaceMatchedLiterally() {
+    Ownership ownership = new Ownership("my.host-1", Optional.empty(), Optional.of("my.host-1:"));
+
+    // go-bexpr unquotes \\ to \, so Consul's RE2 sees ^my\x{2e}host\x{2d}1: (a literal dot).
+    assertThat(ownership.readFilter()).isEqualTo("Meta[\"registry-bridge-owner\"] == "
+        + "\"my.host-1\" or ID matches \"^my\\\\x{2e}host\\\\x{2d}1:\"");
+    assertThat(ownership.filter()).isEqualTo("Meta[\"registry-bridge-owner\"] == \"my.host-1\"");
+    assertThat(java.util.regex.Pattern.compile("^" + Ownership.literalRegex("my.host-1:"))
+        .matcher("myxhost-1:web:80").find()).isFalse();
+    assertThat(ownership.inNamespace("my.host-1:web:80")).isTrue();
+    assertThat(ownership.inNamespace("my.host-2:web:80")).isFalse();
+    assertThat(new Ownership("h", Optional.empty()).inNamespace("h:web:80")).isFalse();
+  }
 }
