@@ -423,7 +423,8 @@ public final class DockerSource implements Source {
         names.put(containerId, name);
       }
     }
-    if (pending.add(containerId)) {
+    if (pending.add(containerId, PendingContainers.Says.of(event.getType() == EventType.CONTAINER
+        ? verb(event.getAction()) : ""))) {
       scheduleDrain();
     }
   }
@@ -445,10 +446,11 @@ public final class DockerSource implements Source {
     if (containerId == null) {
       return;
     }
+    Boolean foundRunning = null;
     try {
-      refresh(containerId);
+      foundRunning = refresh(containerId);
     } finally {
-      pending.done(containerId);
+      pending.done(containerId, foundRunning);
       if (pending.hasWaiting()) {
         scheduleDrain();
       }
@@ -459,29 +461,41 @@ public final class DockerSource implements Source {
    * Inspects a container and reports what it now serves. When the inspect or the normalization
    * fails, the container keeps what it had and is tried again with backoff rather than left
    * stale until its next event; nothing that fails here escapes to the executor.
+   *
+   * @return whether the inspect found the container running and not paused; null when it found
+   *     no container or did not answer
    */
-  private void refresh(String containerId) {
+  private Boolean refresh(String containerId) {
     if (closed || !connected) {
-      return; // the listing that comes with the next connection sees it
+      return null; // the listing that comes with the next connection sees it
     }
     List<ServiceInstance> instances;
+    Boolean foundRunning;
     try {
       Optional<InspectContainerResponse> inspected = engine.call(
           "inspecting " + shortId(containerId),
           () -> InspectedContainers.inspect(docker, containerId));
+      foundRunning = inspected.map(DockerSource::runningNotPaused).orElse(null);
       instances = desiredFor(containerId, inspected);
       if (inspected.isEmpty()) {
         names.remove(containerId);
         mapper.forget(containerId);
       }
     } catch (SourceClosed e) {
-      return;
+      return null;
     } catch (RuntimeException e) {
       retries.itemFailed(containerId, "an event", e);
-      return;
+      return null;
     }
     retries.recovered(containerId);
     report(containerId, instances);
+    return foundRunning;
+  }
+
+  private static boolean runningNotPaused(InspectContainerResponse container) {
+    ContainerState state = container.getState();
+    return state != null && Boolean.TRUE.equals(state.getRunning())
+        && !Boolean.TRUE.equals(state.getPaused());
   }
 
   private void report(String containerId, List<ServiceInstance> instances) {
