@@ -99,7 +99,7 @@ public final class Bridge implements AutoCloseable {
     this.sinkNames = SinkNames.of(sinkPlans);
     this.metrics = new BridgeMetrics(meters, clock);
     this.watchdog = new LoopWatchdog();
-    this.compaction = new StartupCompaction(sinkPlans.size(), System::gc);
+    this.compaction = new StartupCompaction(sinkPlans.size(), this::settle);
   }
 
   /**
@@ -596,6 +596,24 @@ public final class Bridge implements AutoCloseable {
       executors.add(executor);
     }
     return executor;
+  }
+
+  /**
+   * Once every sink converged for the first time: the cold path warmed up, then one full
+   * collection (which also takes the warm-up's garbage), on a thread of their own so that no sink
+   * or source waits for them.
+   */
+  private void settle() {
+    List<Source> startedSources;
+    List<Sink> startedSinks;
+    synchronized (lifecycle) {
+      startedSources = List.copyOf(sources);
+      startedSinks = List.copyOf(sinks);
+    }
+    Thread.ofPlatform().name("start-up-settle").daemon().start(() -> {
+      ColdPathWarmUp.run(hostname + ":", startedSources, startedSinks);
+      StartupCompaction.collect();
+    });
   }
 
   /** Counts writes and failures; a control plane that never answered ends the daemon with 1. */

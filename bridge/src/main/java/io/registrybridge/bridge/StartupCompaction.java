@@ -21,30 +21,36 @@ final class StartupCompaction {
   private static final Logger log = LoggerFactory.getLogger(StartupCompaction.class);
 
   private final int sinks;
-  private final Runnable collect;
+  private final Runnable settle;
   private final AtomicInteger converged = new AtomicInteger();
 
   /**
    * @param sinks how many sinks must converge first
-   * @param collect the collection, {@link System#gc} in the daemon
+   * @param settle what runs then, once: in the daemon, the cold path's warm-up and {@link
+   *     #collect}, on a thread of their own
    */
-  StartupCompaction(int sinks, Runnable collect) {
+  StartupCompaction(int sinks, Runnable settle) {
     this.sinks = sinks;
-    this.collect = requireNonNull(collect, "collect");
+    this.settle = requireNonNull(settle, "settle");
   }
 
   /**
    * A sink converged for the first time (each sink says so once: {@link
-   * io.registrybridge.core.SinkReconciler.Listener#convergedFirst}); the last one collects.
+   * io.registrybridge.core.SinkReconciler.Listener#convergedFirst}); the last one settles.
    */
   void converged() {
     if (converged.incrementAndGet() == sinks) {
-      Runtime runtime = Runtime.getRuntime();
-      long before = runtime.totalMemory();
-      long started = System.nanoTime();
-      collect.run();
-      log.debug("start-up done: one full collection in {} ms, heap {} MB -> {} MB committed",
-          (System.nanoTime() - started) / 1_000_000, before >> 20, runtime.totalMemory() >> 20);
+      settle.run();
     }
+  }
+
+  /** The one full collection, logged with what it gave back. */
+  static void collect() {
+    Runtime runtime = Runtime.getRuntime();
+    long before = runtime.totalMemory();
+    long started = System.nanoTime();
+    System.gc();
+    log.debug("start-up done: one full collection in {} ms, heap {} MB -> {} MB committed",
+        (System.nanoTime() - started) / 1_000_000, before >> 20, runtime.totalMemory() >> 20);
   }
 }

@@ -99,6 +99,16 @@ public interface Sink extends AutoCloseable {
     return java.util.Optional.empty();
   }
 
+  /**
+   * Runs this sink's own per-change code once on {@code sample}, writing nothing and reading
+   * nothing, so that the first real change does not pay for it: class initialization, the
+   * linkage of records' generated methods and lambdas, serializers built on first use (about 50 ms
+   * on the first container after start, measured in docs/benchmarks.md). Called once, after the
+   * first full sync, on a thread of its own; must not change what the sink holds. The default
+   * does nothing.
+   */
+  default void warmUp(ServiceInstance sample) {}
+
   /** Releases connections and stops background work; does not remove what was written. */
   @Override
   void close();

@@ -30,6 +30,14 @@ public interface Source extends AutoCloseable {
     return java.util.List.of();
   }
 
+  /**
+   * Runs the source's own per-change code once (decoding and normalizing a canned object),
+   * reporting nothing, so that the first real change does not pay for class initialization and
+   * linkage; see {@link Sink#warmUp}. Called once, after the first full sync, on a thread of its
+   * own. The default does nothing.
+   */
+  default void warmUp() {}
+
   /** Stops watching and releases the backend connection. Never throws. */
   @Override
   void close();

@@ -106,6 +106,13 @@ interface ConsulAgent extends AutoCloseable {
   @Override
   void close();
 
+  /**
+   * Turns {@code registration} into its request body as a write would, without sending it, so
+   * that the client's serializers exist before the first write ({@link ConsulSink#warmUp}). The
+   * default does nothing.
+   */
+  default void encode(Registration registration) {}
+
   /** A string literal of Consul's filter language (go-bexpr), quoted and escaped. */
   static String quote(String value) {
     return '"' + value.replace("\\", "\\\\").replace("\"", "\\\"") + '"';

@@ -241,6 +241,19 @@ public final class ConsulSink implements Sink {
   }
 
   /**
+   * Plans {@code sample} as a registration on the agent and on a catalog node, and encodes both as
+   * the write would: the mapper, the hash and the JSON serializers, about 50 ms the first time.
+   * Nothing is sent, and no mirror or cache of the sink sees the sample.
+   */
+  @Override
+  public void warmUp(ServiceInstance sample) {
+    agent.encode(new RegistrationMapper(config.ownerId(), config.ttl()).map(sample, "192.0.2.1")
+        .registration());
+    agent.encode(RegistrationMapper.forCatalog(config.ownerId()).map(sample, "192.0.2.1")
+        .registration());
+  }
+
+  /**
    * Passes the bridge's TTL check of every service this sink registered on the agent (catalog
    * registrations have no checks). Does nothing without a configured TTL. A service the agent
    * lost is skipped (the next sync registers it again).

@@ -215,6 +215,16 @@ final class KiwiConsulAgent implements ConsulAgent {
   }
 
   @Override
+  public void encode(Registration registration) {
+    try {
+      // The mapper kiwi's Retrofit converter writes request bodies with.
+      org.kiwiproject.consul.util.Jackson.MAPPER.writeValueAsBytes(registration);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  @Override
   public void register(Registration registration) {
     run(() -> agent.register(registration));
   }

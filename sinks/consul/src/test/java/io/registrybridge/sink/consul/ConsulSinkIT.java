@@ -193,6 +193,22 @@ class ConsulSinkIT {
   }
 
   @Test
+  void theWarmUpEncodesWithTheRealClientAndSendsNothing() throws Exception {
+    String consulUrl = "http://" + CONSUL.getHost() + ":"
+        + CONSUL.getMappedPort(ConsulContainers.HTTP_PORT);
+    try (CountingProxy proxy = new CountingProxy(consulUrl);
+        ConsulSink proxied = sink(ConsulSinkConfig.fromUri(proxy.consulUri(), Map.of(), OWNER))) {
+      proxied.warmUp(io.registrybridge.core.ColdPath.sample(OWNER + ":"));
+
+      assertThat(proxy.reads()).isEmpty();
+      assertThat(proxy.writes()).isEmpty();
+      // Nothing of the sample stays in the sink either: the first sync writes what is desired.
+      assertThat(proxied.sync(complete(db()))).isEqualTo(new SyncResult(1, 0, 0));
+    }
+    assertThat(consul.services()).containsOnlyKeys("host-a:db-1:5432");
+  }
+
+  @Test
   void theFullReadListsWhoeverHoldsAnIdOfOurFormSoACreateThereNeedsNoLookup() throws Exception {
     // A host name with the characters a regular expression would read otherwise: '.' and '-'.
     String owner = "rb.host-1";

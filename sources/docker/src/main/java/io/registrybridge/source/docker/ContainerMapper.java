@@ -28,4 +28,10 @@ public interface ContainerMapper {
 
   /** Forgets the record of a container that is gone; called on the source's thread. */
   default void forget(String containerId) {}
+
+  /**
+   * Maps {@code container} as {@link #instancesOf} would, recording and logging nothing: the
+   * source's warm-up ({@link DockerSource#warmUp}); any thread. The default does nothing.
+   */
+  default void warmUp(InspectContainerResponse container) {}
 }

@@ -12,6 +12,7 @@ import com.github.dockerjava.api.command.InspectContainerResponse.ContainerState
 import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.Event;
 import com.github.dockerjava.api.model.EventType;
+import com.github.dockerjava.core.DefaultDockerClientConfig;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -22,6 +23,8 @@ import io.registrybridge.retry.Backoff;
 import io.registrybridge.source.docker.ContainerRetries.NormalizationFailed;
 import io.registrybridge.source.docker.EngineCalls.SourceClosed;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -509,6 +512,24 @@ public final class DockerSource implements Source {
     }
     if (!instances.equals(before == null ? List.of() : before)) {
       listener.update(containerId, instances);
+    }
+  }
+
+  /**
+   * Decodes a canned inspect answer (a running container with {@code SERVICE_*} variables, a
+   * published port and a check) with docker-java's own JSON mapper, and normalizes it without
+   * reporting or recording it: the per-event code's first run, off the data path.
+   */
+  @Override
+  public void warmUp() {
+    try (InputStream json = DockerSource.class.getResourceAsStream("warm-up-inspect.json")) {
+      if (json == null) {
+        throw new IllegalStateException("warm-up-inspect.json is missing from the jar");
+      }
+      mapper.warmUp(DefaultDockerClientConfig.createDefaultConfigBuilder().build()
+          .getObjectMapper().readValue(json, InspectContainerResponse.class));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 

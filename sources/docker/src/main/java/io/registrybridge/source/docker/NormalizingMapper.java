@@ -68,6 +68,13 @@ public final class NormalizingMapper implements ContainerMapper {
   }
 
   @Override
+  public void warmUp(InspectContainerResponse container) {
+    // The sample is self-contained: a container sharing another's network is not looked up.
+    ContainerView view = InspectedContainers.view(container, id -> java.util.Optional.empty());
+    normalizer.normalize(view);
+  }
+
+  @Override
   public Map<String, SourceObject> objects() {
     return Map.copyOf(objects);
   }
