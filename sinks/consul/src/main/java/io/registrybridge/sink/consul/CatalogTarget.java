@@ -55,6 +55,17 @@ record CatalogTarget(ConsulAgent agent, CatalogNode node) implements Registratio
     agent.catalogRegister(catalogRegistration(registration));
   }
 
+  @Override
+  public boolean registersInBulk() {
+    return true;
+  }
+
+  /** One transaction of Service operations: the node's own record is left as it is. */
+  @Override
+  public void registerAll(java.util.List<Registration> registrations) {
+    agent.catalogRegisterAll(registrations.stream().map(this::catalogRegistration).toList());
+  }
+
   /**
    * The agent-style registration on this node. {@code SkipNodeUpdate}: the first registration
    * creates the node with our address and meta (the source that reported the instance, as its

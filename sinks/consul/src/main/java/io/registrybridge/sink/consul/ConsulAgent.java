@@ -2,6 +2,7 @@ package io.registrybridge.sink.consul;
 
 import io.registrybridge.core.Health;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -98,6 +99,18 @@ interface ConsulAgent extends AutoCloseable {
 
   /** {@code PUT /v1/catalog/register}, which creates or replaces the service on its node. */
   void catalogRegister(CatalogRegistration registration);
+
+  /** Consul 1.8's limit of operations in one transaction (later versions allow 128). */
+  int MAX_TXN_OPS = 64;
+
+  /**
+   * Registers services on existing catalog nodes in one atomic {@code PUT /v1/txn} (Service
+   * "set" operations, at most {@link #MAX_TXN_OPS}); Consul applies all or none of them. This
+   * default sends them one by one (a test agent's), without the atomicity.
+   */
+  default void catalogRegisterAll(List<CatalogRegistration> registrations) {
+    registrations.forEach(this::catalogRegister);
+  }
 
   /** {@code PUT /v1/catalog/deregister} of one service of a node; an unknown ID is no error. */
   void catalogDeregister(String node, String serviceId);

@@ -21,10 +21,12 @@ final class ConsulAgentException extends RuntimeException {
   /**
    * What Consul 1.x answers with HTTP 500 although only this one request is at fault: a script
    * check on an agent that does not allow them, and a TTL update of a check the agent does not
-   * have (a lost check). Anything else with a 5xx says the agent is in trouble as a whole.
+   * have (a lost check), and a catalog registration whose meta Consul refuses (a reserved or
+   * malformed key; the agent API answers 400 for the same). Anything else with a 5xx says the
+   * agent is in trouble as a whole.
    */
   private static final String[] REQUEST_FAULTS_AS_500 = {
-      "scripts are disabled", "does not have associated ttl"};
+      "scripts are disabled", "does not have associated ttl", "invalid service meta"};
 
   private final int status;
 

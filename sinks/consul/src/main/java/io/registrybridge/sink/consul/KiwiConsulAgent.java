@@ -12,9 +12,11 @@ import java.net.URISyntaxException;
 import java.math.BigInteger;
 import java.net.URL;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -38,17 +40,31 @@ import org.kiwiproject.consul.model.health.HealthCheck;
 import org.kiwiproject.consul.model.health.Service;
 import org.kiwiproject.consul.option.ImmutableQueryOptions;
 import org.kiwiproject.consul.option.QueryOptions;
+import org.kiwiproject.consul.util.Jackson;
+import okhttp3.HttpUrl;
+import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
 
 /** {@link ConsulAgent} on kiwiproject's consul-client. */
 final class KiwiConsulAgent implements ConsulAgent {
+  private static final MediaType JSON = MediaType.get("application/json");
+
   private final Consul consul;
   private final AgentClient agent;
   private final CatalogClient catalog;
+  // kiwi's transactions are KV-only: catalog operations go over a plain client set up alike.
+  private final OkHttpClient txnHttp;
+  private final HttpUrl txnUrl;
 
-  private KiwiConsulAgent(Consul consul) {
+  private KiwiConsulAgent(Consul consul, OkHttpClient txnHttp, HttpUrl txnUrl) {
     this.consul = requireNonNull(consul, "consul");
     this.agent = consul.agentClient();
     this.catalog = consul.catalogClient();
+    this.txnHttp = requireNonNull(txnHttp, "txnHttp");
+    this.txnUrl = requireNonNull(txnUrl, "txnUrl");
   }
 
   /**
@@ -76,7 +92,9 @@ final class KiwiConsulAgent implements ConsulAgent {
       // The host in the default URL is ignored: kiwi's socket factory connects to the path.
       case ConsulEndpoint.UnixSocket unix -> builder.withUnixDomainSocket(unix.path());
     }
-    return new KiwiConsulAgent(builder.build());
+    return new KiwiConsulAgent(builder.build(), ConsulOkHttp.client(config.endpoint(),
+        config.token(), config.tls(), config.timeouts()),
+        ConsulOkHttp.baseUrl(config.endpoint()).newBuilder().addPathSegments("v1/txn").build());
   }
 
   private static URL url(ConsulEndpoint.Tcp tcp) {
@@ -131,6 +149,47 @@ final class KiwiConsulAgent implements ConsulAgent {
   @Override
   public void catalogRegister(CatalogRegistration registration) {
     run(() -> catalog.register(registration));
+  }
+
+  /**
+   * One transaction of Service "set" operations; each carries the fields {@code /v1/catalog/
+   * register} stores for our registrations (Consul 1.8's txn endpoint copies ID, Service, Tags,
+   * Address, Meta, Port, Weights and EnableTagOverride, and nothing else). A rolled-back
+   * transaction (409, with Consul's reason for the first failing operation) is a {@link
+   * ConsulAgentException} like any refusal.
+   */
+  @Override
+  public void catalogRegisterAll(List<CatalogRegistration> registrations) {
+    if (registrations.size() > MAX_TXN_OPS) {
+      throw new IllegalArgumentException(registrations.size() + " operations in one transaction;"
+          + " Consul 1.8 takes at most " + MAX_TXN_OPS);
+    }
+    List<Map<String, Object>> ops = new ArrayList<>(registrations.size());
+    for (CatalogRegistration registration : registrations) {
+      Map<String, Object> op = new LinkedHashMap<>();
+      op.put("Verb", "set");
+      op.put("Node", registration.node());
+      op.put("Service", registration.service().orElseThrow());
+      ops.add(Map.of("Service", op));
+    }
+    byte[] body;
+    try {
+      body = Jackson.MAPPER.writeValueAsBytes(ops);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot convert a Consul transaction: "
+          + e.getOriginalMessage(), e);
+    }
+    Request request = new Request.Builder().url(txnUrl).put(RequestBody.create(body, JSON))
+        .build();
+    try (Response response = txnHttp.newCall(request).execute()) {
+      if (response.code() != 200) {
+        throw new ConsulAgentException(response.code(), "PUT " + txnUrl.encodedPath() + ": "
+            + response.body().string().replaceAll("\\s+", " "), null).surfaced();
+      }
+    } catch (IOException e) {
+      throw new ConsulAgentException(ConsulAgentException.NO_RESPONSE, "PUT "
+          + txnUrl.encodedPath() + ": " + e, e).surfaced();
+    }
   }
 
   @Override
@@ -301,6 +360,8 @@ final class KiwiConsulAgent implements ConsulAgent {
   @Override
   public void close() {
     consul.destroy();
+    txnHttp.dispatcher().executorService().shutdown();
+    txnHttp.connectionPool().evictAll();
   }
 
   private static void run(Runnable request) {

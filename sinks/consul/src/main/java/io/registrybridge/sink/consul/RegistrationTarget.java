@@ -40,6 +40,22 @@ interface RegistrationTarget {
   /** Creates or replaces a service. */
   void register(Registration registration);
 
+  /**
+   * Whether {@link #registerAll} writes several services in one request (the catalog's
+   * transactions); the agent API has no such thing.
+   */
+  default boolean registersInBulk() {
+    return false;
+  }
+
+  /**
+   * Creates or replaces these services (at most {@link ConsulAgent#MAX_TXN_OPS}) all at once or
+   * not at all; the target must exist already (a catalog node: {@link #register} creates it).
+   */
+  default void registerAll(java.util.List<Registration> registrations) {
+    throw new UnsupportedOperationException(where() + " registers one service at a time");
+  }
+
   void deregister(String serviceId);
 
   /** The IDs of one service's checks. */

@@ -121,6 +121,9 @@ final class RegistrationWrites {
 
   List<Outcome> run(List<Op> ops) {
     AtomicBoolean unreachable = new AtomicBoolean();
+    if (ops.size() > 1 && target.registersInBulk()) {
+      return inBulk(ops, unreachable);
+    }
     if (ops.size() <= 1 || pool.concurrency <= 1) {
       List<Outcome> outcomes = new ArrayList<>(ops.size());
       for (Op op : ops) {
@@ -143,12 +146,95 @@ final class RegistrationWrites {
   }
 
   /**
+   * Creates and updates that are a plain write (no lookup, no checks: a full sync's, or an update
+   * of a service the mirror knows) go in transactions of {@link ConsulAgent#MAX_TXN_OPS}; on
+   * Consul 1.8.7, 5,000 catalog registrations on one node took 0.6–1.2 s that way against
+   * 3.5–5.7 s as 4 parallel PUTs (bench/ConsulCatalogBench.java). The first of them goes alone,
+   * as a PUT that creates the node when it is missing (a transaction's Service operation needs the
+   * node). A transaction Consul refuses as a whole is sent again one op at a time, so that one
+   * bad registration is isolated and reported as its own REJECTED outcome, the others written.
+   */
+  private List<Outcome> inBulk(List<Op> ops, AtomicBoolean unreachable) {
+    Outcome[] outcomes = new Outcome[ops.size()];
+    List<Integer> plain = new ArrayList<>();
+    List<Integer> single = new ArrayList<>();
+    for (int i = 0; i < ops.size(); i++) {
+      (plainWrite(ops.get(i)) ? plain : single).add(i);
+    }
+    if (plain.size() < 2) {
+      single.addAll(plain);
+      plain.clear();
+    } else {
+      int first = plain.removeFirst();
+      outcomes[first] = send(ops.get(first), unreachable);
+    }
+    List<List<Integer>> tasks = new ArrayList<>();
+    for (int from = 0; from < plain.size(); from += ConsulAgent.MAX_TXN_OPS) {
+      tasks.add(plain.subList(from, Math.min(plain.size(), from + ConsulAgent.MAX_TXN_OPS)));
+    }
+    single.forEach(i -> tasks.add(List.of(i)));
+    List<Future<List<Outcome>>> futures = new ArrayList<>(tasks.size());
+    ExecutorService workers = pool.executor();
+    for (List<Integer> task : tasks) {
+      List<Op> batch = task.stream().map(ops::get).toList();
+      try {
+        futures.add(workers.submit(() -> batch.size() == 1
+            ? List.of(send(batch.getFirst(), unreachable)) : transaction(batch, unreachable)));
+      } catch (RejectedExecutionException e) { // the sink is closing
+        unreachable.set(true);
+        futures.add(CompletableFuture.completedFuture(batch.stream().map(op -> new Outcome(op,
+            Result.UNREACHABLE, new ControlPlaneUnavailableException(
+                "the Consul sink is closing", e))).toList()));
+      }
+    }
+    List<List<Outcome>> done = collect(futures);
+    for (int t = 0; t < tasks.size(); t++) {
+      for (int k = 0; k < tasks.get(t).size(); k++) {
+        outcomes[tasks.get(t).get(k)] = done.get(t).get(k);
+      }
+    }
+    return List.of(outcomes);
+  }
+
+  /** A create that a full read showed to be free, or an update of what the mirror holds. */
+  private static boolean plainWrite(Op op) {
+    return op instanceof Register r && r.plan().health().isEmpty()
+        && r.plan().checkIds().isEmpty() && (r.have() == null ? r.knownFree()
+            : r.have().checkIds() != null && r.have().checkIds().isEmpty());
+  }
+
+  private List<Outcome> transaction(List<Op> batch, AtomicBoolean unreachable) {
+    if (unreachable.get()) {
+      return batch.stream().map(op -> new Outcome(op, Result.ABANDONED, null)).toList();
+    }
+    try {
+      target.registerAll(batch.stream().map(op -> ((Register) op).plan().registration())
+          .toList());
+    } catch (ControlPlaneUnavailableException e) {
+      unreachable.set(true);
+      return batch.stream().map(op -> new Outcome(op, Result.UNREACHABLE, e)).toList();
+    } catch (RuntimeException e) {
+      log.debug("consul: a transaction of {} registrations{} was refused ({}); writing them one"
+          + " by one", batch.size(), target.logSuffix(), e.getMessage());
+      return batch.stream().map(op -> send(op, unreachable)).toList();
+    }
+    List<Outcome> outcomes = new ArrayList<>(batch.size());
+    for (Op op : batch) {
+      Register register = (Register) op;
+      mirror.put(op.id(), HeldService.written(register.plan()));
+      outcomes.add(new Outcome(op, register.have() == null ? Result.CREATED : Result.UPDATED,
+          null));
+    }
+    return outcomes;
+  }
+
+  /**
    * Waits for every write: none is left running unobserved, so the mirror and the outcomes agree
    * when this returns. {@link #send} turns every exception into an outcome; an {@link Error} is
    * thrown once all the others finished.
    */
-  private static List<Outcome> collect(List<Future<Outcome>> futures) {
-    List<Outcome> outcomes = new ArrayList<>(futures.size());
+  private static <T> List<T> collect(List<Future<T>> futures) {
+    List<T> outcomes = new ArrayList<>(futures.size());
     Throwable fatal = null;
     for (int i = 0; i < futures.size(); i++) {
       try {

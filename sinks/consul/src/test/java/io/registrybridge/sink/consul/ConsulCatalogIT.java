@@ -277,6 +277,77 @@ class ConsulCatalogIT {
     assertThat(consul.catalogNode(NODE)).isNull();
   }
 
+  private static ServiceInstance endpoint(int n) {
+    return ServiceInstance.builder("k8s:default:svc-" + n + ":8080", "svc-" + (n % 7))
+        .address("10.2." + (n / 256) + "." + (n % 256)).port(8080).protocol("http")
+        .tags(List.of("k8s", "n|" + n)).meta(Map.of("external-source", "kubernetes",
+            "external-k8s-ns", "default", "index", String.valueOf(n)))
+        .placement(Placement.ELSEWHERE).source("kubernetes").build();
+  }
+
+  /**
+   * A full sync's creates (and a later sync's updates) go in transactions of 64 (the ModifyIndex
+   * they share shows it), and Consul holds exactly what one PUT each would have written.
+   */
+  @Test
+  void aFullSyncWritesInTransactionsExactlyWhatOnePutEachWould() {
+    List<ServiceInstance> desired = new ArrayList<>();
+    for (int n = 0; n < 150; n++) {
+      desired.add(endpoint(n));
+    }
+    assertThat(sink.sync(complete(desired.toArray(ServiceInstance[]::new))))
+        .isEqualTo(new SyncResult(150, 0, 0));
+    assertExactly(desired);
+    // One PUT that creates the node, then 64 + 64 + 21 in three transactions.
+    assertThat(Set.copyOf(modifyIndexes().values())).hasSize(4);
+
+    List<ServiceInstance> moved = desired.stream().map(i -> i.toBuilder().port(9090).build())
+        .toList();
+    assertThat(sink.sync(complete(moved.toArray(ServiceInstance[]::new))))
+        .isEqualTo(new SyncResult(0, 150, 0));
+    assertExactly(moved);
+    assertThat(Set.copyOf(modifyIndexes().values())).hasSizeLessThanOrEqualTo(4);
+  }
+
+  private void assertExactly(List<ServiceInstance> desired) {
+    Map<String, Map<String, Object>> services = consul.nodeServices(NODE);
+    assertThat(services).hasSize(desired.size());
+    for (ServiceInstance instance : desired) {
+      Map<String, Object> meta = new HashMap<>(instance.meta());
+      meta.putAll(Map.of("protocol", "http", "registry-bridge-owner", OWNER,
+          "registry-bridge-source", "kubernetes", "registry-bridge-hash", hash(instance)));
+      assertThat(services.get(instance.id())).as(instance.id())
+          .containsEntry("ID", instance.id())
+          .containsEntry("Service", instance.name())
+          .containsEntry("Address", instance.address())
+          .containsEntry("Port", instance.port())
+          .containsEntry("Tags", instance.tags())
+          .containsEntry("Meta", meta)
+          .containsEntry("Weights", Map.of("Passing", 1, "Warning", 1));
+    }
+    assertThat(consul.nodeChecks(NODE)).isEmpty();
+  }
+
+  /** Consul rolls back a transaction with one bad registration; the others are still written. */
+  @Test
+  void aTransactionWithOneRegistrationConsulRefusesStillWritesTheOthers() {
+    List<ServiceInstance> desired = new ArrayList<>();
+    for (int n = 0; n < 10; n++) {
+      desired.add(endpoint(n));
+    }
+    // A reserved meta key (sources drop it; this one got through): Consul refuses it.
+    ServiceInstance refused = endpoint(5).toBuilder().meta(Map.of("consul-secret", "s3cr3t"))
+        .build();
+    desired.set(5, refused);
+
+    assertThat(sink.sync(complete(desired.toArray(ServiceInstance[]::new))))
+        .isEqualTo(new SyncResult(9, 0, 0));
+    List<ServiceInstance> written = new ArrayList<>(desired);
+    written.remove(refused);
+    assertExactly(written);
+    assertThat(consul.nodeServices(NODE)).doesNotContainKey(refused.id());
+  }
+
   private Map<String, Object> modifyIndexes() {
     return modifyIndexes(NODE);
   }

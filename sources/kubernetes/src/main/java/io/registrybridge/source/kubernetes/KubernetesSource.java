@@ -44,11 +44,11 @@ import org.slf4j.LoggerFactory;
  * instances, the Service being the origin.
  *
  * <p>Four informers: Services (with {@code -k8s-label-selector}), EndpointSlices joined to their
- * Service by the {@code kubernetes.io/service-name} label, Pods (only their labels are kept, see
- * {@link #podInformer}) and Nodes (for NodePort addresses). Nothing is reported before every
- * informer has listed once; then the whole state goes out with {@link
- * SourceListener#replaceAll}, which is what allows the sinks to delete, and each later event
- * re-normalizes only the Services it touches.
+ * Service by the {@code kubernetes.io/service-name} label, Pods (for their labels) and Nodes (for
+ * NodePort addresses); each cache keeps only the fields the source reads (see {@link #trimmed}).
+ * Nothing is reported before every informer has listed once; then the whole state goes out with
+ * {@link SourceListener#replaceAll}, which is what allows the sinks to delete, and each later
+ * event re-normalizes only the Services it touches.
  *
  * <p>Watches that end (410 Gone, a dropped connection, an expired token) are resumed by fabric8's
  * informers, which list again when the resource version is gone and hand over the differences as
@@ -73,6 +73,11 @@ public final class KubernetesSource implements Source {
     EndpointNormalizer.Result normalize(ServiceView service, Collection<SliceView> slices,
         EndpointNormalizer.Cluster cluster);
   }
+
+  // What KubernetesObjects and the handlers read of each kind; the informers keep only these.
+  private static final String[] SERVICE_FIELDS = {"metadata.annotations", "spec.type",
+      "spec.ports", "spec.externalIPs", "status.loadBalancer.ingress"};
+  private static final String[] SLICE_FIELDS = {"metadata.labels", "ports", "endpoints"};
 
   private final KubernetesClient client;
   private final KubernetesSourceConfig config;
@@ -161,6 +166,13 @@ public final class KubernetesSource implements Source {
     return useSlices;
   }
 
+  /** What the informers' caches hold now, as fabric8 hands it back; for tests. */
+  List<HasMetadata> cached() {
+    return CompletableFuture.supplyAsync(() -> informers.stream()
+        .flatMap(informer -> informer.getStore().list().stream())
+        .map(HasMetadata.class::cast).toList(), executor).join();
+  }
+
   private void connect() {
     if (closed) {
       return;
@@ -170,11 +182,14 @@ public final class KubernetesSource implements Source {
     try {
       useSlices = endpointSlicesServed();
       started.add(start(serviceInformer(), this::onService));
-      started.add(useSlices ? start(client.discovery().v1().endpointSlices().inAnyNamespace()
-          .withLabel(KubernetesObjects.SERVICE_NAME_LABEL).runnableInformer(0), this::onSlice)
-          : start(client.endpoints().inAnyNamespace().runnableInformer(0), this::onEndpoints));
+      started.add(useSlices ? start(trimmed(client.discovery().v1().endpointSlices()
+          .inAnyNamespace().withLabel(KubernetesObjects.SERVICE_NAME_LABEL)
+          .runnableInformer(0), EndpointSlice.class, SLICE_FIELDS), this::onSlice)
+          : start(trimmed(client.endpoints().inAnyNamespace().runnableInformer(0),
+              Endpoints.class, "subsets"), this::onEndpoints));
       started.add(start(podInformer(), this::onPod));
-      started.add(start(client.nodes().runnableInformer(0), this::onNode));
+      started.add(start(trimmed(client.nodes().runnableInformer(0), Node.class,
+          "status.addresses"), this::onNode));
     } catch (RuntimeException e) {
       failed(current, e);
       return;
@@ -203,19 +218,33 @@ public final class KubernetesSource implements Source {
 
   private SharedIndexInformer<Service> serviceInformer() {
     var services = client.services().inAnyNamespace();
-    return config.labelSelector().map(services::withLabelSelector).orElse(services)
-        .runnableInformer(0);
+    return trimmed(config.labelSelector().map(services::withLabelSelector).orElse(services)
+        .runnableInformer(0), Service.class, SERVICE_FIELDS);
   }
 
   /**
-   * Pods, keeping only their labels: fabric8 7.8 can list metadata only ({@code
+   * Pods, keeping only the labels the normalizer reads ({@link EndpointNormalizer#POD_LABELS},
+   * plain keys, so each is a path of its own): fabric8 7.8 can list metadata only ({@code
    * listAsPartialObjectMetadata}) but has no metadata-only informer, so the watch carries whole
-   * Pods and the store drops everything but {@code metadata.labels} as each one arrives.
+   * Pods and the store drops everything else as each one arrives.
    */
   private SharedIndexInformer<Pod> podInformer() {
-    SharedIndexInformer<Pod> pods = client.pods().inAnyNamespace().runnableInformer(0);
-    return pods.itemStore(new ReducedStateItemStore<>(ReducedStateItemStore.NAME_KEY_STATE,
-        Pod.class, client.getKubernetesSerialization(), "metadata.labels"));
+    return trimmed(client.pods().inAnyNamespace().runnableInformer(0), Pod.class,
+        EndpointNormalizer.POD_LABELS.stream().map(label -> "metadata.labels." + label)
+            .toArray(String[]::new));
+  }
+
+  /**
+   * An informer whose cache keeps only these fields (and the name, namespace and resource
+   * version fabric8 needs), as plain maps: the objects are read whole only once, into {@link
+   * ClusterState}'s views, so a cache of whole objects (a Node's image list, every object's
+   * managedFields) would only hold memory. What the cache hands back ({@link #synced}, the
+   * object of a delete) has just these fields, which are all the handlers read.
+   */
+  private <T extends HasMetadata> SharedIndexInformer<T> trimmed(SharedIndexInformer<T> informer,
+      Class<T> type, String... fields) {
+    return informer.itemStore(new ReducedStateItemStore<>(ReducedStateItemStore.NAME_KEY_STATE,
+        type, client.getKubernetesSerialization(), fields));
   }
 
   private <T extends HasMetadata> CompletableFuture<Void> start(SharedIndexInformer<T> informer,

@@ -134,6 +134,66 @@ class KubernetesSourceTest {
         .source("kubernetes").build());
   }
 
+  /**
+   * The caches keep only what the source reads (a Pod's app and version labels, a Node's
+   * addresses, a Service's annotations, type, ports and addresses, a slice's labels, ports and
+   * endpoints), and what the source reads from them still gives the same instances: the Node and
+   * the NodePort Service below are read back from the trimmed caches at the first listing.
+   */
+  @Test
+  void theCachesKeepOnlyTheFieldsTheSourceReadsAndChangesStillFlow() {
+    KubernetesFixtures.serveEndpointSlices(server);
+    apply(client, new io.fabric8.kubernetes.api.model.PodBuilder(pod("web-1",
+        Map.of("app", "web", "version", "v1", "pod-template-hash", "abc123")))
+        .editSpec().editFirstContainer().addNewEnv().withName("MODE").withValue("x").endEnv()
+        .endContainer().endSpec().withNewStatus().withPhase("Running").withPodIP("10.1.0.1")
+        .endStatus().build());
+    apply(client, new io.fabric8.kubernetes.api.model.NodeBuilder(KubernetesFixtures.node(
+        "node-1", "10.0.0.1", "203.0.113.1")).editStatus().addNewImage()
+        .withNames("registry.example/app:1").withSizeBytes(1000L).endImage()
+        .withNewNodeInfo().withKubeletVersion("v1.28.0").endNodeInfo().endStatus().build());
+    var nodePort = port("http", 80, 8080);
+    nodePort.setNodePort(30080);
+    apply(client, new io.fabric8.kubernetes.api.model.ServiceBuilder(service("web", Map.of(),
+        nodePort)).editSpec().withType("NodePort").addToSelector("app", "web")
+        .withClusterIP("10.96.0.10").endSpec().build());
+    apply(client, new io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder(
+        slice("web", "web-abc", "IPv4", List.of(slicePort("http", 8080)),
+            endpoint("10.1.0.1", "web-1"))).editMetadata().addToAnnotations("note", "x")
+        .endMetadata().build());
+    start(client);
+
+    assertThat(instances().values()).extracting(ServiceInstance::address, ServiceInstance::port)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("203.0.113.1", 30080));
+    Map<String, io.fabric8.kubernetes.api.model.HasMetadata> cached = new TreeMap<>();
+    source.cached().forEach(o -> cached.put(o.getKind(), o));
+    assertThat(cached).containsOnlyKeys("Pod", "Node", "Service", "EndpointSlice");
+    var cachedPod = (io.fabric8.kubernetes.api.model.Pod) cached.get("Pod");
+    assertThat(cachedPod.getMetadata().getLabels()).containsExactlyInAnyOrderEntriesOf(
+        Map.of("app", "web", "version", "v1"));
+    assertThat(cachedPod.getSpec()).isNull();
+    assertThat(cachedPod.getStatus()).isNull();
+    var cachedNode = (io.fabric8.kubernetes.api.model.Node) cached.get("Node");
+    assertThat(cachedNode.getStatus().getAddresses()).hasSize(2);
+    assertThat(cachedNode.getStatus().getImages()).isNullOrEmpty();
+    assertThat(cachedNode.getStatus().getNodeInfo()).isNull();
+    var cachedService = (io.fabric8.kubernetes.api.model.Service) cached.get("Service");
+    assertThat(cachedService.getSpec().getPorts()).singleElement()
+        .satisfies(p -> assertThat(p.getNodePort()).isEqualTo(30080));
+    assertThat(cachedService.getSpec().getSelector()).isNullOrEmpty();
+    assertThat(cachedService.getSpec().getClusterIP()).isNull();
+    assertThat(cached.get("EndpointSlice").getMetadata().getAnnotations()).isNullOrEmpty();
+
+    // A label change still flows, through a ClusterIP Service whose tags carry the Pod's labels.
+    apply(client, service("web", Map.of(), port("http", 80, 8080)));
+    await().atMost(WAIT).until(() -> instances().containsKey("cluster-1:shop.web:10.1.0.1:80"));
+    apply(client, pod("web-1", Map.of("app", "web", "version", "v2")));
+    await().atMost(WAIT).until(() -> instances().get("cluster-1:shop.web:10.1.0.1:80").tags()
+        .contains("version|v2"));
+    assertThat(instances().get("cluster-1:shop.web:10.1.0.1:80").tags())
+        .containsExactly("app|web", "version|v2", "k8s");
+  }
+
   @Test
   void scalingAndDeletingAreFollowed() {
     KubernetesFixtures.serveEndpointSlices(server);
