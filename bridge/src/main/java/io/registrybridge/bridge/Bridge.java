@@ -84,6 +84,7 @@ public final class Bridge implements AutoCloseable {
   private final LoopWatchdog watchdog;
   private final StartupCompaction compaction;
   private String hostname;
+  private final ColdPathWarmUp warmUp = new ColdPathWarmUp(this::warmUpParts);
   private boolean closed;
 
   private LeaderElection.Timing leaderTiming = LeaderElection.Timing.DEFAULT;
@@ -599,21 +600,26 @@ public final class Bridge implements AutoCloseable {
   }
 
   /**
-   * Once every sink converged for the first time: the cold path warmed up, then one full
-   * collection (which also takes the warm-up's garbage), on a thread of their own so that no sink
-   * or source waits for them.
+   * Once every sink converged for the first time: the cold path warmed up (unless a sink's
+   * outage did it already, see {@link #warmUpOnce}), then one full collection (which also takes
+   * the warm-up's garbage), on a thread of their own so that no sink or source waits for them.
    */
   private void settle() {
-    List<Source> startedSources;
-    List<Sink> startedSinks;
-    synchronized (lifecycle) {
-      startedSources = List.copyOf(sources);
-      startedSinks = List.copyOf(sinks);
-    }
     Thread.ofPlatform().name("start-up-settle").daemon().start(() -> {
-      ColdPathWarmUp.run(hostname + ":", startedSources, startedSinks);
+      warmUpOnce();
       StartupCompaction.collect();
     });
+  }
+
+  /** {@link ColdPathWarmUp#runOnce}: after the first syncs, or during a sink's first outage. */
+  private void warmUpOnce() {
+    warmUp.runOnce();
+  }
+
+  private ColdPathWarmUp.Parts warmUpParts() {
+    synchronized (lifecycle) {
+      return new ColdPathWarmUp.Parts(hostname + ":", List.copyOf(sources), List.copyOf(sinks));
+    }
   }
 
   /** Counts writes and failures; a control plane that never answered ends the daemon with 1. */
@@ -642,6 +648,9 @@ public final class Bridge implements AutoCloseable {
     @Override
     public void failed(String sink, Exception error, int consecutiveFailures) {
       metrics.failed(sink);
+      if (consecutiveFailures == 1 && !warmUp.started()) {
+        Thread.ofPlatform().name("warm-up").daemon().start(Bridge.this::warmUpOnce);
+      }
     }
 
     @Override

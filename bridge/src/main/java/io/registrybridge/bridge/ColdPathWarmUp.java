@@ -5,6 +5,7 @@ import io.registrybridge.core.ServiceInstance;
 import io.registrybridge.core.Sink;
 import io.registrybridge.core.Source;
 import java.util.List;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,7 +22,35 @@ import org.slf4j.LoggerFactory;
 final class ColdPathWarmUp {
   private static final Logger log = LoggerFactory.getLogger(ColdPathWarmUp.class);
 
-  private ColdPathWarmUp() {}
+  /** What to warm up, read when the warm-up runs: the sinks of a leader exist only then. */
+  record Parts(String idPrefix, List<Source> sources, List<Sink> sinks) {}
+
+  private final Supplier<Parts> parts;
+  private boolean done; // guarded by this
+
+  ColdPathWarmUp(Supplier<Parts> parts) {
+    this.parts = parts;
+  }
+
+  /**
+   * Runs the warm-up the first time it is called; a call while it runs waits for it, later ones
+   * return at once. The daemon calls it after the first full sync of every sink, and earlier, on
+   * a thread of its own, when a sink first fails: a control plane that is down at start leaves
+   * the CPU idle, and the sync that follows its return then runs warm.
+   */
+  synchronized void runOnce() {
+    if (done) {
+      return;
+    }
+    done = true;
+    Parts now = parts.get();
+    run(now.idPrefix(), now.sources(), now.sinks());
+  }
+
+  /** Whether {@link #runOnce} ran (or runs); to skip starting a thread for nothing. */
+  synchronized boolean started() {
+    return done;
+  }
 
   /** @param idPrefix the start of the sample's service ID ({@code <host>:}); nothing is written */
   static void run(String idPrefix, List<Source> sources, List<Sink> sinks) {

@@ -95,4 +95,24 @@ class ColdPathWarmUpTest {
             "warming up sink consul failed, so its first change runs cold: "
                 + "java.lang.IllegalArgumentException: no serializer");
   }
+
+  @Test
+  void runsOnceHoweverOftenItIsAsked() throws Exception {
+    var asked = new java.util.concurrent.atomic.AtomicInteger();
+    ColdPathWarmUp warmUp = new ColdPathWarmUp(() -> {
+      asked.incrementAndGet();
+      return new ColdPathWarmUp.Parts("host-a:", List.of(source("docker", null)),
+          List.of(sink("consul", null)));
+    });
+    assertThat(warmUp.started()).isFalse();
+
+    Thread outage = Thread.ofPlatform().start(warmUp::runOnce); // a sink's first failure
+    warmUp.runOnce(); // every sink converged
+    outage.join();
+    warmUp.runOnce();
+
+    assertThat(warmUp.started()).isTrue();
+    assertThat(asked).hasValue(1);
+    assertThat(warmed).containsExactly("docker", "consul host-a:registry-bridge-warm-up:80");
+  }
 }

@@ -108,7 +108,7 @@ import org.slf4j.LoggerFactory;
 public final class ConsulSink implements Sink {
   private static final Logger log = LoggerFactory.getLogger(ConsulSink.class);
 
-  static final int PROBE_MILLIS = 200;
+  static final int PROBE_MILLIS = 100;
   private final ConsulAgent agent;
   private final ConsulSinkConfig config;
   private final RegistrationWrites.Pool writePool;
@@ -148,7 +148,7 @@ public final class ConsulSink implements Sink {
   }
 
   /**
-   * While backing off, the agent is asked who the leader is every {@value #PROBE_MILLIS} ms (5
+   * While backing off, the agent is asked who the leader is every {@value #PROBE_MILLIS} ms (10
    * cheap requests a second to an agent that is down: each is a refused connection or a short
    * answer), so that the first write follows within about that much once it answers, whatever
    * the backoff had grown to.
