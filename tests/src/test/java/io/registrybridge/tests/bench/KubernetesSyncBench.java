@@ -125,10 +125,7 @@ public final class KubernetesSyncBench {
     put("/v1/catalog/deregister", "{\"Node\":\"" + NODE + "\"}");
 
     long heapEmpty = heapAfterGc();
-    Map<ServerRequest, Queue<ServerResponse>> expectations = new HashMap<>();
-    KubernetesMockServer mock = new KubernetesMockServer(new Context(Serialization.jsonMapper()),
-        new MockWebServer(), expectations, new KubernetesMixedDispatcher(expectations), false);
-    mock.init();
+    KubernetesMockServer mock = crudMockServer();
     KubernetesFixtures.serveEndpointSlices(mock);
     KubernetesClient writer = mock.createClient();
     long heapMockEmpty = heapAfterGc();
@@ -151,12 +148,17 @@ public final class KubernetesSyncBench {
     ScheduledExecutorService sinkLoop = Executors.newSingleThreadScheduledExecutor();
     ScheduledExecutorService sourceLoop = Executors.newSingleThreadScheduledExecutor();
     AtomicLong written = new AtomicLong();
+    AtomicLong syncStart = new AtomicLong();
+    java.util.Queue<String> syncs = new java.util.concurrent.ConcurrentLinkedQueue<>();
     RetryPolicy retry = RetryPolicy.forever(Duration.ofMillis(100), Duration.ofSeconds(1));
     SinkReconciler reconciler = new SinkReconciler(sink, index, retry, sinkLoop,
         Clock.systemUTC(), new SinkReconciler.Listener() {
           @Override
           public void synced(String name, SyncResult result) {
             written.addAndGet(result.writes());
+            if (result.writes() > 0) {
+              syncs.add(ms(System.nanoTime() - syncStart.get()) + "ms:" + result.writes());
+            }
           }
         });
     index.addListener(reconciler);
@@ -164,12 +166,24 @@ public final class KubernetesSyncBench {
         retry, sourceLoop, () -> {
           throw new IllegalStateException("the source gave up on the mock API server");
         }, new SimpleMeterRegistry());
+    Map<java.time.Instant, Map<String, Long>> consulHttp = new java.util.TreeMap<>();
+    java.time.Instant startWall = java.time.Instant.now();
     long start = System.nanoTime();
+    syncStart.set(start);
     reconciler.start();
     source.start(index.listenerFor("kubernetes"));
     await("the source's first listing", index::complete);
     long listed = System.nanoTime() - start;
-    await("the sink's " + total + " writes", () -> written.get() >= total);
+    // Consul's own count of HTTP requests by endpoint, from its 10 s metrics intervals:
+    // /v1/agent/metrics shows only the last finished one, so it is read every second.
+    long[] sampled = {start};
+    await("the sink's " + total + " writes", () -> {
+      if (System.nanoTime() - sampled[0] > 1_000_000_000L) {
+        consulHttp(consulHttp);
+        sampled[0] = System.nanoTime();
+      }
+      return written.get() >= total;
+    });
     long wroteAll = System.nanoTime() - start;
     // Confirmed on the agent, by one read of the node once the sink counted every write (a
     // poll of 5,000 services every few ms would cost Consul more CPU than the writes); the
@@ -178,6 +192,21 @@ public final class KubernetesSyncBench {
     long bridgeMs = ms(System.nanoTime() - start);
     say("bridge_sync_ms=%d listed_ms=%d sink_wrote_all_ms=%d instances=%d writes=%d", bridgeMs,
         ms(listed), ms(wroteAll), total, written.get());
+    java.time.Instant endWall = java.time.Instant.now();
+    say("sink_syncs_with_writes (since start: writes)=" + syncs);
+    await("Consul's metrics interval of the sync's end", () -> {
+      consulHttp(consulHttp);
+      Thread.sleep(1000);
+      return consulHttp.keySet().stream().anyMatch(t -> !t.isBefore(endWall.minusSeconds(10)));
+    });
+    Map<String, Long> requests = new java.util.TreeMap<>();
+    consulHttp.forEach((interval, counts) -> {
+      if (interval.plusSeconds(10).isAfter(startWall) && !interval.isAfter(endWall)) {
+        counts.forEach((name, count) -> requests.merge(name, count, Long::sum));
+      }
+    });
+    say("consul_http_requests (Consul's metrics, its 10 s intervals around the sync; with this"
+        + " bench's reads of the node and of the metrics)=" + requests);
 
     // --- 3. memory at S x E endpoints, the sink converged -------------------------------------
     await("the sink converged", () -> reconciler.status().convergedOnce()
@@ -209,6 +238,19 @@ public final class KubernetesSyncBench {
     writer.close();
     mock.destroy();
     say("load_after=" + Files.readString(Path.of("/proc/loadavg")).trim());
+  }
+
+  /**
+   * What {@code @EnableKubernetesMockClient(crud = true)} starts: expectations first (the
+   * discovery answer of {@link KubernetesFixtures#serveEndpointSlices}), then the CRUD store.
+   */
+  @SuppressWarnings("deprecation") // the extension's own mapper, Serialization.jsonMapper()
+  private static KubernetesMockServer crudMockServer() {
+    Map<ServerRequest, Queue<ServerResponse>> expectations = new HashMap<>();
+    KubernetesMockServer mock = new KubernetesMockServer(new Context(Serialization.jsonMapper()),
+        new MockWebServer(), expectations, new KubernetesMixedDispatcher(expectations), false);
+    mock.init();
+    return mock;
   }
 
   // --- the cluster -----------------------------------------------------------------------------
@@ -408,6 +450,22 @@ public final class KubernetesSyncBench {
     // The dev agent indents its JSON: count the IDs of our owner's instances.
     return (int) java.util.regex.Pattern.compile("\"ID\":\\s*\"" + OWNER + ":")
         .matcher(node.body()).results().count();
+  }
+
+  /** Consul's HTTP request counts of its current metrics interval, kept by interval. */
+  private void consulHttp(Map<java.time.Instant, Map<String, Long>> byInterval)
+      throws Exception {
+    JsonNode metrics = JSON.readTree(get("/v1/agent/metrics").body());
+    Map<String, Long> counts = new java.util.TreeMap<>();
+    metrics.get("Samples").forEach(sample -> {
+      String name = sample.get("Name").asText();
+      if (name.startsWith("consul.http.")) {
+        counts.put(name.substring("consul.http.".length()), sample.get("Count").asLong());
+      }
+    });
+    // "2026-12-05 21:36:50 +0000 UTC": the interval's start.
+    byInterval.put(java.time.LocalDateTime.parse(metrics.get("Timestamp").asText()
+        .substring(0, 19).replace(' ', 'T')).toInstant(java.time.ZoneOffset.UTC), counts);
   }
 
   private HttpResponse<String> get(String path) throws Exception {
