@@ -26,7 +26,10 @@
 #      source starts and printed, and subtracted (heap_without_mock_store_mib); RSS includes
 #      the mock and its objects and cannot be split (rss_grown_since_mock_full_mib is the
 #      growth from the source's start).
-#   Then the sink's writes in 10 s idle (expected 0).
+#   Also printed: when the source's first listing completed and when the sink counted its
+#   writes (the breakdown of 1.), Consul's own count of HTTP requests by endpoint in its 10 s
+#   metrics intervals around the sync (/v1/agent/metrics), and the sink's writes in 10 s idle
+#   (expected 0).
 #
 # JVM options: the launcher's defaults (bin/registry-bridge), with -Xmx256m for the mock's
 # objects; JAVA_OPTS replaces them. Needs docker, curl, a JDK 21+, hashicorp/consul:1.8.7
@@ -60,16 +63,20 @@ trap cleanup EXIT
 docker run -d --name "$RUN" -e SERVICE_IGNORE=true -p 127.0.0.1::8500 "$CONSUL_IMAGE" \
   agent -dev -client 0.0.0.0 -log-level warn >/dev/null
 CONSUL=http://$(docker port "$RUN" 8500/tcp | head -1)
-for _ in $(seq 300); do
+for i in $(seq 300); do
   curl -fs "$CONSUL/v1/status/leader" | grep -q '"[^"]' && break
+  [ "$i" -lt 300 ] || { echo "Consul at $CONSUL elected no leader in 30 s" >&2; exit 1; }
   sleep 0.1
 done
 
 {
-  echo "# k8s-sync $RUN, $(date -u +%FT%TZ); $(nproc) cores, $(free -g | awk '/Mem/ {print $2}') GiB"
+  echo "# k8s-sync $RUN, $(date -u +%FT%TZ);" \
+    "$(nproc) cores, $(free -g | awk '/Mem/ {print $2}') GiB"
   echo "consul: $CONSUL_IMAGE dev, -log-level warn, container $RUN"
 } | tee "$OUT/result.txt"
+# Three logback-test.xml on the test classpath: logback's status lines about it are noise.
 # shellcheck disable=SC2086 # JAVA_OPTS is a list of words
-"$JAVA" $JAVA_OPTS -cp "tests/target/test-classes:$(cat "$CP")" \
+"$JAVA" $JAVA_OPTS -Dlogback.statusListenerClass=ch.qos.logback.core.status.NopStatusListener \
+  -cp "tests/target/test-classes:$(cat "$CP")" \
   io.registrybridge.tests.bench.KubernetesSyncBench "$CONSUL" "$@" | tee -a "$OUT/result.txt"
 echo "== written to $OUT/result.txt"
