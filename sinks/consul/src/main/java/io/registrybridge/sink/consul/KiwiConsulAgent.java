@@ -174,7 +174,7 @@ final class KiwiConsulAgent implements ConsulAgent {
     }
     byte[] body;
     try {
-      body = Jackson.MAPPER.writeValueAsBytes(ops);
+      body = mapper().writeValueAsBytes(ops);
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("cannot convert a Consul transaction: "
           + e.getOriginalMessage(), e);
@@ -273,11 +273,31 @@ final class KiwiConsulAgent implements ConsulAgent {
     }
   }
 
+  /**
+   * The mapper kiwi's Retrofit converter reads and writes with ({@code Jackson.MAPPER}), set up
+   * before the first request: it does not intern field names. The keys of {@code
+   * /v1/agent/services}, {@code /v1/agent/checks} and a catalog node's services are IDs, data
+   * that grows with the catalog, and Jackson's interning table refuses names past a number of hash
+   * collisions ("suspect a DoS attack"). Which key sets collide depends on a seed taken from the
+   * clock when the table is made; on 2026-12-05 a restart under 4,000 services of one host drew
+   * one that did, and every full read of that process failed (the sink never converged).
+   */
+  private static final com.fasterxml.jackson.databind.ObjectMapper MAPPER = internNoNames();
+
+  private static com.fasterxml.jackson.databind.ObjectMapper internNoNames() {
+    Jackson.MAPPER.getFactory().disable(
+        com.fasterxml.jackson.core.JsonFactory.Feature.CANONICALIZE_FIELD_NAMES);
+    return Jackson.MAPPER;
+  }
+
+  static com.fasterxml.jackson.databind.ObjectMapper mapper() {
+    return MAPPER;
+  }
+
   @Override
   public void encode(Registration registration) {
     try {
-      // The mapper kiwi's Retrofit converter writes request bodies with.
-      org.kiwiproject.consul.util.Jackson.MAPPER.writeValueAsBytes(registration);
+      mapper().writeValueAsBytes(registration);
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException(e);
     }
