@@ -601,19 +601,15 @@ public final class Bridge implements AutoCloseable {
 
   /**
    * Once every sink converged for the first time: the cold path warmed up (unless a sink's
-   * outage did it already, see {@link #warmUpOnce}), then one full collection (which also takes
-   * the warm-up's garbage), on a thread of their own so that no sink or source waits for them.
+   * outage did it already, see {@link ColdPathWarmUp#runOnce}), then one full collection (which
+   * also takes the warm-up's garbage), on a thread of their own so that no sink or source waits
+   * for them.
    */
   private void settle() {
     Thread.ofPlatform().name("start-up-settle").daemon().start(() -> {
-      warmUpOnce();
+      warmUp.runOnce();
       StartupCompaction.collect();
     });
-  }
-
-  /** {@link ColdPathWarmUp#runOnce}: after the first syncs, or during a sink's first outage. */
-  private void warmUpOnce() {
-    warmUp.runOnce();
   }
 
   private ColdPathWarmUp.Parts warmUpParts() {
@@ -649,7 +645,7 @@ public final class Bridge implements AutoCloseable {
     public void failed(String sink, Exception error, int consecutiveFailures) {
       metrics.failed(sink);
       if (consecutiveFailures == 1 && !warmUp.started()) {
-        Thread.ofPlatform().name("warm-up").daemon().start(Bridge.this::warmUpOnce);
+        Thread.ofPlatform().name("warm-up").daemon().start(warmUp::runOnce);
       }
     }
 

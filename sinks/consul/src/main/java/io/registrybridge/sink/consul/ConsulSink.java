@@ -247,10 +247,8 @@ public final class ConsulSink implements Sink {
    */
   @Override
   public void warmUp(ServiceInstance sample) {
-    agent.encode(new RegistrationMapper(config.ownerId(), config.ttl()).map(sample, "192.0.2.1")
-        .registration());
-    agent.encode(RegistrationMapper.forCatalog(config.ownerId()).map(sample, "192.0.2.1")
-        .registration());
+    agent.encode(onAgent.rendered(sample));
+    agent.encode(catalog.of(CatalogNode.DEFAULT).sync().rendered(sample));
   }
 
   /**

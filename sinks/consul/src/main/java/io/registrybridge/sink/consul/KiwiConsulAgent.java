@@ -2,10 +2,13 @@ package io.registrybridge.sink.consul;
 
 import static java.util.Objects.requireNonNull;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.registrybridge.core.ControlPlaneUnavailableException;
 import io.registrybridge.core.Health;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.MalformedURLException;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -282,15 +285,14 @@ final class KiwiConsulAgent implements ConsulAgent {
    * clock when the table is made; on 2026-12-05 a restart under 4,000 services of one host drew
    * one that did, and every full read of that process failed (the sink never converged).
    */
-  private static final com.fasterxml.jackson.databind.ObjectMapper MAPPER = internNoNames();
+  private static final ObjectMapper MAPPER = internNoNames();
 
-  private static com.fasterxml.jackson.databind.ObjectMapper internNoNames() {
-    Jackson.MAPPER.getFactory().disable(
-        com.fasterxml.jackson.core.JsonFactory.Feature.CANONICALIZE_FIELD_NAMES);
+  private static ObjectMapper internNoNames() {
+    Jackson.MAPPER.getFactory().disable(JsonFactory.Feature.CANONICALIZE_FIELD_NAMES);
     return Jackson.MAPPER;
   }
 
-  static com.fasterxml.jackson.databind.ObjectMapper mapper() {
+  static ObjectMapper mapper() {
     return MAPPER;
   }
 
@@ -298,8 +300,8 @@ final class KiwiConsulAgent implements ConsulAgent {
   public void encode(Registration registration) {
     try {
       mapper().writeValueAsBytes(registration);
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 

@@ -26,6 +26,7 @@ import java.util.TreeMap;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
+import org.kiwiproject.consul.model.agent.Registration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,7 +38,8 @@ import org.slf4j.LoggerFactory;
  * listed once, foreign services never touched.
  *
  * <p>{@link #apply} and {@link #sync} run on the sink's thread; {@link #held()}, {@link #holds}
- * and {@link #pickSentinel} may be called from any thread and only read the mirror.
+ * and {@link #pickSentinel} may be called from any thread and only read the mirror, {@link
+ * #rendered} likewise and reads nothing of it.
  */
 final class TargetSync {
   // The sink's logger: these are its log lines, and operators filter on its name.
@@ -75,9 +77,7 @@ final class TargetSync {
   private final Set<String> knownFree = new HashSet<>();
   private String nodeAddress; // null until a check needs it; re-read after each full sync
   private boolean readOnce; // a full read happened: later ones can tell other writers apart
-  // A full read listed every holder of an ID in our namespace (Ownership#readFilter): creates
-  // there need no lookup. False before it, and for good on an agent that refuses the filter.
-  private boolean namespaceRead;
+  // An agent that refused the namespace's filter (Ownership#readFilter) is asked for ours alone.
   private boolean namespaceFilterRefused;
 
   private record CachedPlan(ServiceInstance instance, String nodeAddress,
@@ -439,15 +439,12 @@ final class TargetSync {
   private Map<String, AgentService> readBack() {
     if (ownership.hasNamespace() && !namespaceFilterRefused) {
       try {
-        Map<String, AgentService> services = target.services(ownership.readFilter());
-        namespaceRead = true;
-        return services;
+        return target.services(ownership.readFilter());
       } catch (ConsulAgentException e) {
         if (e.status() != 400) {
           throw e;
         }
         namespaceFilterRefused = true;
-        namespaceRead = false;
         log.info("{}: {} refuses the filter on our ID namespace ({}); every new ID is looked up "
             + "before it is created", sinkName, target.where(), e.getMessage());
       }
@@ -455,9 +452,21 @@ final class TargetSync {
     return target.services(ownership.filter());
   }
 
-  /** An ID of our form that the last full read showed nobody else holds. */
+  /**
+   * An ID of our form that the last full read showed nobody else holds: that read listed every
+   * holder of one, unless there was none yet or the agent refused the filter.
+   */
   private boolean readFree(String id) {
-    return namespaceRead && ownership.inNamespace(id) && !foreignIds.contains(id);
+    return readOnce && !namespaceFilterRefused && ownership.inNamespace(id)
+        && !foreignIds.contains(id);
+  }
+
+  /**
+   * The registration {@code instance} would be written as, planned afresh with this target's
+   * mapper and kept nowhere: for {@link ConsulSink#warmUp}.
+   */
+  Registration rendered(ServiceInstance instance) {
+    return mapper.map(instance, "192.0.2.1").registration();
   }
 
   /** The IDs of every service on the target that is not managed by this sink. */

@@ -194,9 +194,7 @@ class ConsulSinkIT {
 
   @Test
   void theWarmUpEncodesWithTheRealClientAndSendsNothing() throws Exception {
-    String consulUrl = "http://" + CONSUL.getHost() + ":"
-        + CONSUL.getMappedPort(ConsulContainers.HTTP_PORT);
-    try (CountingProxy proxy = new CountingProxy(consulUrl);
+    try (CountingProxy proxy = new CountingProxy(httpBase());
         ConsulSink proxied = sink(ConsulSinkConfig.fromUri(proxy.consulUri(), Map.of(), OWNER))) {
       proxied.warmUp(io.registrybridge.core.ColdPath.sample(OWNER + ":"));
 
@@ -218,10 +216,8 @@ class ConsulSinkIT {
     ServiceInstance fresh = ServiceInstance.builder("rb.host-1:fresh:80", "fresh").port(80).build();
     ServiceInstance lookalike =
         ServiceInstance.builder("rbxhost-1:web:80", "lookalike").port(80).build();
-    String consulUrl = "http://" + CONSUL.getHost() + ":"
-        + CONSUL.getMappedPort(ConsulContainers.HTTP_PORT);
 
-    try (CountingProxy proxy = new CountingProxy(consulUrl);
+    try (CountingProxy proxy = new CountingProxy(httpBase());
         ConsulSink named = sink(ConsulSinkConfig.fromUri(proxy.consulUri(), Map.of(), owner))) {
       assertThat(named.sync(complete(taken))).isEqualTo(SyncResult.NOTHING);
       // The real agent read the filter: the holder of an ID of our form came back, so the create

@@ -582,10 +582,7 @@ public final class DockerSource implements Source {
     if (inspected.isEmpty()) {
       return List.of();
     }
-    ContainerState state = inspected.get().getState();
-    boolean running = state != null && Boolean.TRUE.equals(state.getRunning());
-    boolean paused = state != null && Boolean.TRUE.equals(state.getPaused());
-    if (running && !paused) {
+    if (runningNotPaused(inspected.get())) {
       try {
         return mapper.instancesOf(inspected.get());
       } catch (SourceClosed e) {
@@ -594,7 +591,8 @@ public final class DockerSource implements Source {
         throw new NormalizationFailed(e);
       }
     }
-    if (!running) {
+    ContainerState state = inspected.get().getState();
+    if (state == null || !Boolean.TRUE.equals(state.getRunning())) {
       Long exitCode = state == null ? null : state.getExitCodeLong();
       if (exitCode != null && deregister.keepsServicesAfterExit(exitCode)) {
         return reported.getOrDefault(containerId, List.of());
