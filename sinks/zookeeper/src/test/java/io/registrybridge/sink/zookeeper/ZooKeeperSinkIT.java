@@ -39,6 +39,7 @@ import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.ExponentialBackoffRetry;
 import org.apache.zookeeper.CreateMode;
+import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.data.Stat;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -363,8 +364,25 @@ class ZooKeeperSinkIT {
         .origin("docker:db-1").build();
   }
 
-  /** Every node under the base path (not the base itself), with its data as text. */
+  /**
+   * Every node under the base path (not the base itself), with its data as text. The sink and
+   * session expiry change the tree while it is read, so a node can vanish between the listing and
+   * the read: the whole tree is then read again (a few times at most), until one read sees no
+   * node vanish.
+   */
   private Map<String, String> tree() throws Exception {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return treeOnce();
+      } catch (KeeperException.NoNodeException vanishedWhileRead) {
+        if (attempt == 10) {
+          throw vanishedWhileRead;
+        }
+      }
+    }
+  }
+
+  private Map<String, String> treeOnce() throws Exception {
     Map<String, String> nodes = new TreeMap<>();
     if (reader.checkExists().forPath(base) == null) {
       return nodes;
