@@ -147,6 +147,18 @@ public final class ConsulSink implements Sink {
         .flatMap(side -> side.sync().explain(instance.id()).stream()).findFirst());
   }
 
+  /** Service IDs Consul refuses now, on the agent and every catalog node; any thread. */
+  public int rejectedNow() {
+    return onAgent.rejectedNow()
+        + catalog.all().stream().mapToInt(side -> side.sync().rejectedNow()).sum();
+  }
+
+  /** Refusals since start, on the agent and every catalog node; any thread. */
+  public long rejections() {
+    return onAgent.rejections()
+        + catalog.all().stream().mapToLong(side -> side.sync().rejections()).sum();
+  }
+
   /**
    * While backing off, the agent is asked who the leader is every {@value #PROBE_MILLIS} ms (10
    * cheap requests a second to an agent that is down: each is a refused connection or a short

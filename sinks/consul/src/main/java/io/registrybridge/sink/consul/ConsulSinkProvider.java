@@ -77,6 +77,7 @@ public final class ConsulSinkProvider implements SinkProvider {
 
   private static PreparedSink.Built create(ConsulSinkConfig config, SinkHost host) {
     ConsulSink sink = ConsulSinkFactory.create(config, host.clock());
+    ConsulMetrics.watch(host.meters(), host.sinkName(), sink);
     List<AutoCloseable> companions = new ArrayList<>();
     if (config.ttl().isPresent()) {
       TtlHeartbeat heartbeat = new TtlHeartbeat(sink, host.sideExecutor().get());

@@ -21,8 +21,9 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeSet;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
@@ -70,6 +71,8 @@ final class TargetSync {
   // Same idea for deregistrations, e.g. a token without write access to that service name.
   private final RejectedRegistrations rejectedDeletes =
       new RejectedRegistrations(Duration.ofMinutes(REJECTED_RETRY_MINUTES));
+  // Every refusal since start, for the metrics (the two maps above hold only the current ones).
+  private final AtomicLong rejections = new AtomicLong();
   // IDs a foreign service holds, as found before a create; cleared by each full sync.
   private final Set<String> foreignIds = new HashSet<>();
   private final Set<String> reportedConflicts = new HashSet<>();
@@ -575,11 +578,22 @@ final class TargetSync {
     return target.logSuffix();
   }
 
+  /** Service IDs refused now (registrations and deregistrations); any thread. */
+  int rejectedNow() {
+    return rejected.size() + rejectedDeletes.size();
+  }
+
+  /** Refusals since start, each counted once when it happens; any thread. */
+  long rejections() {
+    return rejections.get();
+  }
+
   /**
    * One ID refused by Consul, or failed unexpectedly on its way there: logged once with its
    * origin and the reason, and not sent again until it changes or for a while.
    */
   private void rejected(RegistrationWrites.Outcome outcome) {
+    rejections.incrementAndGet();
     RuntimeException e = outcome.error();
     String id = outcome.op().id();
     if (outcome.op() instanceof RegistrationWrites.Register register) {

@@ -5,6 +5,7 @@ import static io.registrybridge.sink.consul.ConsulSinkIT.complete;
 import static io.registrybridge.sink.consul.ConsulSinkIT.state;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.registrybridge.core.DesiredIndex;
 import io.registrybridge.core.Health;
 import io.registrybridge.core.ServiceCheck;
@@ -73,8 +74,10 @@ class ConsulFailSafeIT {
         .meta(Map.of("consul-secret", "s3cr3t-value")).build();
     desired.set(4, refused);
 
-    SyncResult result = sink(ConsulContainers.uri(CONSUL))
-        .sync(complete(desired.toArray(ServiceInstance[]::new)));
+    ConsulSink sink = sink(ConsulContainers.uri(CONSUL));
+    SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    ConsulMetrics.watch(meters, "consul", sink);
+    SyncResult result = sink.sync(complete(desired.toArray(ServiceInstance[]::new)));
 
     assertThat(result).isEqualTo(new SyncResult(9, 0, 0));
     assertThat(consul.services()).hasSize(9).doesNotContainKey(refused.id());
@@ -84,6 +87,26 @@ class ConsulFailSafeIT {
             + "docker:app-5 (HTTP 400)")
         .contains("Invalid Service Meta", "consul-secret")
         .doesNotContain("s3cr3t-value");
+    assertThat(rejectedServices(meters)).isEqualTo(1.0);
+    assertThat(rejections(meters)).isEqualTo(1.0);
+
+    // Mended: written, no longer refused; the count of refusals since start stays.
+    desired.set(4, container(5));
+    assertThat(sink.sync(complete(desired.toArray(ServiceInstance[]::new))))
+        .isEqualTo(new SyncResult(1, 0, 0));
+    assertThat(consul.services()).hasSize(10);
+    assertThat(rejectedServices(meters)).isZero();
+    assertThat(rejections(meters)).isEqualTo(1.0);
+  }
+
+  private static double rejectedServices(SimpleMeterRegistry meters) {
+    return meters.get("registry.bridge.consul.rejected.services").tag("sink", "consul").gauge()
+        .value();
+  }
+
+  private static double rejections(SimpleMeterRegistry meters) {
+    return meters.get("registry.bridge.consul.rejections").tag("sink", "consul")
+        .functionCounter().count();
   }
 
   @Test

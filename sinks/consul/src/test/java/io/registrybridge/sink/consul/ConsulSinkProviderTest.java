@@ -100,6 +100,22 @@ class ConsulSinkProviderTest {
     }
   }
 
+  @Test
+  void theSinksRejectionMetersAreRegisteredUnderItsName() {
+    SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    PreparedSink.Built built = plan(settings(Optional.empty()), "consul://x:8500")
+        .prepare(new SinkHost("consul-b", "owner-1", settings(Optional.empty()),
+            Clock.systemUTC(), () -> side, meters)).create();
+    try {
+      assertThat(meters.get("registry.bridge.consul.rejected.services").tag("sink", "consul-b")
+          .gauge().value()).isZero();
+      assertThat(meters.get("registry.bridge.consul.rejections").tag("sink", "consul-b")
+          .functionCounter().count()).isZero();
+    } finally {
+      close(built);
+    }
+  }
+
   private static SinkPlan plan(DaemonSettings settings, String uri) {
     return new ConsulSinkProvider().plan(uri, settings);
   }
