@@ -250,8 +250,7 @@ class ConsulCatalogIT {
 
     // Steady state, also after a restart: reads only.
     Map<String, Object> indexes = modifyIndexes(EAST, WEST);
-    String consulUrl = "http://" + CONSUL.getHost() + ":"
-        + CONSUL.getMappedPort(ConsulContainers.HTTP_PORT);
+    String consulUrl = ConsulContainers.httpUrl(CONSUL);
     try (CountingProxy proxy = new CountingProxy(consulUrl)) {
       assertThat(sink.sync(complete(east, eastToo, west))).isEqualTo(SyncResult.NOTHING);
       try (ConsulSink restarted = ConsulSinkFactory.create(

@@ -65,12 +65,22 @@ final class ConsulContainers {
     }
   }
 
+  /** The container's HTTP API as host:port, as seen from the tests. */
+  static String address(GenericContainer<?> consul) {
+    return consul.getHost() + ":" + consul.getMappedPort(HTTP_PORT);
+  }
+
+  /** The container's HTTP API as a URL, for the tests' own clients and proxies. */
+  static String httpUrl(GenericContainer<?> consul) {
+    return "http://" + address(consul);
+  }
+
   /** The URI the sink uses for the container's plain HTTP API. */
   static String uri(GenericContainer<?> consul) {
-    return "consul://" + consul.getHost() + ":" + consul.getMappedPort(HTTP_PORT);
+    return "consul://" + address(consul);
   }
 
   static ConsulHttp http(GenericContainer<?> consul) {
-    return new ConsulHttp("http://" + consul.getHost() + ":" + consul.getMappedPort(HTTP_PORT));
+    return new ConsulHttp(httpUrl(consul));
   }
 }

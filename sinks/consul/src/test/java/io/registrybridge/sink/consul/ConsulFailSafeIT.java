@@ -161,7 +161,7 @@ class ConsulFailSafeIT {
         .extracting(check -> check.get("Status")).isEqualTo("critical");
 
     try (CountingProxy proxy = new CountingProxy(
-        "http://" + CONSUL.getHost() + ":" + CONSUL.getMappedPort(ConsulContainers.HTTP_PORT))) {
+        ConsulContainers.httpUrl(CONSUL))) {
       ConsulSink restarted = sink(proxy.consulUri());
       DesiredIndex index = new DesiredIndex(Set.of("docker"));
       SourceListener docker = index.listenerFor("docker");

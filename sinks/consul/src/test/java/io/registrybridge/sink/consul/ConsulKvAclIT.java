@@ -40,18 +40,13 @@ class ConsulKvAclIT {
 
   @TempDir Path dir;
 
-  private static String base() {
-    return "http://" + CONSUL.getHost() + ":" + CONSUL.getMappedPort(ConsulContainers.HTTP_PORT);
-  }
-
   private static String uri() {
-    return "consulkv://" + CONSUL.getHost() + ":"
-        + CONSUL.getMappedPort(ConsulContainers.HTTP_PORT) + "/folder";
+    return "consulkv://" + ConsulContainers.address(CONSUL) + "/folder";
   }
 
   /** A token that may write folder/ but not folder/secret/. */
   private String tokenFile() throws IOException {
-    KvHttp admin = new KvHttp(base(), Optional.of(MASTER));
+    KvHttp admin = new KvHttp(ConsulContainers.httpUrl(CONSUL), Optional.of(MASTER));
     String name = "kv-" + System.nanoTime();
     admin.aclCreate("/v1/acl/policy", "{\"Name\":\"" + name + "\",\"Rules\":"
         + "\"key_prefix \\\"folder/\\\" { policy = \\\"write\\\" } "
@@ -70,7 +65,7 @@ class ConsulKvAclIT {
         LogCapture log = new LogCapture(ConsulKvSink.class)) {
       run.list("docker", Map.of("docker:web-1", List.of(web1()), "docker:vault-1",
           List.of(secret)));
-      KvHttp admin = new KvHttp(base(), Optional.of(MASTER));
+      KvHttp admin = new KvHttp(ConsulContainers.httpUrl(CONSUL), Optional.of(MASTER));
       await().atMost(Duration.ofSeconds(15)).untilAsserted(() ->
           assertThat(admin.under("folder")).isEqualTo(new TreeMap<>(Map.of(
               "folder/web/host-a:web-1:8080", new KvHttp.Entry("10.0.0.5:8080", MARK)))));

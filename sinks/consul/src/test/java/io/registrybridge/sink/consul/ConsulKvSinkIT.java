@@ -33,13 +33,11 @@ class ConsulKvSinkIT {
 
   @BeforeEach
   void client() {
-    kv = new KvHttp("http://" + CONSUL.getHost() + ":"
-        + CONSUL.getMappedPort(ConsulContainers.HTTP_PORT), Optional.empty());
+    kv = new KvHttp(ConsulContainers.httpUrl(CONSUL), Optional.empty());
   }
 
   private String uri() {
-    return "consulkv://" + CONSUL.getHost() + ":" + CONSUL.getMappedPort(ConsulContainers.HTTP_PORT)
-        + "/" + prefix;
+    return "consulkv://" + ConsulContainers.address(CONSUL) + "/" + prefix;
   }
 
   static ServiceInstance web1() {
@@ -148,8 +146,7 @@ class ConsulKvSinkIT {
 
   @Test
   void aSteadyStateWritesNothingThroughFullSyncsAndRelistings() throws Exception {
-    String target = "http://" + CONSUL.getHost() + ":"
-        + CONSUL.getMappedPort(ConsulContainers.HTTP_PORT);
+    String target = ConsulContainers.httpUrl(CONSUL);
     try (CountingProxy proxy = new CountingProxy(target)) {
       String uri = proxy.consulUri().replace("consul://", "consulkv://") + "/" + prefix;
       Map<String, List<ServiceInstance>> listing = Map.of("docker:web-1", List.of(web1()),

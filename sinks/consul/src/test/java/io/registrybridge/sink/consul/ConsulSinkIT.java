@@ -194,7 +194,7 @@ class ConsulSinkIT {
 
   @Test
   void theWarmUpEncodesWithTheRealClientAndSendsNothing() throws Exception {
-    try (CountingProxy proxy = new CountingProxy(httpBase());
+    try (CountingProxy proxy = new CountingProxy(ConsulContainers.httpUrl(CONSUL));
         ConsulSink proxied = sink(ConsulSinkConfig.fromUri(proxy.consulUri(), Map.of(), OWNER))) {
       proxied.warmUp(io.registrybridge.core.ColdPath.sample(OWNER + ":"));
 
@@ -217,7 +217,7 @@ class ConsulSinkIT {
     ServiceInstance lookalike =
         ServiceInstance.builder("rbxhost-1:web:80", "lookalike").port(80).build();
 
-    try (CountingProxy proxy = new CountingProxy(httpBase());
+    try (CountingProxy proxy = new CountingProxy(ConsulContainers.httpUrl(CONSUL));
         ConsulSink named = sink(ConsulSinkConfig.fromUri(proxy.consulUri(), Map.of(), owner))) {
       assertThat(named.sync(complete(taken))).isEqualTo(SyncResult.NOTHING);
       // The real agent read the filter: the holder of an ID of our form came back, so the create
@@ -274,12 +274,12 @@ class ConsulSinkIT {
           .isEqualTo(new SyncResult(2, 0, 0));
       assertThat(log.lines()).filteredOn(line -> line.startsWith("ERROR")).containsExactly(
           "ERROR consul: Consul rejected the registration of host-a:bad:1 (HTTP 400); skipping "
-              + "it until it changes or for 10 minutes: Consul request to [" + httpBase()
+              + "it until it changes or for 10 minutes: Consul request to [" + ConsulContainers.httpUrl(CONSUL)
               + "/v1/agent/service/register] failed with status [400]: Invalid check: Interval "
               + "must be > 0 for Script, HTTP, or TCP checks",
           "ERROR consul: Consul rejected the registration of host-a:script:1 (HTTP 500); "
               + "skipping it until it changes or for 10 minutes: Consul request to ["
-              + httpBase() + "/v1/agent/service/register] failed with status [500]: Scripts "
+              + ConsulContainers.httpUrl(CONSUL) + "/v1/agent/service/register] failed with status [500]: Scripts "
               + "are disabled on this agent from remote calls; to enable, configure "
               + "'enable_script_checks' to true");
     }
@@ -304,9 +304,5 @@ class ConsulSinkIT {
 
     assertThat(sink.passTtlChecks()).isEqualTo(1);
     assertThat(consul.checks().get(ttlCheck)).containsEntry("Status", "passing");
-  }
-
-  private static String httpBase() {
-    return "http://" + CONSUL.getHost() + ":" + CONSUL.getMappedPort(ConsulContainers.HTTP_PORT);
   }
 }
