@@ -54,7 +54,9 @@ wait_leader
 
 has_consulkv() { "${LAUNCH[@]}" --help 2>&1 | grep -q 'consulkv://'; }
 start_bridge() { # extra flags...
-  "${LAUNCH[@]}" -hostname "$RUN" -internal "$@" "consulkv://$CONSUL/$KV" >>"$OUT/daemon.log" 2>&1 &
+  HTTP_PORT=$(free_port)
+  "${LAUNCH[@]}" -hostname "$RUN" -internal -http-listen "127.0.0.1:$HTTP_PORT" "$@" \
+    "consulkv://$CONSUL/$KV" >>"$OUT/daemon.log" 2>&1 &
   DAEMON=$!
 }
 start_containers() { # prefix first last [docker args...]
@@ -104,7 +106,8 @@ bulk)
 latency)
   if ! has_consulkv; then say "latency: skipped, ${LAUNCH[*]} does not load consulkv:// yet"; continue; fi
   fresh_agent; start_bridge
-  until grep -q 'synced' "$OUT/daemon.log" 2>/dev/null; do sleep 0.05; done
+  # Ready: the first listing is in and every sink has synced once (an empty start logs no "synced").
+  until curl -fs "127.0.0.1:$HTTP_PORT/readyz" >/dev/null 2>&1; do sleep 0.05; done
   python3 bench/latency.py --consul "$CONSUL" --host "$RUN" --count "${LATENCY_COUNT:-300}" \
     --prefix "$RUN-lat" --label "$RUN" --kv "$KV" >"$OUT/latency.txt" 2>"$OUT/latency.summary"
   say "latency (${LATENCY_COUNT:-300} one by one): $(cat "$OUT/latency.summary")"

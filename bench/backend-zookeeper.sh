@@ -79,7 +79,9 @@ start_server() {
 
 run() { "$JAVA" -cp "$CP" io.registrybridge.sink.zookeeper.ZooKeeperLoad "$@"; }
 start_bridge() {
-  "${LAUNCH[@]}" -hostname "$RUN" -internal "zookeeper://$CONNECT$BASE" >>"$OUT/daemon.log" 2>&1 &
+  HTTP_PORT=$(free_port)
+  "${LAUNCH[@]}" -hostname "$RUN" -internal -http-listen "127.0.0.1:$HTTP_PORT" \
+    "zookeeper://$CONNECT$BASE" >>"$OUT/daemon.log" 2>&1 &
   DAEMON=$!
 }
 start_containers() { # prefix first last [docker args...]
@@ -131,7 +133,8 @@ bulk)
   ;;
 latency)
   start_server latency; start_bridge
-  until grep -q 'synced' "$OUT/daemon.log" 2>/dev/null; do sleep 0.05; done
+  # Ready: the first listing is in and every sink has synced once (an empty start logs no "synced").
+  until curl -fs "127.0.0.1:$HTTP_PORT/readyz" >/dev/null 2>&1; do sleep 0.05; done
   "$PYTHON" bench/latency.py --zookeeper "$CONNECT$BASE" --count "$LATENCY_COUNT" \
     --prefix "$RUN-lat" --label "$RUN" >"$OUT/latency.txt" 2>"$OUT/latency.summary"
   say "latency ($LATENCY_COUNT one by one): $(tail -1 "$OUT/latency.summary")"
