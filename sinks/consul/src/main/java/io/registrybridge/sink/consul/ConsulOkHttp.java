@@ -3,8 +3,10 @@ package io.registrybridge.sink.consul;
 import static java.util.Objects.requireNonNull;
 
 import java.net.Proxy;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import okhttp3.ConnectionSpec;
 import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
 import org.kiwiproject.consul.UnixDomainSocketFactory;
@@ -16,6 +18,10 @@ import org.kiwiproject.consul.UnixDomainSocketFactory;
  * (the {@code consulkv://} sink) that need requests kiwi's typed clients cannot make.
  */
 public final class ConsulOkHttp {
+  // Cleartext only: OkHttp then sets up no TLS at all (the JDK's trust store and an SSLContext,
+  // about 180 ms of a cold start; see io.registrybridge.spi.PlainHttpOnly).
+  private static final List<ConnectionSpec> CLEARTEXT_ONLY = List.of(ConnectionSpec.CLEARTEXT);
+
   private ConsulOkHttp() {}
 
   /**
@@ -46,10 +52,12 @@ public final class ConsulOkHttp {
           builder.sslSocketFactory(material.sslContext().getSocketFactory(),
               material.trustManager());
           material.hostnameVerifier().ifPresent(builder::hostnameVerifier);
+        } else {
+          builder.connectionSpecs(CLEARTEXT_ONLY);
         }
       }
-      case ConsulEndpoint.UnixSocket unix ->
-          builder.socketFactory(new UnixDomainSocketFactory(unix.path())).proxy(Proxy.NO_PROXY);
+      case ConsulEndpoint.UnixSocket unix -> builder.connectionSpecs(CLEARTEXT_ONLY)
+          .socketFactory(new UnixDomainSocketFactory(unix.path())).proxy(Proxy.NO_PROXY);
     }
     return builder.build();
   }

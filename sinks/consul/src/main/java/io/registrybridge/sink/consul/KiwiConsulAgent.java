@@ -7,6 +7,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.registrybridge.core.ControlPlaneUnavailableException;
 import io.registrybridge.core.Health;
+import io.registrybridge.spi.PlainHttpOnly;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.MalformedURLException;
@@ -90,14 +91,23 @@ final class KiwiConsulAgent implements ConsulAgent {
           TlsContexts.Material tls = TlsContexts.load(config.tls());
           builder.withSslContext(tls.sslContext()).withTrustManager(tls.trustManager());
           tls.hostnameVerifier().ifPresent(builder::withHostnameVerifier);
+        } else {
+          plainHttpOnly(builder);
         }
       }
       // The host in the default URL is ignored: kiwi's socket factory connects to the path.
+      // kiwi refuses a context beside a Unix socket, so this client still sets TLS up.
       case ConsulEndpoint.UnixSocket unix -> builder.withUnixDomainSocket(unix.path());
     }
     return new KiwiConsulAgent(builder.build(), ConsulOkHttp.client(config.endpoint(),
         config.token(), config.tls(), config.timeouts()),
         ConsulOkHttp.baseUrl(config.endpoint()).newBuilder().addPathSegments("v1/txn").build());
+  }
+
+  /** Spares kiwi's OkHttp client from setting TLS up (see {@link PlainHttpOnly}). */
+  private static void plainHttpOnly(Consul.Builder builder) {
+    builder.withSslContext(PlainHttpOnly.context())
+        .withTrustManager(PlainHttpOnly.TRUSTS_NOTHING);
   }
 
   private static URL url(ConsulEndpoint.Tcp tcp) {

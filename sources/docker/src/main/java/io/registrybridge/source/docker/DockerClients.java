@@ -6,6 +6,8 @@ import com.github.dockerjava.core.DockerClientConfig;
 import com.github.dockerjava.core.DockerClientImpl;
 import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
 import com.github.dockerjava.transport.DockerHttpClient;
+import com.github.dockerjava.transport.SSLConfig;
+import io.registrybridge.spi.PlainHttpOnly;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
 import java.nio.file.Path;
@@ -80,11 +82,25 @@ final class DockerClients {
       Duration responseTimeout) {
     return new ApacheDockerHttpClient.Builder()
         .dockerHost(config.getDockerHost())
-        .sslConfig(config.getSSLConfig())
+        .sslConfig(sslConfig(config))
         .maxConnections(connections)
         .connectionTimeout(CONNECT_TIMEOUT)
         .responseTimeout(responseTimeout)
         .build();
+  }
+
+  /**
+   * The configured TLS, or for a Unix socket a context that is never used: given none, docker-java
+   * sets the JDK's default TLS up for each transport (the trust store and an {@code SSLContext},
+   * see {@link PlainHttpOnly}), though a socket file never speaks TLS. A {@code tcp://} engine
+   * without TLS must get none: docker-java speaks https to a TCP engine whenever it has a context.
+   */
+  static SSLConfig sslConfig(DockerClientConfig config) {
+    SSLConfig configured = config.getSSLConfig();
+    if (configured == null && "unix".equals(config.getDockerHost().getScheme())) {
+      return PlainHttpOnly::context;
+    }
+    return configured;
   }
 
   /**
