@@ -40,6 +40,7 @@ JAVA=$(./mvnw -q help:evaluate -Dexpression=java.home -DforceStdout 2>/dev/null)
 [ -x "$JAVA" ] || JAVA=java
 if [ -x bin/registry-bridge ]; then LAUNCH=(bin/registry-bridge)
 else LAUNCH=("$JAVA" -jar bridge/target/registry-bridge.jar); fi
+case " $PHASES " in *" bulk "*|*" latency "*) bash tests/infra/install-kazoo.sh ;; esac
 # The Python that has kazoo (Debian's python3-kazoo goes to the system Python).
 PYTHON=python3
 for py in python3 /usr/bin/python3; do
