@@ -103,9 +103,9 @@ public interface Sink extends AutoCloseable {
    * Runs this sink's own per-change code once on {@code sample}, writing nothing and reading
    * nothing, so that the first real change does not pay for it: class initialization, the
    * linkage of records' generated methods and lambdas, serializers built on first use (about 50 ms
-   * on the first container after start, measured in docs/benchmarks.md). Called once, after the
-   * first full sync, on a thread of its own; must not change what the sink holds. The default
-   * does nothing.
+   * on the first container after start, measured in docs/benchmarks.md). Called once, on a
+   * thread of its own: after every sink's first full sync, or earlier when a sink first fails;
+   * must not change what the sink holds. The default does nothing.
    */
   default void warmUp(ServiceInstance sample) {}
 

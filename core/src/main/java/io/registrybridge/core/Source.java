@@ -33,8 +33,7 @@ public interface Source extends AutoCloseable {
   /**
    * Runs the source's own per-change code once (decoding and normalizing a canned object),
    * reporting nothing, so that the first real change does not pay for class initialization and
-   * linkage; see {@link Sink#warmUp}. Called once, after the first full sync, on a thread of its
-   * own. The default does nothing.
+   * linkage; see {@link Sink#warmUp}, which says when it is called. The default does nothing.
    */
   default void warmUp() {}
 

@@ -12,7 +12,7 @@ import com.github.dockerjava.api.command.InspectContainerResponse.ContainerState
 import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.Event;
 import com.github.dockerjava.api.model.EventType;
-import com.github.dockerjava.core.DefaultDockerClientConfig;
+import com.github.dockerjava.core.DockerClientConfig;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -522,12 +522,18 @@ public final class DockerSource implements Source {
    */
   @Override
   public void warmUp() {
+    mapper.warmUp(warmUpSample());
+  }
+
+  /** The canned inspect answer, decoded as the client decodes one. */
+  static InspectContainerResponse warmUpSample() {
     try (InputStream json = DockerSource.class.getResourceAsStream("warm-up-inspect.json")) {
       if (json == null) {
         throw new IllegalStateException("warm-up-inspect.json is missing from the jar");
       }
-      mapper.warmUp(DefaultDockerClientConfig.createDefaultConfigBuilder().build()
-          .getObjectMapper().readValue(json, InspectContainerResponse.class));
+      // The mapper every docker-java client copies; no client configuration is built for it.
+      return DockerClientConfig.getDefaultObjectMapper()
+          .readValue(json, InspectContainerResponse.class);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

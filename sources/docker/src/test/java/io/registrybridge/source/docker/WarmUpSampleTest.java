@@ -2,22 +2,12 @@ package io.registrybridge.source.docker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.github.dockerjava.api.command.InspectContainerResponse;
-import com.github.dockerjava.core.DefaultDockerClientConfig;
 import io.registrybridge.core.ServiceInstance;
-import java.io.InputStream;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** The canned container the source's warm-up normalizes must give a service, or it warms little. */
 class WarmUpSampleTest {
-
-  private static InspectContainerResponse sample() throws Exception {
-    try (InputStream json = DockerSource.class.getResourceAsStream("warm-up-inspect.json")) {
-      return DefaultDockerClientConfig.createDefaultConfigBuilder().build().getObjectMapper()
-          .readValue(json, InspectContainerResponse.class);
-    }
-  }
 
   /** The sample shares no other container's network: the engine is never asked. */
   private static com.github.dockerjava.api.DockerClient noEngine() {
@@ -34,7 +24,7 @@ class WarmUpSampleTest {
       NormalizingMapper mapper = new NormalizingMapper(
           new ContainerNormalizer(Fixtures.config().internal(internal).build()), noEngine());
 
-      List<ServiceInstance> instances = mapper.instancesOf(sample());
+      List<ServiceInstance> instances = mapper.instancesOf(DockerSource.warmUpSample());
 
       assertThat(instances).as("-internal=%s", internal).singleElement().satisfies(i -> {
         assertThat(i.name()).isEqualTo("warm-up");
@@ -49,7 +39,7 @@ class WarmUpSampleTest {
     NormalizingMapper mapper = new NormalizingMapper(
         new ContainerNormalizer(Fixtures.config().build()), noEngine());
 
-    mapper.warmUp(sample());
+    mapper.warmUp(DockerSource.warmUpSample());
 
     assertThat(mapper.objects()).isEmpty();
   }
